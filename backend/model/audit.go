@@ -1,0 +1,17 @@
+package model
+
+import "time"
+
+// AuditEvent records one change a user made: what they did, to what, from
+// where, and whether it worked.
+type AuditEvent struct {
+	ID     int64
+	At     time.Time
+	Action string // what was done, e.g. "settings.save"
+	Target string // what it was done to, e.g. "theme"; may be empty
+	Source string // where the request came from: a remote address or "desktop"
+	Status int    // the HTTP status the request ended with
+}
+
+// Succeeded reports whether the recorded request ended without an error status.
+func (e AuditEvent) Succeeded() bool { return e.Status > 0 && e.Status < 400 }

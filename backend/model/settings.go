@@ -1,0 +1,43 @@
+package model
+
+import "fmt"
+
+// Theme is the colour scheme a user chose for the UI.
+type Theme string
+
+// The themes the UI knows. ThemeSystem follows the operating system.
+const (
+	ThemeSystem Theme = "system"
+	ThemeLight  Theme = "light"
+	ThemeDark   Theme = "dark"
+)
+
+// Themes lists every theme in the order the settings form shows them.
+var Themes = []Theme{ThemeSystem, ThemeLight, ThemeDark}
+
+// ParseTheme turns user input into a Theme, or says what would be accepted.
+func ParseTheme(s string) (Theme, error) {
+	for _, t := range Themes {
+		if string(t) == s {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown theme %q: choose one of system, light, dark", s)
+}
+
+// Settings are the user's UI preferences, kept in the database so that the
+// desktop window and the browser show the same thing.
+type Settings struct {
+	// InstanceName labels this installation in the page header, which helps
+	// people who run more than one data dir tell them apart.
+	InstanceName string
+	Theme        Theme
+}
+
+// DefaultSettings are what a new data dir starts with.
+func DefaultSettings() Settings {
+	return Settings{InstanceName: "meshflow", Theme: ThemeSystem}
+}
+
+// MaxInstanceNameLen bounds the instance name so that it fits the header.
+const MaxInstanceNameLen = 40
