@@ -76,3 +76,22 @@ func copyYAML(src fs.FS, dir string) error {
 	}
 	return nil
 }
+
+// ResetDB deletes the database files, holding the data dir's lock so that it
+// cannot happen under a running server. The next Open creates an empty one.
+func (d DataDir) ResetDB() error {
+	if err := os.MkdirAll(string(d), 0o700); err != nil {
+		return fmt.Errorf("reset database: %w", err)
+	}
+	unlock, err := d.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, suffix := range []string{"-wal", "-shm", ""} {
+		if err := os.Remove(d.DB() + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reset database: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ErrNotLoopback is returned when asked to listen where other machines can
+// connect, which needs authentication that this version does not have.
+var ErrNotLoopback = errors.New("refusing to listen beyond loopback without authentication")
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 15 * time.Second
+
+// Serve runs the UI on the configured address until ctx is cancelled, then
+// lets in-flight requests finish. ready, if not nil, is called with the
+// bound address once the listener accepts connections.
+func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
+	if err := checkLoopback(a.Config.Addr); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           loopbackHostsOnly(a.Handler(false)),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	a.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "data", string(a.Dir))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down", "grace", shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+// checkLoopback refuses any address other machines could reach, and says
+// what to do instead.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen address %q: %w (use HOST:PORT, e.g. 127.0.0.1:8080)", addr, err)
+	}
+	if isLoopbackHost(host) {
+		return nil
+	}
+	shown := host
+	if shown == "" {
+		shown = "every interface"
+	}
+	return fmt.Errorf(`%w: %s (%s) can be reached from other machines, and this version of meshflow has no login yet.
+  To use meshflow on this machine, listen on loopback: --addr 127.0.0.1:8080 (the default).
+  To reach it from another machine, forward the port over SSH and browse http://127.0.0.1:8080 there:
+      ssh -N -L 8080:127.0.0.1:8080 you@this-machine`, ErrNotLoopback, addr, shown)
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackHostsOnly answers only requests addressed to a loopback name. A web
+// page elsewhere can point its own domain at 127.0.0.1 (DNS rebinding) and
+// would then be same-origin with us; its requests carry its Host, not ours.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if !isLoopbackHost(strings.Trim(host, "[]")) {
+			http.Error(w, "meshflow answers only on localhost addresses", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

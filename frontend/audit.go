@@ -1,0 +1,63 @@
+package frontend
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// auditKey finds the request's pending audit entry in its context.
+type auditKey struct{}
+
+// auditEntry is filled in by the handler that serves a mutating request, so
+// the log says "settings.save" rather than "POST /settings".
+type auditEntry struct {
+	action, target string
+}
+
+// audit names what the current request does, for the audit log.
+func audit(r *http.Request, action, target string) {
+	if e, ok := r.Context().Value(auditKey{}).(*auditEntry); ok {
+		e.action, e.target = action, target
+	}
+}
+
+// withAudit records every request that may change state — anything but GET,
+// HEAD and OPTIONS — after it is answered, whatever its outcome, so failed
+// and refused attempts are on record too. Recording is done here, once, so a
+// new handler cannot forget it.
+func (h *Handler) withAudit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		entry := &auditEntry{action: r.Method + " " + r.URL.Path}
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), auditKey{}, entry)))
+
+		ev := model.AuditEvent{
+			At: h.now(), Action: entry.action, Target: entry.target,
+			Source: h.source(r), Status: rec.Status(),
+		}
+		// The client may be gone already; the record must still be written.
+		if _, err := h.store.AddAuditEvent(context.WithoutCancel(r.Context()), ev); err != nil {
+			h.logger.Error("record audit event", "action", ev.Action, "err", err)
+		}
+	})
+}
+
+// source says where a request came from: the client's IP address, or
+// "desktop" inside the desktop window, which has no network peer.
+func (h *Handler) source(r *http.Request) string {
+	if h.info.Desktop {
+		return "desktop"
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}

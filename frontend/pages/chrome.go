@@ -1,0 +1,13 @@
+// Package pages holds one templ view per screen of the UI and the plain
+// structs the handlers fill for them. Views only format; they never query.
+package pages
+
+import "github.com/meshflow/meshflow/backend/model"
+
+// Chrome is what every full page needs around its content.
+type Chrome struct {
+	Active       string // NavItem.Key of the current section
+	InstanceName string
+	Theme        model.Theme
+	Version      string
+}

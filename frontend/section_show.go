@@ -1,0 +1,117 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/meshflow/meshflow/frontend/components"
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// section is a part of the app whose features arrive in later releases. Its
+// page is an honest empty state: what will be there, and how to get it.
+type section struct {
+	key, path string
+	page      func(Info) pages.Section
+}
+
+// sections are the navigation entries that have no data to show yet.
+var sections = []section{
+	{"vms", "/vms", func(Info) pages.Section {
+		return pages.Section{
+			Title: "VMs",
+			Lead:  "One inventory of your virtual machines, across every cloud.",
+			Empty: components.Empty{
+				Icon:    "server",
+				Heading: "No VMs yet",
+				Body: []string{
+					"Virtual machines on AWS, Azure and OpenStack clouds (Chameleon, Jetstream or any Keystone cloud), and the SSH hosts you already have, will be listed here together with their state, IP addresses, age and cost.",
+				},
+				Items: []string{
+					"create, start, stop, suspend, resume, resize and destroy VMs",
+					"run commands and scripts on one or many of them over SSH",
+					"find VMs that were started and forgotten",
+				},
+				Hint: "VMs appear once a cloud is added under Connections.",
+			},
+		}
+	}},
+	{"storage", "/storage", func(Info) pages.Section {
+		return pages.Section{
+			Title: "Storage",
+			Lead:  "Browse buckets, containers and folders, and move files between them.",
+			Empty: components.Empty{
+				Icon:    "folder",
+				Heading: "No storage connected yet",
+				Body: []string{
+					"Amazon S3 and S3-compatible stores, Azure Blob containers, OpenStack Swift and local folders will be browsable here side by side.",
+				},
+				Items: []string{
+					"copy and move files between any two of them, streamed and checksum-verified",
+					"resume interrupted transfers, watch progress, read the history",
+				},
+				Hint: "Storage appears once a cloud is added under Connections.",
+			},
+		}
+	}},
+	{"dags", "/dags", func(info Info) pages.Section {
+		return pages.Section{
+			Title: "DAGs",
+			Lead:  "Workflows of VM operations, SSH commands, transfers and more.",
+			Empty: components.Empty{
+				Icon:    "graph",
+				Heading: "The workflow engine is not here yet",
+				Body: []string{
+					"Each YAML file in the DAG folder will be listed here with its schedule, next run and recent results, and can be edited as text or on a canvas.",
+					"Your DAG folder is " + info.DAGDir + "; the starter DAGs are already in it.",
+				},
+				Items: []string{
+					"schedule with cron, trigger with parameters, pause and resume",
+					"watch runs live, read logs, retry failed tasks",
+				},
+			},
+		}
+	}},
+	{"runs", "/runs", func(Info) pages.Section {
+		return pages.Section{
+			Title: "Runs",
+			Lead:  "Every run of every DAG, newest first.",
+			Empty: components.Empty{
+				Icon:    "play",
+				Heading: "No runs yet",
+				Body: []string{
+					"When DAGs run — on their schedule, triggered by hand or by another DAG — each run will be listed here with its state, start time, duration and the tasks that failed.",
+				},
+			},
+		}
+	}},
+	{"connections", "/connections", func(info Info) pages.Section {
+		return pages.Section{
+			Title: "Connections",
+			Lead:  "Credentials for your clouds and hosts.",
+			Empty: components.Empty{
+				Icon:    "key",
+				Heading: "No connections yet",
+				Body: []string{
+					"Credentials for AWS, Azure and OpenStack, and SSH keys for your hosts, will be kept here, encrypted at rest in this installation's database and never shown again in full once saved.",
+				},
+				Items: []string{
+					"import existing ones from ~/.aws, clouds.yaml and Azure environment variables",
+					"test a connection before saving it",
+				},
+			},
+		}
+	}},
+}
+
+// showSection renders the empty state of a section.
+func (h *Handler) showSection(s section) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h.render(w, r, http.StatusOK, pages.SectionPage(h.chrome(r.Context(), s.key), s.page(h.info)))
+	}
+}
+
+// notFound answers any path no route claims.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusNotFound, pages.ErrorPage(h.chrome(r.Context(), ""),
+		"Page not found", "There is no page at "+r.URL.Path+"."))
+}
