@@ -44,7 +44,7 @@ func (d DataDir) Prepare(examples fs.FS) error {
 	if err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // already renamed away on success
 	if examples != nil {
 		if err := copyYAML(examples, tmp); err != nil {
 			return fmt.Errorf("data dir: seed starter DAGs: %w", err)

@@ -79,8 +79,7 @@ func copyDatabase(ctx context.Context, dest, src *sqlite3.SQLiteConn) error {
 		if done {
 			return b.Finish()
 		}
-		var se sqlite3.Error
-		if err != nil && !(errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)) {
+		if err != nil && !isBusy(err) {
 			_ = b.Finish()
 			return err
 		}
@@ -91,6 +90,12 @@ func copyDatabase(ctx context.Context, dest, src *sqlite3.SQLiteConn) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// isBusy reports whether err is SQLite saying "try again later".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // integrityCheck runs PRAGMA integrity_check and turns its report into an error.

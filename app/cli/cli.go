@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -77,24 +78,25 @@ func load(env Env, g globals, addr string) (app.Config, *slog.Logger, error) {
 	return cfg, logger, nil
 }
 
-// open loads the configuration and opens the data dir.
-func open(ctx context.Context, env Env, g globals, addr string, exclusive bool) (*app.App, error) {
+// withApp loads the configuration, opens the data dir, runs fn and closes
+// the app again, reporting a failed close too: an unclean close is how a
+// database ends up needing recovery.
+func withApp(ctx context.Context, env Env, g globals, addr string, exclusive bool, fn func(*app.App) error) error {
 	cfg, logger, err := load(env, g, addr)
-	if err != nil {
-		return nil, err
-	}
-	return app.Open(ctx, cfg, app.Options{
-		Version: env.Version, Examples: env.Examples, Logger: logger, Exclusive: exclusive,
-	})
-}
-
-func runDesktop(ctx context.Context, env Env, g globals) error {
-	a, err := open(ctx, env, g, "", true)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	return a.RunDesktop(ctx)
+	a, err := app.Open(ctx, cfg, app.Options{
+		Version: env.Version, Examples: env.Examples, Logger: logger, Exclusive: exclusive,
+	})
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(a), a.Close())
+}
+
+func runDesktop(ctx context.Context, env Env, g globals) error {
+	return withApp(ctx, env, g, "", true, func(a *app.App) error { return a.RunDesktop(ctx) })
 }
 
 func newVersion(env Env) *cobra.Command {

@@ -37,20 +37,17 @@ check before it appears under FILE. An existing FILE is never overwritten.`,
 				return fmt.Errorf("no database to back up at %s: check --data or $MESHFLOW_DATA",
 					app.DataDir(cfg.DataDir).DB())
 			}
-			a, err := open(cmd.Context(), env, *g, "", false)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			dest, err := filepath.Abs(args[0])
 			if err != nil {
 				return err
 			}
-			if err := a.Store.Backup(cmd.Context(), dest); err != nil {
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				if err := a.Store.Backup(cmd.Context(), dest); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "backed up %s to %s\n", a.Store.Path(), dest)
 				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "backed up %s to %s\n", a.Store.Path(), dest)
-			return err
+			})
 		},
 	}
 }
@@ -77,13 +74,11 @@ while meshflow is running on the same data dir. Take a backup first with
 			if err := dir.ResetDB(); err != nil {
 				return err
 			}
-			a, err := open(cmd.Context(), env, *g, "", true)
-			if err != nil {
+			// Opening creates the empty database at the current schema.
+			return withApp(cmd.Context(), env, *g, "", true, func(*app.App) error {
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "reset %s; dags/ and logs/ were kept\n", dir.DB())
 				return err
-			}
-			defer a.Close()
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "reset %s; dags/ and logs/ were kept\n", dir.DB())
-			return err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "confirm that the database should be deleted")

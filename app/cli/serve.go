@@ -29,12 +29,9 @@ Only loopback addresses are allowed until meshflow has a login.`,
 }
 
 func runServe(ctx context.Context, env Env, g globals, addr string) error {
-	a, err := open(ctx, env, g, addr, true)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return a.Serve(ctx, func(bound net.Addr) {
-		fmt.Fprintf(env.Stdout, "meshflow is running at http://%s/ (data: %s). Press Ctrl+C to stop.\n", bound, a.Dir)
+	return withApp(ctx, env, g, addr, true, func(a *app.App) error {
+		return a.Serve(ctx, func(bound net.Addr) {
+			_, _ = fmt.Fprintf(env.Stdout, "meshflow is running at http://%s/ (data: %s). Press Ctrl+C to stop.\n", bound, a.Dir)
+		})
 	})
 }

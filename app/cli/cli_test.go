@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/store"
+)
+
+// syncBuffer is an io.Writer that a serving goroutine and the test can share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var starters fs.FS = fstest.MapFS{"hello.yaml": {Data: []byte("name: hello\n")}}
+
+// run executes one command with a clean environment and returns its output.
+func run(ctx context.Context, args ...string) (string, error) {
+	var out syncBuffer
+	err := Run(ctx, args, Env{Version: "v1.2.3", Examples: starters, Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }})
+	return out.String(), err
+}
+
+// server is a `meshflow serve` running in the background of a test.
+type server struct {
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+	out    *syncBuffer
+}
+
+func startServe(t *testing.T, dir string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}}
+	go func() {
+		s.done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir},
+			Env{Version: "v1.2.3", Examples: starters, Stdout: s.out, Stderr: s.out, Getenv: func(string) string { return "" }})
+	}()
+	re := regexp.MustCompile(`running at (http://127\.0\.0\.1:\d+)/`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(s.out.String()); m != nil {
+			s.url = m[1]
+			t.Cleanup(func() { s.stop(t) })
+			return s
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve exited early: %v\n%s", err, s.out)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("serve did not start:\n%s", s.out)
+	return nil
+}
+
+// stop cancels the server as SIGINT would and waits for a clean exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if s.done == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("serve returned %v on shutdown", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("serve did not shut down")
+	}
+	s.done = nil
+}
+
+func TestVersion(t *testing.T) {
+	out, err := run(t.Context(), "version")
+	if err != nil || !strings.HasPrefix(out, "meshflow v1.2.3 (") {
+		t.Fatalf("version = %q, %v", out, err)
+	}
+}
+
+func TestServeRefusesNonLoopbackAndSaysWhatToDo(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.10:8080", "[::]:8080"} {
+		_, err := run(t.Context(), "serve", "--addr", addr, "--data", t.TempDir())
+		if !errors.Is(err, app.ErrNotLoopback) {
+			t.Fatalf("%s: err = %v, want ErrNotLoopback", addr, err)
+		}
+		for _, hint := range []string{"no login yet", "--addr 127.0.0.1:8080", "ssh -N -L 8080:127.0.0.1:8080"} {
+			if !strings.Contains(err.Error(), hint) {
+				t.Errorf("%s: message lacks %q:\n%v", addr, hint, err)
+			}
+		}
+	}
+}
+
+func TestServeCreatesDataDirServesAndShutsDownCleanly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "data")
+	s := startServe(t, dir)
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz = %d", resp.StatusCode)
+	}
+	for _, p := range []string{"meshflow.db", "logs", "dags/hello.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("data dir lacks %s: %v", p, err)
+		}
+	}
+
+	// A second server on the same data dir is refused while the first runs.
+	_, err = run(t.Context(), "serve", "--addr", "127.0.0.1:0", "--data", dir)
+	if !errors.Is(err, app.ErrLocked) || !strings.Contains(err.Error(), "stop it first") {
+		t.Fatalf("second serve: err = %v, want ErrLocked with advice", err)
+	}
+
+	s.stop(t)
+	// Closing the last connection checkpoints the WAL into the main file.
+	if _, err := os.Stat(filepath.Join(dir, "meshflow.db-wal")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("WAL still present after a clean shutdown: %v", err)
+	}
+	// After shutdown the lock is free and the database is whole.
+	st, err := store.Open(t.Context(), filepath.Join(dir, "meshflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.IntegrityCheck(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The backup is taken by a separate command while the server keeps writing
+// through real requests; the copy must open and pass integrity_check.
+func TestDBBackupWhileServerWrites(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir)
+	var saves atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			req, _ := http.NewRequest("POST", s.url+"/settings",
+				strings.NewReader(url.Values{"instance_name": {"n" + strings.Repeat("x", i%30)}, "theme": {"dark"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			saves.Add(1)
+		}
+	})
+	for saves.Load() < 50 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	out, err := run(t.Context(), "db", "backup", dest, "--data", dir)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	b, err := store.Open(t.Context(), dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.IntegrityCheck(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.CountAuditEvents(t.Context())
+	if err != nil || n < 50 {
+		t.Fatalf("backup holds %d audit events (%v), want the 50+ saves made before it", n, err)
+	}
+}
+
+func TestDBBackupNeedsADatabase(t *testing.T) {
+	_, err := run(t.Context(), "db", "backup", filepath.Join(t.TempDir(), "b.db"), "--data", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "no database to back up") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDBReset(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir)
+	req, _ := http.NewRequest("POST", s.url+"/settings", strings.NewReader("instance_name=lab&theme=dark"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	if _, err := run(t.Context(), "db", "reset", "--data", dir); err == nil || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("reset without --yes: err = %v, want a request to confirm", err)
+	}
+	if _, err := run(t.Context(), "db", "reset", "--yes", "--data", dir); !errors.Is(err, app.ErrLocked) {
+		t.Fatalf("reset while serving: err = %v, want ErrLocked", err)
+	}
+	s.stop(t)
+
+	out, err := run(t.Context(), "db", "reset", "--yes", "--data", dir)
+	if err != nil || !strings.Contains(out, "dags/ and logs/ were kept") {
+		t.Fatalf("reset: %q, %v", out, err)
+	}
+	st, err := store.Open(t.Context(), filepath.Join(dir, "meshflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, _ := st.CountAuditEvents(t.Context()); n != 0 {
+		t.Errorf("audit events after reset = %d, want 0", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dags", "hello.yaml")); err != nil {
+		t.Errorf("reset removed DAG files: %v", err)
+	}
+}
+
+func TestBadConfigFileNamesLineAndKeys(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "meshflow.yaml"), []byte("addr: 127.0.0.1:9000\nlisten: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t.Context(), "serve", "--data", dir)
+	if err == nil {
+		t.Fatal("serve started with a misspelt config key")
+	}
+	for _, want := range []string{"meshflow.yaml", "line 2", "listen", "known keys: addr, log_level"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}

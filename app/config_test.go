@@ -1,0 +1,151 @@
+package app
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// Each source overrides the one before: default, meshflow.yaml, env, flag.
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte("addr: 127.0.0.1:7000\nlog_level: warn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		flags    Overrides
+		env      map[string]string
+		addr     string
+		logLevel slog.Level
+	}{
+		{"file over defaults", Overrides{DataDir: dir}, nil, "127.0.0.1:7000", slog.LevelWarn},
+		{"env over file", Overrides{DataDir: dir}, map[string]string{"MESHFLOW_ADDR": "127.0.0.1:7001", "MESHFLOW_LOG_LEVEL": "debug"}, "127.0.0.1:7001", slog.LevelDebug},
+		{"flags over env", Overrides{DataDir: dir, Addr: "127.0.0.1:7002", LogLevel: "error"}, map[string]string{"MESHFLOW_ADDR": "127.0.0.1:7001"}, "127.0.0.1:7002", slog.LevelError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := LoadConfig(tt.flags, env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Addr != tt.addr || cfg.LogLevel != tt.logLevel {
+				t.Fatalf("got addr %s level %s, want %s %s", cfg.Addr, cfg.LogLevel, tt.addr, tt.logLevel)
+			}
+		})
+	}
+}
+
+func TestConfigDefaultsWithoutFile(t *testing.T) {
+	home := t.TempDir()
+	cfg, err := LoadConfig(Overrides{}, env(map[string]string{"HOME": home, "XDG_DATA_HOME": "", "LocalAppData": home}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != DefaultAddr || cfg.LogLevel != slog.LevelInfo {
+		t.Fatalf("defaults = %+v", cfg)
+	}
+	if !strings.HasPrefix(cfg.DataDir, home) || filepath.Base(cfg.DataDir) != "meshflow" {
+		t.Fatalf("data dir = %s, want a meshflow dir under %s", cfg.DataDir, home)
+	}
+	fromEnv, err := LoadConfig(Overrides{}, env(map[string]string{"MESHFLOW_DATA": "rel/dir"}))
+	if err != nil || !filepath.IsAbs(fromEnv.DataDir) || !strings.HasSuffix(fromEnv.DataDir, filepath.Join("rel", "dir")) {
+		t.Fatalf("MESHFLOW_DATA = %q (%v), want it made absolute", fromEnv.DataDir, err)
+	}
+	if _, err := LoadConfig(Overrides{}, env(nil)); err == nil || !strings.Contains(err.Error(), "MESHFLOW_DATA") {
+		t.Fatalf("no HOME and no data dir: err = %v, want advice", err)
+	}
+}
+
+func TestConfigRejectsBadLogLevel(t *testing.T) {
+	_, err := LoadConfig(Overrides{DataDir: t.TempDir(), LogLevel: "loud"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "debug, info, warn or error") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPrepareSeedsStarterDAGsOnce(t *testing.T) {
+	d := DataDir(filepath.Join(t.TempDir(), "data"))
+	examples := fstest.MapFS{"hello.yaml": {Data: []byte("name: hello\n")}, "README.md": {Data: []byte("x")}}
+	if err := d.Prepare(examples); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(d.DAGs(), "hello.yaml")); err != nil {
+		t.Fatalf("starter DAG not seeded: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(d.DAGs(), "README.md")); err == nil {
+		t.Error("non-YAML file seeded")
+	}
+	if fi, err := os.Stat(string(d)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode = %v (%v), want 0700: it will hold secrets", fi.Mode().Perm(), err)
+	}
+	// A DAG the user deleted stays deleted on the next start.
+	if err := os.Remove(filepath.Join(d.DAGs(), "hello.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Prepare(examples); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(d.DAGs(), "hello.yaml")); err == nil {
+		t.Error("deleted starter DAG came back")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(string(d), ".dags-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary seed folders left behind: %v", leftovers)
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:8080": true, "localhost:8080": true, "[::1]:8080": true, "127.0.0.2:1": true,
+		"0.0.0.0:8080": false, ":8080": false, "[::]:8080": false, "10.0.0.1:8080": false, "example.com:80": false,
+	} {
+		if err := checkLoopback(addr); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok=%v", addr, err, ok)
+		}
+	}
+	if err := checkLoopback("8080"); err == nil || !strings.Contains(err.Error(), "HOST:PORT") {
+		t.Errorf("malformed address: %v", err)
+	}
+}
+
+// A rebinding attack reaches 127.0.0.1 with a foreign Host header.
+func TestLoopbackHostsOnly(t *testing.T) {
+	h := loopbackHostsOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for host, want := range map[string]int{
+		"127.0.0.1:8080": 200, "localhost:8080": 200, "[::1]:8080": 200, "localhost": 200,
+		"evil.example": 421, "evil.example:8080": 421, "192.168.1.5:8080": 421,
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
+		}
+	}
+}
+
+func TestLockIsExclusive(t *testing.T) {
+	d := DataDir(t.TempDir())
+	release, err := d.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Lock(); err == nil || !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("second lock: %v, want refusal naming the holder", err)
+	}
+	release()
+	again, err := d.Lock()
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again()
+}
