@@ -10,7 +10,7 @@ ADDR     ?= 127.0.0.1:8080
 DESKTOP_TAGS := desktop,production,webkit2_41
 
 .PHONY: run build deps test-deps generate check check-generated check-vendor fmt \
-        lint vet test test-go test-desktop desktop desktop-windows clean
+        lint vet test test-go test-desktop desktop desktop-windows bench clean
 
 ## run: install, generate, build, and serve on $(ADDR) with the default data dir
 run: deps generate build
@@ -71,3 +71,8 @@ desktop-windows:
 
 clean:
 	rm -rf bin
+
+## bench: Go benchmarks (page renders, audit writes) and start-up/memory figures; see docs/benchmarks.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	scripts/bench-startup.sh

@@ -26,7 +26,9 @@ type fixture struct {
 	info    frontend.Info
 }
 
-func newFixture(t *testing.T, desktop bool) *fixture {
+func newFixture(t *testing.T, desktop bool) *fixture { return newFixtureTB(t, desktop) }
+
+func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(t.Context(), filepath.Join(dir, "meshflow.db"))

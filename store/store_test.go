@@ -276,3 +276,18 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Fatalf("second backup to the same name: err = %v, want ErrExists", err)
 	}
 }
+
+// BenchmarkAddAuditEvent is the cost every mutating request pays.
+func BenchmarkAddAuditEvent(b *testing.B) {
+	s, err := Open(b.Context(), filepath.Join(b.TempDir(), "meshflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.AddAuditEvent(b.Context(), model.AuditEvent{Action: "settings.save", Source: "127.0.0.1", Status: 303}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
