@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -25,6 +26,10 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("serve: %s is taken by another program (perhaps another meshflow with a different --data): "+
+			"stop it, or choose another port with --addr 127.0.0.1:8081: %w", a.Config.Addr, err)
+	}
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

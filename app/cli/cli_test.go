@@ -271,3 +271,12 @@ func TestBadConfigFileNamesLineAndKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestServeOnATakenPortSaysWhatToDo(t *testing.T) {
+	s := startServe(t, t.TempDir())
+	addr := strings.TrimPrefix(s.url, "http://")
+	_, err := run(t.Context(), "serve", "--addr", addr, "--data", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "is taken by another program") || !strings.Contains(err.Error(), "--addr") {
+		t.Fatalf("err = %v, want advice about the taken port", err)
+	}
+}
