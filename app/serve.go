@@ -33,6 +33,9 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	// Show the address actually bound, which differs from the configured
+	// one when the port is 0.
+	a.Config.Addr = ln.Addr().String()
 	srv := &http.Server{
 		Handler:           loopbackHostsOnly(a.Handler(false)),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -115,7 +115,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 // that says what failed without exposing internals.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.logger.Error(what, "method", r.Method, "path", r.URL.Path, "err", err)
-	c := pages.Chrome{Active: "", InstanceName: "meshflow", Theme: model.ThemeSystem, Version: h.info.Version}
+	c := pages.Chrome{Active: "error", InstanceName: "meshflow", Theme: model.ThemeSystem, Version: h.info.Version}
 	h.render(w, r, http.StatusInternalServerError, pages.ErrorPage(c, "Something went wrong",
 		"meshflow could not "+what+". The details are in the server log; nothing was changed."))
 }

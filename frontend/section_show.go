@@ -112,6 +112,6 @@ func (h *Handler) showSection(s section) http.HandlerFunc {
 
 // notFound answers any path no route claims.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusNotFound, pages.ErrorPage(h.chrome(r.Context(), ""),
+	h.render(w, r, http.StatusNotFound, pages.ErrorPage(h.chrome(r.Context(), "error"),
 		"Page not found", "There is no page at "+r.URL.Path+"."))
 }

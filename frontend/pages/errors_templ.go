@@ -8,8 +8,6 @@ package pages
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/meshflow/meshflow/frontend/components"
-
 // ErrorPage is shown when a page cannot be served: what happened and what to
 // do next. It never includes internal error text, which goes to the log.
 func ErrorPage(c Chrome, title, message string) templ.Component {
@@ -45,20 +43,11 @@ func ErrorPage(c Chrome, title, message string) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = Head(title, "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Head(title, message).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " ")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = components.EmptyState(components.Empty{
-				Icon:    "list",
-				Heading: title,
-				Body:    []string{message},
-				Hint:    "Go back to the Overview, or use the navigation on the left.",
-			}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " <section class=\"panel\" data-testid=\"error\"><p>Go back to the <a href=\"/\">Overview</a>, or use the navigation on the left.</p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -72,7 +72,7 @@ func OverviewPage(c Chrome, o Overview) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = countCard("DAG files", strconv.Itoa(len(o.DAGFiles)), "in "+o.DAGDir).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = countCard("DAG files", strconv.Itoa(len(o.DAGFiles)), "in the dags/ folder").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

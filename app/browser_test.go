@@ -1,0 +1,201 @@
+package app_test
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/frontend/components"
+)
+
+// docshots regenerates the README screenshots:
+//
+//	go test ./app/ -run BrowserVisitsEveryPage -args -docshots "$PWD/docs/img"
+//
+// A relative DIR is taken from app/, where go test runs.
+var docshots = flag.String("docshots", "", "also write the README screenshots (overview.png) into `DIR`")
+
+// TestBrowserVisitsEveryPage walks the sidebar in a real Chromium the way a
+// user does: each click is an hx-boost swap, so this catches what the Go
+// handler tests cannot — CSP violations, script errors, broken assets and
+// htmx failing to update the title, the URL or the active link.
+func TestBrowserVisitsEveryPage(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	// A temp dir that go test removes, unless run with -artifacts to keep
+	// the screenshots for a look: go test -run Browser -artifacts -outputdir DIR ./app/
+	shots := t.ArtifactDir()
+	t.Logf("screenshots in %s", shots)
+
+	b.open(t, s.url+"/", "overview")
+	b.check(t, "first load")
+	if *docshots != "" {
+		writeDocshots(t, b, *docshots)
+	}
+	for i, item := range components.Nav {
+		b.follow(t, item)
+		want := pageState{
+			Title: item.Title + " · meshflow", H1: item.Title, Path: item.Href,
+			Current: "nav-" + item.Key, Theme: "system", Instance: "meshflow",
+		}
+		if got := b.state(t); got != want {
+			t.Errorf("after clicking %s:\n got %+v\nwant %+v", item.Title, got, want)
+		}
+		b.screenshot(t, shots, fmt.Sprintf("%02d-%s", i+1, item.Key))
+		b.check(t, item.Title)
+	}
+
+	// A mistyped address: the 404 is the point, so it is excused.
+	missing := s.url + "/no-such-page"
+	b.expect(missing, http.StatusNotFound)
+	b.open(t, missing, "error") // error pages belong to no section
+	want := pageState{
+		Title: "Page not found · meshflow", H1: "Page not found", Path: "/no-such-page",
+		Theme: "system", Instance: "meshflow",
+	}
+	if got := b.state(t); got != want {
+		t.Errorf("unknown URL:\n got %+v\nwant %+v", got, want)
+	}
+	b.screenshot(t, shots, "99-not-found")
+	b.check(t, "404 page")
+	b.checkExpected(t)
+}
+
+// TestBrowserSettingsSaveIsAudited saves the settings through the form and
+// follows the change to everywhere it must show: the flash, the sidebar, the
+// theme on <html>, the database and the audit log.
+func TestBrowserSettingsSaveIsAudited(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	const name = "lab bench"
+
+	b.open(t, s.url+"/settings", "settings")
+	b.submitSettings(t, name, model.ThemeDark)
+	b.run(t, "wait for the saved flash", chromedp.WaitVisible(`[data-testid="flash"]`, chromedp.ByQuery))
+	want := pageState{
+		Title: "Settings · " + name, H1: "Settings", Path: "/settings?saved=1",
+		Current: "nav-settings", Theme: "dark", Instance: name, Flash: "Settings saved.",
+	}
+	if got := b.state(t); got != want {
+		t.Errorf("after saving:\n got %+v\nwant %+v", got, want)
+	}
+	wantSaved(t, s, model.Settings{InstanceName: name, Theme: model.ThemeDark})
+	b.screenshot(t, t.ArtifactDir(), "settings-saved-dark")
+	b.check(t, "save settings")
+
+	b.follow(t, navItem(t, "audit"))
+	if !hasRow(b.auditRows(t), auditRow{Action: "settings.save", Target: "preferences", Source: "127.0.0.1", OK: true}) {
+		t.Errorf("audit log has no successful settings.save from 127.0.0.1: %+v", b.auditRows(t))
+	}
+	b.screenshot(t, t.ArtifactDir(), "audit-dark")
+	b.check(t, "audit after save")
+}
+
+// TestBrowserSettingsRejectsEmptyName submits a blank instance name. The
+// input is `required`, so the browser itself refuses an empty one; spaces get
+// past it and are what the server's own check exists for.
+func TestBrowserSettingsRejectsEmptyName(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+
+	b.open(t, s.url+"/settings", "settings")
+	b.expect(s.url+"/settings", http.StatusUnprocessableEntity) // the form, back with its errors
+	b.submitSettings(t, "   ", model.ThemeDark)
+	b.run(t, "wait for the field error",
+		chromedp.WaitVisible(`[data-testid="error-instance_name"]`, chromedp.ByQuery))
+	// Nothing saved: neither the bad name nor the good theme beside it.
+	want := pageState{
+		Title: "Settings · meshflow", H1: "Settings", Path: "/settings",
+		Current: "nav-settings", Theme: "system", Instance: "meshflow",
+		Flash:      "Nothing was saved: fix the fields marked below.",
+		FieldError: `Give the instance a name, e.g. "laptop" or "lab".`,
+	}
+	if got := b.state(t); got != want {
+		t.Errorf("after submitting a blank name:\n got %+v\nwant %+v", got, want)
+	}
+	wantSaved(t, s, model.DefaultSettings())
+	b.screenshot(t, t.ArtifactDir(), "settings-blank-name")
+	b.check(t, "submit blank name")
+	b.checkExpected(t)
+
+	// Refused attempts are on record too.
+	b.follow(t, navItem(t, "audit"))
+	if !hasRow(b.auditRows(t), auditRow{Action: "settings.save", Target: "preferences", Source: "127.0.0.1", Result: "422"}) {
+		t.Errorf("audit log has no refused settings.save: %+v", b.auditRows(t))
+	}
+	b.check(t, "audit after refusal")
+}
+
+// TestBrowserWatcherCatchesCSPViolations makes sure the watcher the tests
+// above rely on would notice a violation; a watcher that never fires would
+// let every page pass.
+func TestBrowserWatcherCatchesCSPViolations(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	b.open(t, s.url+"/", "overview")
+	b.check(t, "first load")
+
+	// What a careless template change would do: an inline script.
+	b.run(t, "inject inline script", chromedp.Evaluate(
+		`document.body.appendChild(Object.assign(document.createElement("script"), {text: "1"}))`, nil))
+
+	// The report arrives as an event, after the evaluation returns.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if problems, _ := b.take(); len(problems) > 0 {
+			t.Logf("reported as: %q", problems)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an inline script ran past the content security policy unreported")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeDocshots saves the README screenshot: the Overview of a fresh install
+// in the light theme, exactly one 1280×800 viewport.
+func writeDocshots(t *testing.T, b *browser, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("docshots: %v", err)
+	}
+	var png []byte
+	b.run(t, "docshot overview", chromedp.CaptureScreenshot(&png))
+	path := filepath.Join(dir, "overview.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatalf("docshots: %v", err)
+	}
+	t.Logf("wrote %s", path)
+}
+
+// wantSaved checks what the database holds, beneath what the page shows.
+func wantSaved(t *testing.T, s site, want model.Settings) {
+	t.Helper()
+	got, err := s.app.Store.Settings(t.Context())
+	if err != nil {
+		t.Fatalf("read settings: %v", err)
+	}
+	if got != want {
+		t.Errorf("saved settings = %+v, want %+v", got, want)
+	}
+}
+
+// navItem finds a sidebar entry by key, so the tests follow the real Nav.
+func navItem(t *testing.T, key string) components.NavItem {
+	t.Helper()
+	for _, item := range components.Nav {
+		if item.Key == key {
+			return item
+		}
+	}
+	t.Fatalf("no %q entry in components.Nav", key)
+	return components.NavItem{}
+}
