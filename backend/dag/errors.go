@@ -1,0 +1,106 @@
+package dag
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors. Error and Errors carry the user-facing detail; these
+// exist so callers can tell failure kinds apart with errors.Is.
+var (
+	// ErrCyclic is returned by NewPlan, wrapped with the cycle's path, when
+	// the tasks' needs form a loop.
+	ErrCyclic = errors.New("dag: dependency cycle")
+	// ErrNoDocument is returned by Marshal for a DAG that was not parsed
+	// from YAML and so has no document to re-encode.
+	ErrNoDocument = errors.New("dag: no YAML document to encode")
+)
+
+// Error is one problem in a DAG file, located for the person who has to
+// fix it. Line and Col are 1-based; 0 means unknown (a syntax error whose
+// column yaml.v3 does not report, or a DAG built in code).
+type Error struct {
+	File      string
+	Line, Col int
+	Msg, Hint string
+}
+
+// Error formats as "file:line:col: msg", the shape editors and terminals
+// turn into links, with the hint on its own indented line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Col > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Col))
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString("\n    hint: " + e.Hint)
+	}
+	return b.String()
+}
+
+// Errors is every problem found in one DAG, in file order, so a user fixes
+// them in one pass instead of one per run.
+type Errors []*Error
+
+// Error joins the errors one per line (hints indented under their error).
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Unwrap lets errors.As find the individual *Error values.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// sorted orders by position; stable, so errors found at the same spot keep
+// the order the checks ran in.
+func (es Errors) sorted() Errors {
+	slices.SortStableFunc(es, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	return es
+}
+
+// errorList collects errors while a parse or validation walks the DAG.
+type errorList struct {
+	file string
+	errs Errors
+}
+
+// add records a problem at p. The hint is the "how to fix" part and may be
+// empty when the message already says it.
+func (l *errorList) add(p Pos, hint, format string, args ...any) {
+	l.errs = append(l.errs, &Error{
+		File: l.file, Line: p.Line, Col: p.Col,
+		Msg: fmt.Sprintf(format, args...), Hint: hint,
+	})
+}
+
+// err returns the sorted errors, or a nil error (never a typed nil) when
+// there are none.
+func (l *errorList) err() error {
+	if len(l.errs) == 0 {
+		return nil
+	}
+	return l.errs.sorted()
+}

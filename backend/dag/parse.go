@@ -1,0 +1,224 @@
+package dag
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// dagFields are the top-level keys, in the order the docs present them.
+var dagFields = []string{
+	"name", "description", "tags", "schedule", "timezone", "catchup",
+	"max_active_runs", "overlap", "params", "vars", "defaults", "tasks",
+}
+
+// yamlLine matches the "line N: " yaml.v3 puts in some messages; its number
+// is often the line of the enclosing construct or 0-based, so it is
+// stripped and the line found again (see syntaxLine).
+var yamlLine = regexp.MustCompile(`^(yaml: )?(line \d+: )?`)
+
+// Parse decodes one DAG file. It checks the shape of the file (known keys,
+// value types, durations); Validate checks what the values mean (ops,
+// needs, cycles, templates). Every problem found is returned, as Errors.
+// When name is absent it defaults to the file's base name without its
+// extension. The DAG keeps the YAML document so Marshal can write it back
+// with comments and key order intact.
+//
+// Positions are recorded by dotted path, so errors found later can point
+// at nested values: DAG.Pos has the top-level keys plus "params.<name>",
+// "params.<name>.<field>", "vars.<name>" and "defaults.<field>";
+// Task.KeyPos has the task's keys plus "with.<arg>" and deeper paths
+// ("with.env.HOME", "with.args[0]") and "needs.<id>" at each listed id.
+func Parse(file string, data []byte) (*DAG, error) {
+	p := &parser{errs: errorList{file: file}}
+	root, doc, err := p.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	d := &DAG{
+		File: file, doc: doc, Pos: map[string]Pos{},
+		Catchup: CatchupNone, Overlap: OverlapSkip,
+		Defaults: TaskDefaults{RetryBackoff: BackoffConstant},
+	}
+	for _, pr := range p.pairs(root, "") {
+		d.Pos[pr.key] = posOf(pr.k)
+		p.dagField(d, pr)
+	}
+	if err := p.errs.err(); err != nil {
+		return nil, err
+	}
+	if _, set := d.Pos["name"]; !set {
+		d.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	return d, nil
+}
+
+// decode turns bytes into the document node and its root mapping, or into
+// a located error: syntax errors, empty files, several documents, sizes
+// beyond the limits.
+func (p *parser) decode(data []byte) (root, doc *yaml.Node, err error) {
+	if len(data) > maxFileSize {
+		p.errs.add(Pos{}, "split it into several DAGs", "the file is %d bytes; a DAG file may be at most %d", len(data), maxFileSize)
+		return nil, nil, p.errs.err()
+	}
+	doc, err = decodeDoc(data)
+	switch {
+	case errors.Is(err, io.EOF):
+		p.errs.add(Pos{}, "a DAG needs at least a tasks: list; see docs/dag-format.md", "the file is empty")
+	case err != nil:
+		p.syntaxError(data, err)
+	default:
+		p.checkAliases(doc)
+	}
+	if err := p.errs.err(); err != nil {
+		return nil, nil, err
+	}
+	untagMergeKeys(doc)
+	root = doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		p.errs.add(posOf(root), "start with name:, then tasks:; see docs/dag-format.md",
+			"a DAG file must be a mapping of fields (name, tasks, ...), found %s", describe(root))
+	}
+	return root, doc, p.errs.err()
+}
+
+// checkAliases rejects documents whose aliases loop or expand beyond
+// maxExpanded nodes, before anything walks them.
+func (p *parser) checkAliases(doc *yaml.Node) {
+	switch size, loop := measure(doc); {
+	case loop != nil:
+		p.errs.add(posOf(loop), "an anchor cannot contain itself; copy the values instead",
+			"alias *%s is used inside its own anchor", loop.Value)
+	case size > maxExpanded:
+		p.errs.add(posOf(firstAlias(doc)), "use fewer aliases (*name) or merges (<<), or split the DAG",
+			"the document has more than %d values once its aliases are expanded", maxExpanded)
+	}
+}
+
+// decodeDoc reads exactly one YAML document. A panic inside yaml.v3 is
+// turned into an error: the server parses whatever lands in dags/, and one
+// bad file must not take it down.
+func decodeDoc(data []byte) (doc *yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("yaml: internal error: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	doc = new(yaml.Node)
+	if err := dec.Decode(doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 || doc.Content[0].ShortTag() == "!!null" {
+		return nil, io.EOF // a document of comments only, or a bare "---"
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, fmt.Errorf("line %d: a DAG file holds one YAML document; found another after ---", extra.Line)
+	case !errors.Is(err, io.EOF):
+		return nil, err
+	}
+	return doc, nil
+}
+
+// untagMergeKeys clears the !!merge tag yaml.v3 puts on "<<" keys: its
+// encoder would otherwise write them back as "!!merge <<", breaking the
+// round trip. isMergeKey recognises them without the tag.
+func untagMergeKeys(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+				k.Tag = ""
+			}
+		}
+	}
+	for _, c := range n.Content {
+		untagMergeKeys(c)
+	}
+}
+
+// syntaxError reports a yaml.v3 syntax error. yaml.v3's line number is not
+// reliable (often the enclosing block's, sometimes 0-based, often absent),
+// so the line is found by decoding ever longer prefixes of the file.
+func (p *parser) syntaxError(data []byte, err error) {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	if strings.HasPrefix(msg, "a DAG file holds one") {
+		p.errs.add(Pos{Line: lineOf(err)}, "remove the --- and what follows, or move it into its own file", "%s", msg)
+		return
+	}
+	p.errs.add(Pos{Line: syntaxLine(data, msg)},
+		"check the indentation and quoting on this line and the one before it",
+		"invalid YAML: %s", msg)
+}
+
+// syntaxLine returns the first line at which a prefix of data fails with
+// msg, found by binary search: once the broken line is included the error
+// stays, and before it the prefix decodes.
+func syntaxLine(data []byte, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	lo, hi := 1, len(lines)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if prefixFails(lines[:mid], msg) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+func prefixFails(lines [][]byte, msg string) bool {
+	_, err := decodeDoc(bytes.Join(lines, nil))
+	return err != nil && !errors.Is(err, io.EOF) && yamlLine.ReplaceAllString(err.Error(), "") == msg
+}
+
+// lineOf extracts N from an error that starts "line N:", for the errors
+// decodeDoc makes itself.
+func lineOf(err error) int {
+	var n int
+	if _, scanErr := fmt.Sscanf(err.Error(), "line %d:", &n); scanErr != nil {
+		return 0
+	}
+	return n
+}
+
+// Marshal writes the DAG's YAML document back out with 2-space indentation,
+// keeping comments and key order. It writes the document as parsed: edits
+// to the DAG's fields are not reflected (the canvas edits the document).
+func (d *DAG) Marshal() ([]byte, error) {
+	if d.doc == nil {
+		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, ErrNoDocument)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(d.doc); err != nil {
+		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Load parses and validates one DAG file: what the dags/ folder watcher and
+// `meshflow dag validate` do with each file. The DAG is returned only when
+// it is valid, so a caller cannot run a half-checked one by mistake.
+func Load(file string, data []byte, ops Catalog) (*DAG, error) {
+	d, err := Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(d, ops); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
