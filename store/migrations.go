@@ -44,6 +44,61 @@ var migrations = []migration{
 			status INTEGER NOT NULL
 		) STRICT`,
 		`CREATE INDEX audit_log_at ON audit_log (at)`)},
+	{"workflow runs", exec(`
+		CREATE TABLE dag_specs (
+			hash   TEXT PRIMARY KEY,
+			source BLOB NOT NULL
+		) STRICT`,
+		`CREATE TABLE dag_state (
+			name              TEXT PRIMARY KEY,
+			paused            INTEGER NOT NULL DEFAULT 0,
+			next_run_at       INTEGER,
+			last_scheduled_at INTEGER,
+			updated_at        INTEGER NOT NULL
+		) STRICT`,
+		`CREATE TABLE runs (
+			id            INTEGER PRIMARY KEY,
+			dag           TEXT NOT NULL,
+			state         TEXT NOT NULL,
+			trigger       TEXT NOT NULL,
+			logical_date  INTEGER NOT NULL,
+			params        TEXT NOT NULL DEFAULT '{}',
+			spec_hash     TEXT NOT NULL REFERENCES dag_specs (hash),
+			parent_run_id INTEGER,
+			queued_at     INTEGER NOT NULL,
+			started_at    INTEGER,
+			ended_at      INTEGER,
+			error         TEXT NOT NULL DEFAULT ''
+		) STRICT`,
+		`CREATE INDEX runs_dag ON runs (dag, id)`,
+		`CREATE INDEX runs_active ON runs (state) WHERE state IN ('queued', 'running')`,
+		// A scheduled time runs once, whatever crashes and restarts happen.
+		`CREATE UNIQUE INDEX runs_scheduled_once ON runs (dag, logical_date) WHERE trigger = 'schedule'`,
+		`CREATE TABLE task_runs (
+			run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+			task        TEXT NOT NULL,
+			state       TEXT NOT NULL,
+			try         INTEGER NOT NULL DEFAULT 0,
+			max_tries   INTEGER NOT NULL,
+			started_at  INTEGER,
+			ended_at    INTEGER,
+			next_try_at INTEGER,
+			exit_code   INTEGER,
+			error       TEXT NOT NULL DEFAULT '',
+			outputs     TEXT,
+			PRIMARY KEY (run_id, task)
+		) STRICT, WITHOUT ROWID`,
+		`CREATE TABLE task_tries (
+			run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+			task       TEXT NOT NULL,
+			try        INTEGER NOT NULL,
+			state      TEXT NOT NULL,
+			started_at INTEGER,
+			ended_at   INTEGER,
+			exit_code  INTEGER,
+			error      TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (run_id, task, try)
+		) STRICT, WITHOUT ROWID`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.

@@ -1,0 +1,198 @@
+// Package dagdir owns the DAG folder: it loads and validates every YAML
+// file in it, keeps the last good version of a file that becomes invalid
+// (so a typo never stops a working DAG), and watches the folder so that
+// edits apply within a second.
+package dagdir
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/meshflow/meshflow/backend/dag"
+)
+
+// Entry is one DAG file and what became of it.
+type Entry struct {
+	File   string   // path of the YAML file
+	Name   string   // the DAG's name; the file's base name while it never parsed
+	DAG    *dag.DAG // the last version that was valid; nil if none ever was
+	Source []byte   // the YAML of that version
+	Err    error    // what is wrong with the file now; nil when it is valid
+}
+
+// Stale reports whether the entry runs an older version than the file
+// holds, because the file's current content is invalid.
+func (e *Entry) Stale() bool { return e.Err != nil && e.DAG != nil }
+
+// Dir is the DAG folder.
+type Dir struct {
+	path    string
+	catalog dag.Catalog
+
+	mu     sync.RWMutex
+	byFile map[string]*Entry
+}
+
+// New returns the folder at path; Load reads it.
+func New(path string, catalog dag.Catalog) *Dir {
+	return &Dir{path: path, catalog: catalog, byFile: map[string]*Entry{}}
+}
+
+// Path is the folder's location.
+func (d *Dir) Path() string { return d.path }
+
+// LoadFile parses and validates one file.
+func LoadFile(path string, catalog dag.Catalog) (*dag.DAG, []byte, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed, err := dag.Load(path, src, catalog)
+	if err != nil {
+		return nil, src, err
+	}
+	return parsed, src, nil
+}
+
+// Load reads every YAML file in the folder, and forgets files that are
+// gone. It reports whether anything changed.
+func (d *Dir) Load() (bool, error) {
+	files, err := yamlFiles(d.path)
+	if err != nil {
+		return false, fmt.Errorf("dag folder: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	changed := false
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[f] = true
+		if d.reload(f) {
+			changed = true
+		}
+	}
+	for f := range d.byFile {
+		if !seen[f] {
+			delete(d.byFile, f)
+			changed = true
+		}
+	}
+	if d.checkDuplicates() {
+		changed = true
+	}
+	return changed, nil
+}
+
+// reload re-reads one file; it reports whether its entry changed.
+func (d *Dir) reload(file string) bool {
+	old := d.byFile[file]
+	parsed, src, err := LoadFile(file, d.catalog)
+	if old != nil && bytes.Equal(src, old.Source) && err == nil && old.Err == nil {
+		return false
+	}
+	e := &Entry{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), Err: err}
+	if old != nil {
+		e.Name, e.DAG, e.Source = old.Name, old.DAG, old.Source
+	}
+	if err == nil {
+		e.Name, e.DAG, e.Source = parsed.Name, parsed, src
+	}
+	d.byFile[file] = e
+	return true
+}
+
+// checkDuplicates marks every file but the first (by path) that claims a
+// name already taken; it reports whether it marked any.
+func (d *Dir) checkDuplicates() bool {
+	owner := map[string]string{}
+	marked := false
+	for _, e := range d.sorted() {
+		if e.DAG == nil {
+			continue
+		}
+		if first, taken := owner[e.Name]; taken {
+			e.DAG, e.Source = nil, nil
+			e.Err = fmt.Errorf("%s: DAG name %q is already used by %s: rename one of them", e.File, e.Name, first)
+			marked = true
+			continue
+		}
+		owner[e.Name] = e.File
+	}
+	return marked
+}
+
+// List returns every entry, sorted by name.
+func (d *Dir) List() []*Entry {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.sorted()
+}
+
+func (d *Dir) sorted() []*Entry {
+	out := make([]*Entry, 0, len(d.byFile))
+	for _, e := range d.byFile {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *Entry) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.File, b.File)
+	})
+	return out
+}
+
+// ErrUnknownDAG is returned for a name no valid file defines.
+var ErrUnknownDAG = errors.New("no such DAG")
+
+// Get returns the runnable version of the named DAG.
+func (d *Dir) Get(name string) (*Entry, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var names []string
+	for _, e := range d.byFile {
+		if e.Name == name && e.DAG != nil {
+			return e, nil
+		}
+		if e.DAG != nil {
+			names = append(names, e.Name)
+		}
+	}
+	slices.Sort(names)
+	return nil, fmt.Errorf("%w %q in %s (known: %s)", ErrUnknownDAG, name, d.path, strings.Join(names, ", "))
+}
+
+// DAGs returns the runnable DAGs, for the scheduler.
+func (d *Dir) DAGs() []*dag.DAG {
+	var out []*dag.DAG
+	for _, e := range d.List() {
+		if e.DAG != nil {
+			out = append(out, e.DAG)
+		}
+	}
+	return out
+}
+
+func yamlFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(e.Name(), ".") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+var zeroTime time.Time
+
+// onReport applies an executor's report. Reports about a try that is no
+// longer current (a cleared or cancelled task) are dropped.
+func (e *Engine) onReport(rep Report) {
+	ar, ok := e.runs[rep.RunID]
+	if !ok {
+		return
+	}
+	i := ar.plan.Index(rep.TaskID)
+	if i < 0 || ar.tasks[i].Try != rep.Try {
+		return
+	}
+	row := &ar.tasks[i]
+	if rep.Started {
+		if ar.phases[i] != submitted {
+			return
+		}
+		ar.phases[i] = executing
+		row.State, row.StartedAt, row.EndedAt = model.TaskRunning, rep.At, zeroTime
+		e.journal.task(*row, false)
+		return
+	}
+	if ar.phases[i] != submitted && ar.phases[i] != executing {
+		return
+	}
+	e.release(ar, i)
+	if row.StartedAt.IsZero() {
+		row.StartedAt = rep.At
+	}
+	row.ExitCode = rep.ExitCode
+	switch {
+	case rep.Err == "":
+		e.finishTask(ar, i, model.TaskSuccess, "", rep.Outputs)
+	case rep.Cancelled || ar.cancelling:
+		e.finishTask(ar, i, model.TaskCancelled, rep.Err, nil)
+	default:
+		e.failTry(ar, i, rep.Err, rep.At)
+	}
+}
+
+// failTry ends a failed try: the task waits for its retry, or fails.
+func (e *Engine) failTry(ar *activeRun, i int, reason string, at time.Time) {
+	t, row := ar.spec(i), &ar.tasks[i]
+	if row.Try >= row.MaxTries {
+		e.finishTask(ar, i, model.TaskFailed, reason, nil)
+		return
+	}
+	delay := retryDelay(ar.dag.Defaults, t, row.Try+1)
+	row.State, row.EndedAt, row.Error = model.TaskUpForRetry, at, reason
+	row.NextTryAt = at.Add(delay)
+	ar.phases[i] = backoff
+	e.journal.task(*row, true)
+	e.retryAfter(ar, i, row.Try, delay)
+}
+
+// retryAfter schedules the next try of task i once delay has passed.
+func (e *Engine) retryAfter(ar *activeRun, i, try int, delay time.Duration) {
+	timer := e.clock.NewTimer(delay)
+	go func() {
+		select {
+		case <-timer.C():
+		case <-e.stopped:
+			timer.Stop()
+			return
+		}
+		e.post(func() {
+			if e.runs[ar.run.ID] == ar && ar.phases[i] == backoff && ar.tasks[i].Try == try && !ar.cancelling {
+				e.enqueue(ar, i)
+			}
+		})
+	}()
+}
+
+// finishTask puts task i in a final state and lets its downstream tasks
+// react.
+func (e *Engine) finishTask(ar *activeRun, i int, state model.TaskState, reason string, outputs map[string]string) {
+	row := &ar.tasks[i]
+	wasTry := ar.phases[i] == submitted || ar.phases[i] == executing
+	row.State, row.Error, row.Outputs, row.NextTryAt = state, reason, outputs, zeroTime
+	row.EndedAt = e.clock.Now()
+	ar.phases[i] = finished
+	ar.done++
+	if state == model.TaskSuccess {
+		ar.data.Tasks[row.TaskID] = dag.TaskData{Outputs: outputs}
+	}
+	e.journal.task(*row, wasTry)
+	for _, down := range ar.plan.DownstreamIdx(i) {
+		ar.tallies[down].add(state)
+		e.evaluate(ar, down)
+	}
+	if ar.done == len(ar.tasks) {
+		e.finishRun(ar)
+	}
+}
+
+// startRun moves a run from queued to running and starts its root tasks.
+func (e *Engine) startRun(ar *activeRun) {
+	ar.run.State, ar.run.StartedAt = model.RunRunning, e.clock.Now()
+	e.running[ar.run.DAG]++
+	e.journal.run(ar.run)
+	e.resume(ar)
+}
+
+// resume dispatches whatever is ready in a running run.
+func (e *Engine) resume(ar *activeRun) {
+	if ar.done == len(ar.tasks) {
+		e.finishRun(ar)
+		return
+	}
+	for _, i := range ar.plan.OrderIdx() {
+		e.evaluate(ar, i)
+	}
+}
+
+// finishRun records the run's outcome, then starts the next queued run of
+// the same DAG. Waiters hear of the outcome once it is in the store.
+func (e *Engine) finishRun(ar *activeRun) {
+	if ar.run.State.Done() {
+		return
+	}
+	if ar.run.State == model.RunRunning {
+		e.running[ar.run.DAG]--
+	}
+	ar.run.State, ar.run.EndedAt = runOutcome(ar.tasks), e.clock.Now()
+	if ar.cancelling {
+		ar.run.State = model.RunCancelled
+	}
+	if ar.run.State == model.RunFailed && ar.run.Error == "" {
+		ar.run.Error = failedTasks(ar)
+	}
+	delete(e.runs, ar.run.ID)
+	e.journal.run(ar.run)
+
+	final, waiters := ar.run, ar.waiters
+	e.finishing[final.ID] = waiters
+	e.journal.afterCommit(func() {
+		e.post(func() {
+			for _, w := range e.finishing[final.ID] {
+				w <- final
+			}
+			delete(e.finishing, final.ID)
+		})
+	})
+	e.startQueued(ar.run.DAG)
+}
+
+// startQueued starts queued runs of a DAG while it has room.
+func (e *Engine) startQueued(name string) {
+	for len(e.queued[name]) > 0 {
+		next := e.queued[name][0]
+		if e.running[name] >= maxActive(next.dag) {
+			return
+		}
+		e.queued[name] = e.queued[name][1:]
+		e.startRun(next)
+	}
+}
+
+func maxActive(d *dag.DAG) int {
+	if d.MaxActiveRuns > 0 {
+		return d.MaxActiveRuns
+	}
+	return dag.DefaultMaxActiveRuns
+}
+
+// failedTasks names the tasks that made a run fail, for its error field.
+func failedTasks(ar *activeRun) string {
+	var names []string
+	for _, t := range ar.tasks {
+		if t.State == model.TaskFailed {
+			names = append(names, t.TaskID)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "an upstream task failed"
+	case 1:
+		return "task " + names[0] + " failed"
+	}
+	if len(names) > 5 {
+		return "tasks " + joinComma(names[:5]) + " and others failed"
+	}
+	return "tasks " + joinComma(names) + " failed"
+}
+
+func joinComma(s []string) string {
+	out := s[0]
+	for _, x := range s[1:] {
+		out += ", " + x
+	}
+	return out
+}

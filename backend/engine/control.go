@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/store"
+)
+
+// Wait blocks until the run has ended and its outcome is in the store.
+func (e *Engine) Wait(ctx context.Context, runID int64) (model.Run, error) {
+	ch := make(chan model.Run, 1)
+	registered := false
+	err := e.call(ctx, func() {
+		if ar, ok := e.runs[runID]; ok {
+			ar.waiters, registered = append(ar.waiters, ch), true
+		} else if ws, ok := e.finishing[runID]; ok {
+			e.finishing[runID], registered = append(ws, ch), true
+		}
+	})
+	if err != nil {
+		return model.Run{}, err
+	}
+	if !registered {
+		return e.storedRun(ctx, runID)
+	}
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		return model.Run{}, ctx.Err()
+	}
+}
+
+func (e *Engine) storedRun(ctx context.Context, runID int64) (model.Run, error) {
+	r, err := e.store.Run(ctx, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("run %d: %w", runID, ErrRunNotFound)
+	}
+	return r, err
+}
+
+// Cancel stops a run: tasks not started are cancelled, executing attempts
+// are stopped (their process groups killed), and the run ends cancelled.
+func (e *Engine) Cancel(ctx context.Context, runID int64) error {
+	var found bool
+	err := e.call(ctx, func() {
+		ar, ok := e.runs[runID]
+		if !ok {
+			return
+		}
+		found = true
+		e.cancelRun(ar)
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		r, err := e.storedRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("run %d already ended %s; nothing to cancel", runID, r.State)
+	}
+	return nil
+}
+
+func (e *Engine) cancelRun(ar *activeRun) {
+	ar.cancelling = true
+	if ar.run.Error == "" {
+		ar.run.Error = "cancelled by a user"
+	}
+	if q := e.queued[ar.run.DAG]; slices.Contains(q, ar) {
+		e.queued[ar.run.DAG] = slices.DeleteFunc(q, func(x *activeRun) bool { return x == ar })
+	}
+	for i := range ar.tasks {
+		switch ar.phases[i] {
+		case pending, pooled, backoff:
+			e.finishTask(ar, i, model.TaskCancelled, "cancelled by a user", nil)
+		case submitted, executing:
+			e.exec.Cancel(ar.run.ID, ar.tasks[i].TaskID)
+		}
+	}
+}
+
+// Clear resets finished tasks of a run so that they run again, with a fresh
+// retry budget; with downstream, every task after them too. A finished run
+// becomes running again. Tasks still executing cannot be cleared.
+func (e *Engine) Clear(ctx context.Context, runID int64, taskIDs []string, downstream bool) error {
+	return e.withRun(ctx, runID, func(ar *activeRun) error { return e.clear(ar, taskIDs, downstream) })
+}
+
+// withRun runs fn on the loop with the run's state, loading it from the
+// store first if the run has ended. A run that is still ended afterwards
+// is not kept.
+func (e *Engine) withRun(ctx context.Context, runID int64, fn func(*activeRun) error) error {
+	loaded, err := e.reopen(ctx, runID)
+	if err != nil {
+		return err
+	}
+	var fnErr error
+	err = e.call(ctx, func() {
+		ar := e.runs[runID]
+		if ar == nil {
+			ar = loaded
+		}
+		if ar == nil {
+			fnErr = fmt.Errorf("run %d changed meanwhile; try again", runID)
+			return
+		}
+		e.runs[runID] = ar
+		fnErr = fn(ar)
+		if ar.run.State.Done() {
+			delete(e.runs, runID)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fnErr
+}
+
+func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
+	set := map[int]bool{}
+	for _, id := range taskIDs {
+		i := ar.plan.Index(id)
+		if i < 0 {
+			return fmt.Errorf("run %d has no task %q", ar.run.ID, id)
+		}
+		set[i] = true
+		if downstream {
+			for _, d := range ar.plan.Descendants(id) {
+				set[ar.plan.Index(d)] = true
+			}
+		}
+	}
+	for i := range set {
+		if ph := ar.phases[i]; ph == submitted || ph == executing {
+			return fmt.Errorf("task %s is running; cancel the run or wait for it", ar.tasks[i].TaskID)
+		}
+	}
+	for i := range set {
+		row := &ar.tasks[i]
+		row.MaxTries = row.Try + maxTries(ar.dag.Defaults, ar.spec(i))
+		row.State, row.Error, row.Outputs, row.NextTryAt, row.EndedAt = model.TaskQueued, "", nil, zeroTime, zeroTime
+		delete(ar.data.Tasks, row.TaskID)
+		e.journal.task(*row, false)
+	}
+	ar.recount()
+	ar.cancelling = false
+	if ar.run.State.Done() {
+		ar.run.State, ar.run.EndedAt, ar.run.Error = model.RunQueued, zeroTime, ""
+	}
+	if ar.run.State == model.RunQueued && e.running[ar.run.DAG] < maxActive(ar.dag) {
+		e.startRun(ar)
+		return nil
+	}
+	if ar.run.State == model.RunQueued {
+		e.queued[ar.run.DAG] = append(e.queued[ar.run.DAG], ar)
+		e.journal.run(ar.run)
+		return nil
+	}
+	e.resume(ar)
+	return nil
+}
+
+// Retry clears the failed tasks of a run (failed, upstream_failed and
+// cancelled ones; every task with failedOnly false) and their downstream.
+func (e *Engine) Retry(ctx context.Context, runID int64, failedOnly bool) error {
+	if err := e.journal.flush(ctx); err != nil {
+		return err
+	}
+	tasks, err := e.store.TaskRuns(ctx, runID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, t := range tasks {
+		if !failedOnly || t.State == model.TaskFailed || t.State == model.TaskUpstreamFailed || t.State == model.TaskCancelled {
+			ids = append(ids, t.TaskID)
+		}
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("run %d has no failed tasks to retry", runID)
+	}
+	return e.Clear(ctx, runID, ids, true)
+}
+
+// Mark sets a task that is not executing to success or failed by hand, and
+// lets its downstream tasks react.
+func (e *Engine) Mark(ctx context.Context, runID int64, taskID string, state model.TaskState) error {
+	if state != model.TaskSuccess && state != model.TaskFailed {
+		return fmt.Errorf("a task can be marked success or failed, not %s", state)
+	}
+	return e.withRun(ctx, runID, func(ar *activeRun) error { return e.mark(ar, taskID, state) })
+}

@@ -1,0 +1,158 @@
+// Package engine runs DAGs: it turns a trigger into a run, decides which
+// tasks are ready by their trigger rules, hands attempts to an Executor,
+// retries with backoff, honours pools and max_active_runs, and recovers runs
+// left behind by a crash. All run state lives in one goroutine (the loop),
+// driven by events on channels; the store is the durable record, written in
+// short batched transactions by the journal.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// Errors callers may test for.
+var (
+	ErrRunNotFound = errors.New("run not found")
+	ErrSkipped     = errors.New("skipped: the DAG already has its maximum of active runs")
+	ErrStopped     = errors.New("the engine has stopped")
+)
+
+// Store is the durable record the engine writes and recovers from.
+type Store interface {
+	BatchStore
+	CreateRun(ctx context.Context, r *model.Run, spec []byte, tasks []model.TaskRun) error
+	Run(ctx context.Context, id int64) (model.Run, error)
+	ActiveRuns(ctx context.Context) ([]model.Run, error)
+	TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error)
+	Spec(ctx context.Context, hash string) ([]byte, error)
+}
+
+// Options configure an Engine. Store, Catalog and NewExecutor are required.
+type Options struct {
+	Store   Store
+	Catalog dag.Catalog
+	// NewExecutor builds the executor, given the channel its reports go to.
+	NewExecutor func(reports chan<- Report) Executor
+	Clock       clock.Clock
+	Logger      *slog.Logger
+	// Parallelism is how many attempts run at once in the default pool.
+	Parallelism int
+	// Pools are named limits on concurrent attempts: name → slots.
+	Pools map[string]int
+	// Vars returns the global variables, read when a run starts.
+	Vars func(ctx context.Context) (map[string]string, error)
+	// Secret resolves {{ secret "name" }} in templates.
+	Secret dag.SecretFunc
+}
+
+// Engine runs DAGs. Its methods are safe for concurrent use.
+type Engine struct {
+	opts     Options
+	store    Store
+	clock    clock.Clock
+	logger   *slog.Logger
+	exec     Executor
+	journal  *journal
+	reports  chan Report
+	calls    chan func()
+	stopped  chan struct{}
+	stopOnce sync.Once
+
+	// Owned by the loop goroutine.
+	runs      map[int64]*activeRun
+	queued    map[string][]*activeRun // DAG name → runs waiting for a slot, oldest first
+	running   map[string]int          // DAG name → runs in state running
+	pools     map[string]*pool
+	finishing map[int64][]chan model.Run // runs ended but not yet committed → waiters
+}
+
+// New builds an engine; Run starts it.
+func New(o Options) *Engine {
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = 16
+	}
+	e := &Engine{
+		opts: o, store: o.Store, clock: o.Clock, logger: o.Logger,
+		reports: make(chan Report, 1024), calls: make(chan func()),
+		stopped: make(chan struct{}),
+		runs:    map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
+		finishing: map[int64][]chan model.Run{},
+	}
+	e.journal = newJournal(o.Store, o.Logger)
+	e.exec = o.NewExecutor(e.reports)
+	e.pools = map[string]*pool{"": {slots: o.Parallelism}}
+	for name, slots := range o.Pools {
+		e.pools[name] = &pool{slots: max(slots, 1)}
+	}
+	return e
+}
+
+// Run recovers unfinished runs and then executes until ctx is cancelled.
+// On return every state change has been written to the store.
+func (e *Engine) Run(ctx context.Context) error {
+	journalCtx, stopJournal := context.WithCancel(context.WithoutCancel(ctx))
+	go e.journal.loop(journalCtx)
+	defer func() {
+		e.stopOnce.Do(func() { close(e.stopped) })
+		stopJournal()
+		<-e.journal.done
+	}()
+	if err := e.recover(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting up
+		}
+		return fmt.Errorf("engine: recover: %w", err)
+	}
+	for {
+		select {
+		case rep := <-e.reports:
+			e.onReport(rep)
+		case fn := <-e.calls:
+			fn()
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// call runs fn on the loop goroutine and waits for it.
+func (e *Engine) call(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	wrapped := func() { fn(); close(done) }
+	select {
+	case e.calls <- wrapped:
+	case <-e.stopped:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-done
+	return nil
+}
+
+// post runs fn on the loop goroutine without waiting; used by timers.
+func (e *Engine) post(fn func()) {
+	go func() {
+		select {
+		case e.calls <- fn:
+		case <-e.stopped:
+		}
+	}()
+}
+
+// Flush waits until every state change so far is in the store.
+func (e *Engine) Flush(ctx context.Context) error { return e.journal.flush(ctx) }

@@ -1,0 +1,43 @@
+package engine
+
+import "time"
+
+// Attempt is one try of one task, handed to an Executor. It holds only
+// plain data so that a distributed executor can ship it to a worker.
+type Attempt struct {
+	DAG     string
+	RunID   int64
+	TaskID  string
+	Try     int
+	Op      string
+	Args    map[string]any // rendered
+	Env     []string       // MESHFLOW_* variables for processes
+	Timeout time.Duration  // 0: none
+	Secrets []string       // values to mask in the log
+}
+
+// Report is what an executor tells the engine about an attempt: that it
+// started, or how it ended.
+type Report struct {
+	RunID  int64
+	TaskID string
+	Try    int
+
+	Started   bool // true: the attempt began executing at At; nothing else is set
+	At        time.Time
+	Outputs   map[string]string
+	Err       string // empty on success
+	ExitCode  *int
+	TimedOut  bool
+	Cancelled bool
+}
+
+// Executor runs attempts somewhere and reports on them.
+type Executor interface {
+	// Submit queues an attempt; it must not block. Reports go to the
+	// channel given to the executor when it was made.
+	Submit(a Attempt)
+	// Cancel stops an attempt if it is queued or running; it then reports
+	// it ended with Cancelled set.
+	Cancel(runID int64, taskID string)
+}

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/store"
+)
+
+// journal writes the engine's state changes to the store in the background,
+// grouping whatever accumulated while the previous write ran into one
+// transaction. The engine loop never waits for the disk; the database
+// trails memory by at most one write. Callbacks registered with after run
+// once the changes before them are committed, which is how "the run has
+// finished" is announced only when it is durable.
+type journal struct {
+	store  BatchStore
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	pending store.Batch
+	after   []func()
+	wake    chan struct{}
+	done    chan struct{} // closed when loop has written its last batch
+}
+
+// BatchStore persists batches of state changes.
+type BatchStore interface {
+	SaveBatch(ctx context.Context, b store.Batch) error
+}
+
+func newJournal(s BatchStore, logger *slog.Logger) *journal {
+	return &journal{store: s, logger: logger, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+func (j *journal) run(r model.Run) {
+	j.mu.Lock()
+	j.pending.Runs = append(j.pending.Runs, r)
+	j.mu.Unlock()
+	j.poke()
+}
+
+func (j *journal) task(t model.TaskRun, finishedTry bool) {
+	j.mu.Lock()
+	j.pending.Tasks = append(j.pending.Tasks, t)
+	if finishedTry {
+		j.pending.Tries = append(j.pending.Tries, t)
+	}
+	j.mu.Unlock()
+	j.poke()
+}
+
+// afterCommit runs fn once everything journaled so far is committed.
+func (j *journal) afterCommit(fn func()) {
+	j.mu.Lock()
+	j.after = append(j.after, fn)
+	j.mu.Unlock()
+	j.poke()
+}
+
+func (j *journal) poke() {
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop writes batches until ctx ends, then writes what is left.
+func (j *journal) loop(ctx context.Context) {
+	defer close(j.done)
+	for {
+		select {
+		case <-j.wake:
+			j.write()
+		case <-ctx.Done():
+			j.write()
+			return
+		}
+	}
+}
+
+// write commits the pending batch. A failed write is retried with the next
+// one, so nothing is dropped while the disk is briefly unavailable.
+func (j *journal) write() {
+	j.mu.Lock()
+	b, after := j.pending, j.after
+	j.pending, j.after = store.Batch{}, nil
+	j.mu.Unlock()
+
+	if !b.Empty() {
+		if err := j.store.SaveBatch(context.Background(), b); err != nil {
+			j.logger.Error("engine: save state", "err", err)
+			j.mu.Lock()
+			j.pending = mergeBatch(b, j.pending)
+			j.after = append(after, j.after...)
+			j.mu.Unlock()
+			time.Sleep(100 * time.Millisecond)
+			j.poke()
+			return
+		}
+	}
+	for _, fn := range after {
+		fn()
+	}
+}
+
+// flush waits until everything journaled before the call is committed.
+func (j *journal) flush(ctx context.Context) error {
+	done := make(chan struct{})
+	j.afterCommit(func() { close(done) })
+	select {
+	case <-done:
+		return nil
+	case <-j.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func mergeBatch(a, b store.Batch) store.Batch {
+	return store.Batch{
+		Runs:  append(a.Runs, b.Runs...),
+		Tasks: append(a.Tasks, b.Tasks...),
+		Tries: append(a.Tries, b.Tries...),
+	}
+}

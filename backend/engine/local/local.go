@@ -1,0 +1,188 @@
+// Package local runs task attempts in this process: a fixed set of worker
+// goroutines over an in-memory queue, each attempt with its own context so it
+// can be cancelled or timed out, and its log written to the task log dir.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/engine"
+	"github.com/meshflow/meshflow/backend/ops"
+	"github.com/meshflow/meshflow/backend/tasklog"
+)
+
+// Executor runs attempts on worker goroutines.
+type Executor struct {
+	ops         *ops.Registry
+	logs        tasklog.Dir
+	reports     chan<- engine.Report
+	clock       clock.Clock
+	outputLimit int
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []engine.Attempt
+	cancels map[key]context.CancelCauseFunc
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+var _ engine.Executor = (*Executor)(nil)
+
+type key struct {
+	run  int64
+	task string
+}
+
+// Options configure an Executor.
+type Options struct {
+	Workers     int // attempts running at once
+	Ops         *ops.Registry
+	Logs        tasklog.Dir
+	Reports     chan<- engine.Report
+	Clock       clock.Clock
+	OutputLimit int // bytes of outputs per try
+}
+
+// errCancelled is the cause of a cancelled attempt's context.
+var errCancelled = errors.New("cancelled")
+
+// New starts the workers; Close stops them.
+func New(o Options) *Executor {
+	e := &Executor{
+		ops: o.Ops, logs: o.Logs, reports: o.Reports, clock: o.Clock, outputLimit: o.OutputLimit,
+		cancels: map[key]context.CancelCauseFunc{},
+	}
+	e.cond = sync.NewCond(&e.mu)
+	for range max(o.Workers, 1) {
+		e.wg.Go(e.work)
+	}
+	return e
+}
+
+// Submit queues a; it never blocks.
+func (e *Executor) Submit(a engine.Attempt) {
+	e.mu.Lock()
+	e.queue = append(e.queue, a)
+	e.mu.Unlock()
+	e.cond.Signal()
+}
+
+// Cancel stops the attempt of task in run, queued or running.
+func (e *Executor) Cancel(runID int64, taskID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := key{runID, taskID}
+	if cancel, ok := e.cancels[k]; ok {
+		cancel(errCancelled)
+		return
+	}
+	for i, a := range e.queue {
+		if a.RunID == runID && a.TaskID == taskID {
+			e.queue = append(e.queue[:i], e.queue[i+1:]...)
+			rep := engine.Report{RunID: runID, TaskID: taskID, Try: a.Try, At: e.clock.Now(), Cancelled: true, Err: "cancelled before it started"}
+			// The engine may be the caller: report without waiting for it.
+			go func() { e.reports <- rep }()
+			return
+		}
+	}
+}
+
+// Close cancels running attempts, drops queued ones and waits for the
+// workers to finish.
+func (e *Executor) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.queue = nil
+	for _, cancel := range e.cancels {
+		cancel(errors.New("meshflow is shutting down"))
+	}
+	e.mu.Unlock()
+	e.cond.Broadcast()
+	e.wg.Wait()
+}
+
+func (e *Executor) work() {
+	for {
+		e.mu.Lock()
+		for len(e.queue) == 0 && !e.closed {
+			e.cond.Wait()
+		}
+		if e.closed {
+			e.mu.Unlock()
+			return
+		}
+		a := e.queue[0]
+		e.queue = e.queue[1:]
+		ctx, cancel := context.WithCancelCause(context.Background())
+		e.cancels[key{a.RunID, a.TaskID}] = cancel
+		e.mu.Unlock()
+
+		e.reports <- engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Started: true, At: e.clock.Now()}
+		rep := e.run(ctx, a)
+
+		e.mu.Lock()
+		delete(e.cancels, key{a.RunID, a.TaskID})
+		e.mu.Unlock()
+		cancel(nil)
+		e.reports <- rep
+	}
+}
+
+// run executes one attempt and describes how it ended.
+func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
+	rep := engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try}
+	op, ok := e.ops.Get(a.Op)
+	if !ok {
+		rep.At, rep.Err = e.clock.Now(), fmt.Sprintf("unknown op %q", a.Op)
+		return rep
+	}
+	if a.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, a.Timeout, fmt.Errorf("timed out after %s", a.Timeout))
+		defer cancel()
+	}
+	tmp, err := os.MkdirTemp("", "meshflow-task-")
+	if err != nil {
+		rep.At, rep.Err = e.clock.Now(), "create temp dir: "+err.Error()
+		return rep
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	log := tasklog.NewWriter(e.logs.Path(a.DAG, a.RunID, a.TaskID, a.Try), a.Secrets)
+	outputs, err := op.Run(ctx, &ops.Task{
+		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
+		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit,
+	})
+	if cerr := log.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	rep.At, rep.Outputs = e.clock.Now(), outputs
+	describeErr(ctx, err, &rep)
+	return rep
+}
+
+// describeErr fills in how an attempt failed, if it did.
+func describeErr(ctx context.Context, err error, rep *engine.Report) {
+	if err == nil {
+		return
+	}
+	rep.Outputs = nil
+	rep.Err = err.Error()
+	var exit *ops.ExitError
+	if errors.As(err, &exit) {
+		rep.ExitCode = &exit.Code
+	}
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errCancelled):
+		rep.Cancelled, rep.Err = true, "cancelled"
+	case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		rep.TimedOut, rep.Err = true, cause.Error()
+	case ctx.Err() != nil:
+		rep.Cancelled, rep.Err = true, cause.Error()
+	}
+}

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/meshflow/meshflow/backend/dag"
+)
+
+// ResolveParams checks the values given for a run against the DAG's params
+// and fills in defaults. Strings (from a form or --param k=v) are converted
+// to the param's type; typed values (from --conf JSON) must match it. Every
+// problem is reported, each naming the param and what would be accepted.
+func ResolveParams(d *dag.DAG, given map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(d.Params))
+	var errs []error
+	known := map[string]bool{}
+	for _, p := range d.Params {
+		known[p.Name] = true
+		v, ok := given[p.Name]
+		if !ok || v == nil {
+			if p.Default != nil {
+				def, err := convertParam(p, p.Default)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("param %s: default: %w", p.Name, err))
+				}
+				out[p.Name] = def
+			} else if p.Required {
+				errs = append(errs, fmt.Errorf("param %s is required: pass --param %s=VALUE", p.Name, p.Name))
+			}
+			continue
+		}
+		typed, err := convertParam(p, v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("param %s: %w", p.Name, err))
+			continue
+		}
+		out[p.Name] = typed
+	}
+	for name := range given {
+		if !known[name] {
+			errs = append(errs, fmt.Errorf("param %s is not declared by DAG %s (it declares: %s)", name, d.Name, paramNames(d)))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func convertParam(p dag.Param, v any) (any, error) {
+	s, isString := v.(string)
+	switch p.Type {
+	case dag.ParamInt:
+		switch n := v.(type) {
+		case int:
+			return n, nil
+		case float64:
+			if n == float64(int(n)) {
+				return int(n), nil
+			}
+		case string:
+			if i, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
+				return i, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a whole number", v)
+	case dag.ParamBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		if b, err := strconv.ParseBool(s); isString && err == nil {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%v is not true or false", v)
+	case dag.ParamList:
+		return convertList(v)
+	case dag.ParamEnum:
+		if isString && slices.Contains(p.Values, s) {
+			return s, nil
+		}
+		return nil, fmt.Errorf("%v is not one of %s", v, strings.Join(p.Values, ", "))
+	default:
+		if isString {
+			return s, nil
+		}
+		return fmt.Sprint(v), nil
+	}
+}
+
+// convertList accepts a JSON list, or a comma-separated string.
+func convertList(v any) (any, error) {
+	switch l := v.(type) {
+	case []any:
+		out := make([]any, len(l))
+		for i, x := range l {
+			out[i] = fmt.Sprint(x)
+		}
+		return out, nil
+	case []string:
+		out := make([]any, len(l))
+		for i, x := range l {
+			out[i] = x
+		}
+		return out, nil
+	case string:
+		var out []any
+		for _, part := range strings.Split(l, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%v is not a list", v)
+}
+
+func paramNames(d *dag.DAG) string {
+	if len(d.Params) == 0 {
+		return "none"
+	}
+	names := make([]string, len(d.Params))
+	for i, p := range d.Params {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}

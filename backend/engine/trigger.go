@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// TriggerRequest asks for a new run.
+type TriggerRequest struct {
+	DAG *dag.DAG
+	// Source is the DAG's YAML as it is now; the run keeps it, so that
+	// editing the file does not change a run in flight or its retries.
+	Source []byte
+	// Params are the values given by the caller: strings from a form or
+	// --param, or typed values from --conf JSON. Missing ones take their
+	// defaults.
+	Params      map[string]any
+	Trigger     model.Trigger
+	LogicalDate time.Time // zero: now
+	ParentRunID int64
+}
+
+// Trigger creates a run and starts it, or queues it when the DAG already
+// has max_active_runs running. A scheduled run of a DAG whose overlap
+// policy is skip is not created then, and ErrSkipped is returned; a second
+// run for the same scheduled time fails with store.ErrDuplicateRun.
+func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
+	params, err := ResolveParams(req.DAG, req.Params)
+	if err != nil {
+		return model.Run{}, err
+	}
+	plan, err := dag.NewPlan(req.DAG)
+	if err != nil {
+		return model.Run{}, fmt.Errorf("engine: trigger %s: %w", req.DAG.Name, err)
+	}
+	vars, err := e.vars(ctx, req.DAG)
+	if err != nil {
+		return model.Run{}, err
+	}
+	var out model.Run
+	var runErr error
+	err = e.call(ctx, func() { out, runErr = e.createRun(ctx, req, params, plan, vars) })
+	if err != nil {
+		return model.Run{}, err
+	}
+	return out, runErr
+}
+
+// createRun runs on the loop: the decision to queue, skip or start must see
+// the current count of active runs.
+func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any, plan *dag.Plan, vars map[string]string) (model.Run, error) {
+	d := req.DAG
+	busy := e.running[d.Name] >= maxActive(d) || len(e.queued[d.Name]) > 0
+	if busy && req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
+		return model.Run{}, ErrSkipped
+	}
+	now := e.clock.Now()
+	r := model.Run{
+		DAG: d.Name, State: model.RunQueued, Trigger: req.Trigger, LogicalDate: req.LogicalDate,
+		Params: params, ParentRunID: req.ParentRunID, QueuedAt: now,
+	}
+	if r.LogicalDate.IsZero() {
+		r.LogicalDate = now
+	}
+	rows := make([]model.TaskRun, len(d.Tasks))
+	for i := range d.Tasks {
+		rows[i] = model.TaskRun{TaskID: d.Tasks[i].ID, State: model.TaskQueued, MaxTries: maxTries(d.Defaults, &d.Tasks[i])}
+	}
+	if err := e.store.CreateRun(ctx, &r, req.Source, rows); err != nil {
+		return model.Run{}, fmt.Errorf("engine: trigger %s: %w", d.Name, err)
+	}
+	for i := range rows {
+		rows[i].RunID = r.ID
+	}
+	ar := newActiveRun(r, d, plan, rows, vars)
+	e.runs[r.ID] = ar
+	if busy {
+		e.queued[d.Name] = append(e.queued[d.Name], ar)
+	} else {
+		e.startRun(ar)
+	}
+	return ar.run, nil
+}
+
+// vars merges the global variables with the DAG's own, which win.
+func (e *Engine) vars(ctx context.Context, d *dag.DAG) (map[string]string, error) {
+	out := map[string]string{}
+	if e.opts.Vars != nil {
+		global, err := e.opts.Vars(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("engine: read variables: %w", err)
+		}
+		for k, v := range global {
+			out[k] = v
+		}
+	}
+	for _, v := range d.Vars {
+		out[v.Name] = v.Value
+	}
+	return out, nil
+}

@@ -1,0 +1,82 @@
+package model
+
+import "time"
+
+// RunState is where a DAG run is in its life.
+type RunState string
+
+const (
+	RunQueued    RunState = "queued"    // waiting for a free slot (max_active_runs)
+	RunRunning   RunState = "running"   // tasks are being executed
+	RunSuccess   RunState = "success"   // every task ended without failing
+	RunFailed    RunState = "failed"    // at least one task failed or could not run because of a failure
+	RunCancelled RunState = "cancelled" // stopped by a user
+)
+
+// Done reports whether the run has ended.
+func (s RunState) Done() bool { return s == RunSuccess || s == RunFailed || s == RunCancelled }
+
+// TaskState is where one task of a run is.
+type TaskState string
+
+const (
+	TaskQueued         TaskState = "queued"          // waiting for its upstream tasks or a free slot
+	TaskRunning        TaskState = "running"         // a try is executing
+	TaskSuccess        TaskState = "success"         // the last try succeeded
+	TaskFailed         TaskState = "failed"          // the last try failed and no retries are left
+	TaskUpForRetry     TaskState = "up_for_retry"    // a try failed; the next one waits for its delay
+	TaskSkipped        TaskState = "skipped"         // its trigger rule or `when` said not to run
+	TaskUpstreamFailed TaskState = "upstream_failed" // could not run because an upstream task failed
+	TaskCancelled      TaskState = "cancelled"       // stopped by a user, or its run was cancelled
+)
+
+// Done reports whether the task has reached a final state.
+func (s TaskState) Done() bool {
+	switch s {
+	case TaskSuccess, TaskFailed, TaskSkipped, TaskUpstreamFailed, TaskCancelled:
+		return true
+	}
+	return false
+}
+
+// Trigger says what started a run.
+type Trigger string
+
+const (
+	TriggerManual   Trigger = "manual"   // the UI's trigger button
+	TriggerSchedule Trigger = "schedule" // the DAG's cron schedule
+	TriggerCLI      Trigger = "cli"      // meshflow dag trigger / test
+	TriggerAPI      Trigger = "api"      // the REST API
+	TriggerDAG      Trigger = "dag"      // a trigger_dag task of another run
+)
+
+// Run is one execution of a DAG.
+type Run struct {
+	ID          int64
+	DAG         string
+	State       RunState
+	Trigger     Trigger
+	LogicalDate time.Time // the scheduled time it stands for; the trigger time for manual runs
+	Params      map[string]any
+	SpecHash    string // identifies the DAG definition the run executes (see Store.Spec)
+	ParentRunID int64  // the run whose trigger_dag task started this one; 0 if none
+	QueuedAt    time.Time
+	StartedAt   time.Time // zero until it starts
+	EndedAt     time.Time // zero until it ends
+	Error       string    // why it failed or was cancelled, for people
+}
+
+// TaskRun is the state of one task within a run: its current or last try.
+type TaskRun struct {
+	RunID     int64
+	TaskID    string
+	State     TaskState
+	Try       int // 1 for the first try; 0 before the first starts
+	MaxTries  int // 1 + retries
+	StartedAt time.Time
+	EndedAt   time.Time
+	NextTryAt time.Time // when an up_for_retry task tries again
+	ExitCode  *int      // exit status of a process-running op; nil otherwise
+	Error     string
+	Outputs   map[string]string
+}

@@ -1,0 +1,116 @@
+// Package tasklog owns the task logs: one file per task try under the data
+// dir's logs/ folder, written with secrets masked, and read back whole or
+// followed while the task runs.
+package tasklog
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Mask replaces every secret value in log text.
+const Mask = "********"
+
+// Dir is the root folder of the task logs.
+type Dir string
+
+// Path is where the log of one try is kept:
+// logs/<dag>/<run id>/<task>.<try>.log.
+func (d Dir) Path(dagName string, runID int64, task string, try int) string {
+	return filepath.Join(string(d), dagName, strconv.FormatInt(runID, 10), task+"."+strconv.Itoa(try)+".log")
+}
+
+// RunDir is the folder of one run's logs.
+func (d Dir) RunDir(dagName string, runID int64) string {
+	return filepath.Join(string(d), dagName, strconv.FormatInt(runID, 10))
+}
+
+// Writer writes one try's log. The file is created on the first write, so
+// tasks that print nothing leave nothing on disk. Output is buffered up to
+// each newline so that a secret split across two writes is still masked.
+type Writer struct {
+	path    string
+	secrets []string
+
+	mu      sync.Mutex
+	f       *os.File
+	pending []byte
+	err     error
+}
+
+// maxPending bounds the bytes held back waiting for a newline.
+const maxPending = 64 * 1024
+
+// NewWriter returns a writer for the log at path that masks each of secrets.
+func NewWriter(path string, secrets []string) *Writer {
+	var keep []string
+	for _, s := range secrets {
+		if s != "" {
+			keep = append(keep, s)
+		}
+	}
+	return &Writer{path: path, secrets: keep}
+}
+
+// Write masks secrets in complete lines and appends them to the file.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.pending = append(w.pending, p...)
+	cut := bytes.LastIndexByte(w.pending, '\n') + 1
+	if cut == 0 && len(w.pending) >= maxPending {
+		cut = len(w.pending)
+	}
+	if cut > 0 {
+		w.flush(cut)
+	}
+	return len(p), w.err
+}
+
+// flush writes the first n pending bytes, masked.
+func (w *Writer) flush(n int) {
+	if w.f == nil {
+		if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
+			w.err = fmt.Errorf("task log: %w", err)
+			return
+		}
+		f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			w.err = fmt.Errorf("task log: %w", err)
+			return
+		}
+		w.f = f
+	}
+	text := string(w.pending[:n])
+	for _, s := range w.secrets {
+		text = strings.ReplaceAll(text, s, Mask)
+	}
+	if _, err := w.f.WriteString(text); err != nil {
+		w.err = fmt.Errorf("task log: %w", err)
+	}
+	w.pending = append(w.pending[:0], w.pending[n:]...)
+}
+
+// Close writes what is left and closes the file.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pending) > 0 && w.err == nil {
+		w.flush(len(w.pending))
+	}
+	if w.f != nil {
+		if err := w.f.Close(); err != nil && w.err == nil {
+			w.err = fmt.Errorf("task log: %w", err)
+		}
+		w.f = nil
+	}
+	return w.err
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+const runColumns = `id, dag, state, trigger, logical_date, params, spec_hash, COALESCE(parent_run_id, 0),
+	queued_at, started_at, ended_at, error`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanRun(row rowScanner) (model.Run, error) {
+	var r model.Run
+	var logical, queued int64
+	var params string
+	var started, ended sql.NullInt64
+	err := row.Scan(&r.ID, &r.DAG, &r.State, &r.Trigger, &logical, &params, &r.SpecHash, &r.ParentRunID,
+		&queued, &started, &ended, &r.Error)
+	if err != nil {
+		return r, err
+	}
+	r.LogicalDate, r.QueuedAt = time.UnixMilli(logical), time.UnixMilli(queued)
+	r.StartedAt, r.EndedAt = fromMS(started), fromMS(ended)
+	if err := json.Unmarshal([]byte(params), &r.Params); err != nil {
+		return r, fmt.Errorf("params of run %d: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// Run returns one run, or ErrNotFound.
+func (s *Store) Run(ctx context.Context, id int64) (model.Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("store: run %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// RunFilter selects runs, newest first. Zero fields do not filter.
+type RunFilter struct {
+	DAG      string
+	States   []model.RunState
+	BeforeID int64 // only runs with a smaller id: the next page
+	Limit    int   // default 50
+}
+
+// Runs returns the runs that match f, newest first.
+func (s *Store) Runs(ctx context.Context, f RunFilter) ([]model.Run, error) {
+	var where []string
+	var args []any
+	if f.DAG != "" {
+		where, args = append(where, "dag = ?"), append(args, f.DAG)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, f.BeforeID)
+	}
+	q := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit)
+
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	return out, nil
+}
+
+// ActiveRuns returns every queued or running run, oldest first: the work a
+// restarted engine must pick up.
+func (s *Store) ActiveRuns(ctx context.Context) ([]model.Run, error) {
+	runs, err := s.Runs(ctx, RunFilter{States: []model.RunState{model.RunQueued, model.RunRunning}, Limit: 1 << 30})
+	for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
+		runs[i], runs[j] = runs[j], runs[i]
+	}
+	return runs, err
+}
+
+// TaskRuns returns the tasks of a run, in no particular order.
+func (s *Store) TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs
+		FROM task_runs WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: tasks of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []model.TaskRun
+	for rows.Next() {
+		t := model.TaskRun{RunID: runID}
+		var started, ended, next, exit sql.NullInt64
+		var outputs sql.NullString
+		if err := rows.Scan(&t.TaskID, &t.State, &t.Try, &t.MaxTries, &started, &ended, &next, &exit, &t.Error, &outputs); err != nil {
+			return nil, fmt.Errorf("store: tasks of run %d: %w", runID, err)
+		}
+		t.StartedAt, t.EndedAt, t.NextTryAt = fromMS(started), fromMS(ended), fromMS(next)
+		if exit.Valid {
+			code := int(exit.Int64)
+			t.ExitCode = &code
+		}
+		if outputs.Valid {
+			if err := json.Unmarshal([]byte(outputs.String), &t.Outputs); err != nil {
+				return nil, fmt.Errorf("store: outputs of %s in run %d: %w", t.TaskID, runID, err)
+			}
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tasks of run %d: %w", runID, err)
+	}
+	return out, nil
+}
