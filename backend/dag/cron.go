@@ -31,7 +31,7 @@ var (
 // scheduleOptions are what `schedule:` accepts: 5 fields, an optional
 // leading seconds field, and descriptors such as @daily and @every 1h. The
 // scheduler must parse with the same options.
-const scheduleOptions = cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor
+const scheduleOptions = cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor | cron.DowOrDom
 
 // cronProblem explains why spec is not a valid schedule, naming the field
 // at fault, or returns "" when it is valid. go-cron's own errors do not say
