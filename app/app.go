@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/meshflow/meshflow/frontend"
@@ -37,6 +38,9 @@ type App struct {
 	version   string
 	startedAt time.Time
 	unlock    func()
+
+	workflowsOnce sync.Once
+	workflows     *Workflows
 }
 
 // Open prepares the data dir (creating and seeding it on first start) and

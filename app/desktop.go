@@ -4,6 +4,12 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -11,6 +17,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/build"
 )
 
@@ -22,7 +29,11 @@ const DesktopAvailable = true
 // is cancelled. Every request from the window goes to the same handler that
 // `meshflow serve` uses, so both faces stay identical.
 func (a *App) RunDesktop(ctx context.Context) error {
-	return wails.Run(&options.App{
+	stop, err := a.runBackground(ctx)
+	if err != nil {
+		return err
+	}
+	err = wails.Run(&options.App{
 		Title:     build.WindowTitle,
 		Width:     build.WindowWidth,
 		Height:    build.WindowHeight,
@@ -46,4 +57,29 @@ func (a *App) RunDesktop(ctx context.Context) error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand,
 		},
 	})
+	return errors.Join(err, stop())
+}
+
+// runBackground runs, for the desktop window, what serve runs beside the
+// UI: the workflow system, and the API on a loopback port of its own so
+// that CLI commands can act through this process. stop ends both.
+func (a *App) runBackground(ctx context.Context) (stop func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("api listener: %w", err)
+	}
+	token := newToken()
+	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows(), token, a.Logger)), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	stopWorkflows := a.StartWorkflows(ctx)
+	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})
+	if err != nil {
+		return nil, errors.Join(err, srv.Close(), stopWorkflows())
+	}
+	return func() error {
+		unpublish()
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		return errors.Join(srv.Shutdown(shutdownCtx), stopWorkflows())
+	}, nil
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/meshflow/meshflow/backend/api"
 )
 
 // ErrNotLoopback is returned when asked to listen where other machines can
@@ -36,10 +39,18 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	// Show the address actually bound, which differs from the configured
 	// one when the port is 0.
 	a.Config.Addr = ln.Addr().String()
-	srv := &http.Server{
-		Handler:           loopbackHostsOnly(a.Handler(false)),
-		ReadHeaderTimeout: 10 * time.Second,
+	token := newToken()
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.Handler(a.Workflows(), token, a.Logger))
+	mux.Handle("/", a.Handler(false))
+	srv := &http.Server{Handler: loopbackHostsOnly(mux), ReadHeaderTimeout: 10 * time.Second}
+
+	stopWorkflows := a.StartWorkflows(ctx)
+	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})
+	if err != nil {
+		return errors.Join(err, stopWorkflows())
 	}
+	defer unpublish()
 	a.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "data", string(a.Dir))
 	if ready != nil {
 		ready(ln.Addr())
@@ -49,16 +60,42 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		return errors.Join(fmt.Errorf("serve: %w", err), stopWorkflows())
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down", "grace", shutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shutdown: %w", err)
+	err = srv.Shutdown(shutdownCtx)
+	if err != nil {
+		err = fmt.Errorf("serve: shutdown: %w", err)
 	}
-	return nil
+	return errors.Join(err, stopWorkflows())
+}
+
+// StartWorkflows runs the workflow system in the background until the
+// returned stop is called (or ctx ends); stop waits for it to finish.
+func (a *App) StartWorkflows(ctx context.Context) (stop func() error) {
+	return a.start(ctx, a.Workflows().Run)
+}
+
+// StartEngine runs the engine alone in the background; see RunEngine.
+func (a *App) StartEngine(ctx context.Context) (stop func() error) {
+	return a.start(ctx, a.Workflows().RunEngine)
+}
+
+func (a *App) start(ctx context.Context, run func(context.Context) error) (stop func() error) {
+	// Load now, so that the DAGs are known as soon as this returns.
+	if err := a.Workflows().Load(); err != nil {
+		return func() error { return err }
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- run(wctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
 }
 
 // checkLoopback refuses any address other machines could reach, and says

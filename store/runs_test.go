@@ -107,3 +107,23 @@ func TestRunsFilterAndActive(t *testing.T) {
 		t.Fatalf("page = %+v, %v", page, err)
 	}
 }
+
+func TestDAGStateRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	if _, ok, err := s.DAGState(ctx, "d"); ok || err != nil {
+		t.Fatalf("unknown dag: ok=%v err=%v", ok, err)
+	}
+	want := model.DAGState{Paused: true, NextRunAt: time.UnixMilli(1_800_000_000_000), LastScheduledAt: time.UnixMilli(1_799_999_000_000)}
+	if err := s.SaveDAGState(ctx, "d", want); err != nil {
+		t.Fatal(err)
+	}
+	want.Paused = false
+	if err := s.SaveDAGState(ctx, "d", want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.DAGState(ctx, "d")
+	if err != nil || !ok || got.Paused || !got.NextRunAt.Equal(want.NextRunAt) || !got.LastScheduledAt.Equal(want.LastScheduledAt) {
+		t.Fatalf("state = %+v ok=%v err=%v, want %+v", got, ok, err, want)
+	}
+}

@@ -64,7 +64,7 @@ serves the UI on ` + app.DefaultAddr + `.`,
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", "", "data directory (default $MESHFLOW_DATA, else the OS user data dir)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
-	root.AddCommand(newServe(env, &g), newVersion(env), newDB(env, &g))
+	root.AddCommand(newServe(env, &g), newVersion(env), newDB(env, &g), newDAG(env, &g))
 	return root
 }
 

@@ -80,3 +80,11 @@ type TaskRun struct {
 	Error     string
 	Outputs   map[string]string
 }
+
+// DAGState is what meshflow keeps about a DAG besides its file: whether it
+// is paused and where its schedule stands.
+type DAGState struct {
+	Paused          bool
+	NextRunAt       time.Time // zero: none
+	LastScheduledAt time.Time // the latest scheduled time dealt with; zero: none
+}

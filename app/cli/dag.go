@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/api"
+)
+
+func newDAG(env Env, g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dag",
+		Short: "List, check, run and inspect DAGs",
+		Long: `Work with the DAGs in the data dir's dags/ folder. While meshflow is running
+on the same data dir, commands act through it; otherwise they act on the
+data dir directly.`,
+	}
+	cmd.AddCommand(newDAGList(env, g), newDAGValidate(env, g), newDAGShow(env, g), newDAGPlan(env, g),
+		newDAGTrigger(env, g), newDAGTest(env, g), newDAGPause(env, g, true), newDAGPause(env, g, false),
+		newDAGRuns(env, g), newDAGLogs(env, g), newDAGControl(env, g, api.ActionCancel), newDAGRetry(env, g))
+	return cmd
+}
+
+// withService runs fn with the API of the meshflow process that owns the
+// data dir, or, when none runs, with this process owning it: the engine
+// then runs here for as long as fn does (nothing is scheduled).
+func withService(ctx context.Context, env Env, g globals, fn func(api.Service) error) error {
+	cfg, _, err := load(env, g, "")
+	if err != nil {
+		return err
+	}
+	remote, err := app.DataDir(cfg.DataDir).Remote()
+	if err == nil {
+		return fn(remote)
+	}
+	if !errors.Is(err, app.ErrNoServer) {
+		return err
+	}
+	return withApp(ctx, env, g, "", true, func(a *app.App) error {
+		stop := a.StartEngine(ctx)
+		return errors.Join(fn(a.Workflows()), stop())
+	})
+}
+
+// withDAGs runs fn over the loaded DAG folder without running anything, for
+// commands that only look.
+func withDAGs(ctx context.Context, env Env, g globals, fn func(*app.App) error) error {
+	return withApp(ctx, env, g, "", false, func(a *app.App) error {
+		if err := a.Workflows().Load(); err != nil {
+			return err
+		}
+		return fn(a)
+	})
+}
+
+// paramFlags collects --param k=v and --conf JSON into run parameters.
+type paramFlags struct {
+	params []string
+	conf   string
+}
+
+func (p *paramFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&p.params, "param", "p", nil, "run parameter NAME=VALUE (repeatable)")
+	cmd.Flags().StringVar(&p.conf, "conf", "", `run parameters as a JSON object, e.g. '{"n": 3}'`)
+}
+
+func (p *paramFlags) values() (map[string]any, error) {
+	out := map[string]any{}
+	if p.conf != "" {
+		if err := json.Unmarshal([]byte(p.conf), &out); err != nil {
+			return nil, fmt.Errorf("--conf must be a JSON object such as '{\"n\": 3}': %w", err)
+		}
+	}
+	given := map[string]any{}
+	for _, kv := range p.params {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--param %q: write NAME=VALUE", kv)
+		}
+		given[k] = v
+	}
+	maps.Copy(out, given)
+	return out, nil
+}

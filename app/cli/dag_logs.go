@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/engine"
+)
+
+func newDAGLogs(env Env, g *globals) *cobra.Command {
+	var follow bool
+	cmd := &cobra.Command{
+		Use:   "logs RUN [TASK]",
+		Short: "Print the logs of a run, or of one of its tasks",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseRunID(args[0])
+			if err != nil {
+				return err
+			}
+			task := ""
+			if len(args) == 2 {
+				task = args[1]
+			}
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				r, err := a.Store.Run(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("run %d: %w", id, err)
+				}
+				dir := a.Workflows().Logs.RunDir(r.DAG, id)
+				if !follow || r.State.Done() {
+					return printLogs(cmd.OutOrStdout(), dir, task)
+				}
+				done := make(chan struct{})
+				go func() { waitDone(cmd.Context(), a, id); close(done) }()
+				return followLogsOf(cmd.Context(), cmd.OutOrStdout(), dir, task, done)
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing as the run writes, until it ends")
+	return cmd
+}
+
+// waitDone polls the store until the run has ended: this process may not
+// be the one running it.
+func waitDone(ctx context.Context, a *app.App, id int64) {
+	for {
+		r, err := a.Store.Run(ctx, id)
+		if err != nil || r.State.Done() {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// logFiles lists a run's log files (task.try.log), by task then try.
+func logFiles(dir, task string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	if task != "" {
+		files = slices.DeleteFunc(files, func(f string) bool { return !strings.HasPrefix(filepath.Base(f), task+".") })
+	}
+	slices.Sort(files)
+	return files
+}
+
+func printLogs(w io.Writer, dir, task string) error {
+	files := logFiles(dir, task)
+	if len(files) == 0 {
+		fmt.Fprintln(w, "(no output)")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "== %s ==\n%s", strings.TrimSuffix(filepath.Base(f), ".log"), data)
+	}
+	return nil
+}
+
+// followLogs prints each task's new log lines, prefixed with the task, until
+// done is closed; then it prints what is left.
+func followLogs(ctx context.Context, w io.Writer, dir string, done <-chan struct{}) error {
+	return followLogsOf(ctx, w, dir, "", done)
+}
+
+func followLogsOf(ctx context.Context, w io.Writer, dir, task string, done <-chan struct{}) error {
+	offsets := map[string]int64{}
+	for {
+		finished := false
+		select {
+		case <-done:
+			finished = true
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		for _, f := range logFiles(dir, task) {
+			if err := printNew(w, f, offsets); err != nil {
+				return err
+			}
+		}
+		if finished {
+			return nil
+		}
+	}
+}
+
+// printNew prints the complete lines added to f since the last call.
+func printNew(w io.Writer, f string, offsets map[string]int64) error {
+	data, err := os.ReadFile(f)
+	if err != nil {
+		return err
+	}
+	start := offsets[f]
+	end := int64(strings.LastIndexByte(string(data), '\n') + 1)
+	if end <= start {
+		return nil
+	}
+	prefix := "[" + strings.TrimSuffix(filepath.Base(f), ".log") + "] "
+	for _, line := range strings.SplitAfter(string(data[start:end]), "\n") {
+		if line != "" {
+			fmt.Fprint(w, prefix+line)
+		}
+	}
+	offsets[f] = end
+	return nil
+}
+
+func newDAGPlan(env Env, g *globals) *cobra.Command {
+	var p paramFlags
+	cmd := &cobra.Command{
+		Use:   "plan NAME",
+		Short: "Show what a run would do — order and arguments — without running anything",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			given, err := p.values()
+			if err != nil {
+				return err
+			}
+			return withDAGs(cmd.Context(), env, *g, func(a *app.App) error {
+				e, err := a.Workflows().Dir.Get(args[0])
+				if err != nil {
+					return err
+				}
+				params, err := engine.ResolveParams(e.DAG, given)
+				if err != nil {
+					return err
+				}
+				return printPlan(cmd.OutOrStdout(), e.DAG, params)
+			})
+		},
+	}
+	p.add(cmd)
+	return cmd
+}
+
+// printPlan prints the tasks in run order with their arguments rendered as
+// far as they can be before running: outputs of other tasks are shown as
+// the template that will read them.
+func printPlan(w io.Writer, d *dag.DAG, params map[string]any) error {
+	plan, err := dag.NewPlan(d)
+	if err != nil {
+		return err
+	}
+	vars := map[string]string{}
+	for _, v := range d.Vars {
+		vars[v.Name] = v.Value
+	}
+	data := dag.TemplateData{
+		Params: params, Vars: vars, Tasks: map[string]dag.TaskData{},
+		Run: dag.RunInfo{LogicalDate: time.Now(), Trigger: "plan"},
+	}
+	noSecrets := func(name string) (string, error) { return "<secret " + name + ">", nil }
+	for n, id := range plan.Order() {
+		t := d.Tasks[plan.Index(id)]
+		fmt.Fprintf(w, "%d. %s (%s)", n+1, t.ID, t.Op)
+		if len(t.Needs) > 0 {
+			fmt.Fprintf(w, " after %s", strings.Join(t.Needs, ", "))
+		}
+		if t.TriggerRule != "" {
+			fmt.Fprintf(w, " [%s]", t.TriggerRule)
+		}
+		fmt.Fprintln(w)
+		for _, k := range slices.Sorted(maps.Keys(t.With)) {
+			v, _, err := dag.RenderArgs(map[string]any{k: t.With[k]}, data, noSecrets)
+			shown := t.With[k]
+			if err == nil {
+				shown = v[k]
+			}
+			fmt.Fprintf(w, "     %s: %s\n", k, showArg(shown))
+		}
+	}
+	return nil
+}
+
+// showArg prints an argument readably: text as it is, indented under its
+// name when it has several lines; anything else as JSON.
+func showArg(v any) string {
+	if s, ok := v.(string); ok {
+		if !strings.Contains(strings.TrimRight(s, "\n"), "\n") {
+			return strings.TrimRight(s, "\n")
+		}
+		return "|\n       " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n       ")
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSpace(b.String())
+}
