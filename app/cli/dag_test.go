@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runIn runs one command against the data dir seeded with the real starter
+// DAGs from testdata/examples.
+func runIn(ctx context.Context, dir string, args ...string) (string, error) {
+	var out syncBuffer
+	err := Run(ctx, append(args, "--data", dir), Env{
+		Version: "v1.2.3", Examples: os.DirFS("../../testdata/examples"),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	})
+	return out.String(), err
+}
+
+func TestDAGTestRunsInTheForeground(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runIn(t.Context(), dir, "dag", "test", "hello", "--param", "who=terminal")
+	if err != nil {
+		t.Fatalf("dag test hello: %v\n%s", err, out)
+	}
+	for _, want := range []string{"run 1 of hello started", "[greet.1] hello, terminal", "ended success"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = runIn(t.Context(), dir, "dag", "test", "cleanup-on-failure")
+	if err == nil || !strings.Contains(err.Error(), "task work failed") {
+		t.Fatalf("a failing DAG must fail the command: %v", err)
+	}
+	if !strings.Contains(out, "[cleanup.1] cleaning up") {
+		t.Errorf("the all_done cleanup did not run:\n%s", out)
+	}
+	logs, err := runIn(t.Context(), dir, "dag", "logs", "2", "work")
+	if err != nil || !strings.Contains(logs, "something went wrong") || strings.Contains(logs, "cleaning up") {
+		t.Fatalf("logs of one task = %q, %v", logs, err)
+	}
+}
+
+func TestDAGValidateReportsFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: bad\ntasks:\n  - id: a\n    op: shel\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runIn(t.Context(), t.TempDir(), "dag", "validate", bad, "../../testdata/examples/hello.yaml")
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 DAG files have problems") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{bad + ":4:5", `did you mean "shell"`, "hello.yaml: ok"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDAGCommandsThroughARunningServer(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runIn(t.Context(), dir, "dag", "list"); err != nil { // seeds the data dir
+		t.Fatal(err)
+	}
+	startServe(t, dir)
+
+	out, err := runIn(t.Context(), dir, "dag", "trigger", "hello", "--wait", "-p", "who=server")
+	if err != nil || !strings.Contains(out, "ended success") {
+		t.Fatalf("trigger --wait through the server: %v\n%s", err, out)
+	}
+	if _, err := runIn(t.Context(), dir, "dag", "test", "hello"); err == nil || !strings.Contains(err.Error(), "meshflow is running") {
+		t.Errorf("dag test beside a server must be refused: %v", err)
+	}
+	if out, err := runIn(t.Context(), dir, "dag", "pause", "hello"); err != nil || !strings.Contains(out, "paused") {
+		t.Fatalf("pause: %v %s", err, out)
+	}
+	list, err := runIn(t.Context(), dir, "dag", "list")
+	if err != nil || !strings.Contains(list, "hello") {
+		t.Fatalf("list: %v\n%s", err, list)
+	}
+	if line := lineWith(list, "hello "); !strings.Contains(line, "true") {
+		t.Errorf("hello not shown paused: %q", line)
+	}
+	if _, err := runIn(t.Context(), dir, "dag", "trigger", "nope"); err == nil || !strings.Contains(err.Error(), `no such DAG "nope"`) {
+		t.Errorf("unknown DAG: %v", err)
+	}
+	if _, err := runIn(t.Context(), dir, "dag", "trigger", "hello", "-p", "whom=x"); err == nil || !strings.Contains(err.Error(), "param whom is not declared") {
+		t.Errorf("unknown param: %v", err)
+	}
+	runs, err := runIn(t.Context(), dir, "dag", "runs", "hello")
+	if err != nil || !strings.Contains(runs, "success") {
+		t.Errorf("runs: %v\n%s", err, runs)
+	}
+}
+
+func TestDAGPlanRendersParams(t *testing.T) {
+	out, err := runIn(t.Context(), t.TempDir(), "dag", "plan", "hello", "-p", "who=planner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1. greet (shell)", `echo "hello, planner"`, "5. sum (shell) after count_a, count_b, count_c", "{{ .tasks.greet.outputs.greeting }}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func lineWith(text, prefix string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
