@@ -10,7 +10,7 @@ ADDR     ?= 127.0.0.1:8080
 DESKTOP_TAGS := desktop,production,webkit2_41
 
 .PHONY: run build deps test-deps generate check check-generated check-vendor fmt \
-        lint vet test test-go test-desktop desktop desktop-windows bench clean
+        lint vet test test-go fuzz test-desktop desktop desktop-windows bench clean
 
 ## run: install, generate, build, and serve on $(ADDR) with the default data dir
 run: deps generate build
@@ -26,8 +26,8 @@ build:
 generate:
 	$(GO) tool templ generate -path frontend
 
-## test: everything CI runs: install, stale-file checks, lint, vet, tests, desktop smoke test
-test: test-deps check lint vet test-go test-desktop
+## test: everything CI runs: install, stale-file checks, lint, vet, tests, fuzzing, desktop smoke test
+test: test-deps check lint vet test-go fuzz test-desktop
 
 test-deps:
 	scripts/install-deps.sh test
@@ -55,6 +55,10 @@ vet:
 
 test-go:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: the DAG parser must survive 30 s of coverage-guided random input
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./backend/dag/
 
 ## test-desktop: build the desktop app and check its window shows the Overview under Xvfb
 test-desktop:

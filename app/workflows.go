@@ -61,6 +61,7 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
 		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: parallelism,
+		Vars: a.Variables().Plain, Secret: a.Variables().Secret,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			w.exec = local.New(local.Options{
 				Workers: parallelism, Ops: w.Ops, Logs: w.Logs, Reports: reports,

@@ -99,6 +99,13 @@ var migrations = []migration{
 			error      TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (run_id, task, try)
 		) STRICT, WITHOUT ROWID`)},
+	{"variables", exec(`
+		CREATE TABLE variables (
+			name       TEXT PRIMARY KEY,
+			value      BLOB NOT NULL,
+			secret     INTEGER NOT NULL DEFAULT 0,
+			updated_at INTEGER NOT NULL
+		) STRICT`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.

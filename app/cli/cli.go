@@ -19,7 +19,8 @@ import (
 // Env is the world a command runs in, passed in so tests can supply their own.
 type Env struct {
 	Version  string
-	Examples fs.FS // starter DAGs for a new data dir
+	Examples fs.FS     // starter DAGs for a new data dir
+	Stdin    io.Reader // nil: the process's stdin
 	Stdout   io.Writer
 	Stderr   io.Writer
 	Getenv   func(string) string
@@ -31,6 +32,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
+	if env.Stdin != nil {
+		root.SetIn(env.Stdin)
+	}
 	return root.ExecuteContext(ctx)
 }
 
@@ -64,7 +68,7 @@ serves the UI on ` + app.DefaultAddr + `.`,
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", "", "data directory (default $MESHFLOW_DATA, else the OS user data dir)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
-	root.AddCommand(newServe(env, &g), newVersion(env), newDB(env, &g), newDAG(env, &g))
+	root.AddCommand(newServe(env, &g), newVersion(env), newDB(env, &g), newDAG(env, &g), newVar(env, &g))
 	return root
 }
 

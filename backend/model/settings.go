@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Theme is the colour scheme a user chose for the UI.
 type Theme string
@@ -41,3 +44,13 @@ func DefaultSettings() Settings {
 
 // MaxInstanceNameLen bounds the instance name so that it fits the header.
 const MaxInstanceNameLen = 40
+
+// Variable is a global variable, available to every DAG's templates: plain
+// ones as .vars.NAME, secret ones only through {{ secret "NAME" }}, which
+// keeps them out of logs.
+type Variable struct {
+	Name      string
+	Value     string // empty for a secret read without revealing it
+	Secret    bool
+	UpdatedAt time.Time
+}

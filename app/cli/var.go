@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshflow/meshflow/app"
+)
+
+func newVar(env Env, g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "var",
+		Short: "Manage global variables and secrets for DAG templates",
+		Long: `Global variables are shared by all DAGs. Plain ones are read in templates as
+{{ .vars.NAME }}; secret ones as {{ secret "NAME" }}, sealed at rest with
+the data dir's key (secret.key) and masked in task logs.`,
+	}
+	cmd.AddCommand(newVarSet(env, g), newVarGet(env, g), newVarList(env, g), newVarRm(env, g))
+	return cmd
+}
+
+func newVarSet(env Env, g *globals) *cobra.Command {
+	var secret bool
+	cmd := &cobra.Command{
+		Use:   "set NAME [VALUE]",
+		Short: "Set a variable; the value is read from stdin when not given (use that for secrets)",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			value := ""
+			if len(args) == 2 {
+				value = args[1]
+			} else {
+				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20))
+				if err != nil {
+					return err
+				}
+				value = strings.TrimRight(string(b), "\r\n")
+			}
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				if err := a.Variables().Set(cmd.Context(), args[0], value, secret); err != nil {
+					return err
+				}
+				kind := "variable"
+				if secret {
+					kind = "secret"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s set\n", kind, args[0])
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&secret, "secret", false, "seal the value and mask it in logs")
+	return cmd
+}
+
+func newVarGet(env Env, g *globals) *cobra.Command {
+	var reveal bool
+	cmd := &cobra.Command{
+		Use: "get NAME", Short: "Print a variable's value", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				v, err := a.Variables().Get(cmd.Context(), args[0], reveal)
+				if err != nil {
+					return err
+				}
+				if v.Secret && !reveal {
+					return errors.New(args[0] + " is secret: add --reveal to print it")
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), v.Value)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&reveal, "reveal", false, "print a secret's value")
+	return cmd
+}
+
+func newVarList(env Env, g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use: "list", Short: "List variables; secret values are not shown", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				vars, err := a.Variables().List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tVALUE\tUPDATED")
+				for _, v := range vars {
+					value := v.Value
+					if v.Secret {
+						value = "(secret)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Name, value, when(v.UpdatedAt))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+}
+
+func newVarRm(env Env, g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use: "rm NAME", Short: "Remove a variable", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
+				if err := a.Variables().Delete(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+				return nil
+			})
+		},
+	}
+}

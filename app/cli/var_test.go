@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A secret set from stdin reaches the task that asks for it, never shows
+// in its log, and is not in the database file in the clear.
+func TestVariablesAndSecretsReachTasksMasked(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	if _, err := runIn(ctx, dir, "var", "set", "greeting", "hi there"); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	err := Run(ctx, []string{"var", "set", "api_token", "--secret", "--data", dir}, Env{
+		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader("s3cr3t-value\n"),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatalf("set secret: %v %s", err, out.String())
+	}
+	list, err := runIn(ctx, dir, "var", "list")
+	if err != nil || !strings.Contains(list, "hi there") || !strings.Contains(list, "(secret)") || strings.Contains(list, "s3cr3t") {
+		t.Fatalf("list = %q, %v", list, err)
+	}
+	if _, err := runIn(ctx, dir, "var", "get", "api_token"); err == nil || !strings.Contains(err.Error(), "--reveal") {
+		t.Errorf("get secret without --reveal: %v", err)
+	}
+	if got, err := runIn(ctx, dir, "var", "get", "api_token", "--reveal"); err != nil || strings.TrimSpace(got) != "s3cr3t-value" {
+		t.Errorf("get --reveal = %q, %v", got, err)
+	}
+
+	dag := `name: uses_vars
+tasks:
+  - id: show
+    op: shell
+    with:
+      command: |
+        echo "{{ .vars.greeting }}"
+        echo "token={{ secret "api_token" }}"
+        test "$(printf %s "{{ secret "api_token" }}" | wc -c)" -eq 12 && echo matches
+`
+	if err := os.WriteFile(filepath.Join(dir, "dags", "uses_vars.yaml"), []byte(dag), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := runIn(ctx, dir, "dag", "test", "uses_vars")
+	if err != nil {
+		t.Fatalf("dag test: %v\n%s", err, logs)
+	}
+	for _, want := range []string{"[show.1] hi there", "[show.1] token=********", "[show.1] matches"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "s3cr3t") {
+		t.Errorf("secret leaked into the log:\n%s", logs)
+	}
+	for _, f := range []string{"meshflow.db", "meshflow.db-wal"} {
+		data, _ := os.ReadFile(filepath.Join(dir, f))
+		if bytes.Contains(data, []byte("s3cr3t")) {
+			t.Errorf("%s holds the secret in the clear", f)
+		}
+	}
+}
