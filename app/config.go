@@ -29,6 +29,27 @@ type Config struct {
 	DataDir  string
 	Addr     string
 	LogLevel slog.Level
+	Engine   EngineConfig
+}
+
+// EngineConfig tunes the workflow engine; it is read from meshflow.yaml only.
+type EngineConfig struct {
+	// Parallelism is how many task tries run at once in the default pool.
+	Parallelism int `yaml:"parallelism"`
+	// Pools are named limits on concurrent tries, e.g. {cloud_api: 2};
+	// tasks join one with `pool:`.
+	Pools map[string]int `yaml:"pools"`
+	// OutputLimit caps the bytes of outputs one task try may return.
+	OutputLimit int `yaml:"output_limit"`
+	// LogRetentionDays removes task logs of runs older than this; 0 keeps them.
+	LogRetentionDays int `yaml:"log_retention_days"`
+	// LogRetentionRuns keeps the logs of only this many latest runs per DAG; 0 keeps all.
+	LogRetentionRuns int `yaml:"log_retention_runs"`
+}
+
+// DefaultEngineConfig is what a data dir without meshflow.yaml gets.
+func DefaultEngineConfig() EngineConfig {
+	return EngineConfig{Parallelism: 16, OutputLimit: 64 * 1024, LogRetentionDays: 30}
 }
 
 // Overrides are the values given on the command line; empty means not given.
@@ -40,14 +61,18 @@ type Overrides struct {
 
 // fileConfig is the shape of meshflow.yaml.
 type fileConfig struct {
-	Addr     string `yaml:"addr"`
-	LogLevel string `yaml:"log_level"`
+	Addr         string `yaml:"addr"`
+	LogLevel     string `yaml:"log_level"`
+	EngineConfig `yaml:",inline"`
 }
+
+// knownKeys lists meshflow.yaml's keys for error messages.
+const knownKeys = "addr, log_level, parallelism, pools, output_limit, log_retention_days, log_retention_runs"
 
 // LoadConfig resolves the configuration from defaults, the data dir's
 // meshflow.yaml, the environment (through getenv) and flags.
 func LoadConfig(flags Overrides, getenv func(string) string) (Config, error) {
-	cfg := Config{Addr: DefaultAddr, LogLevel: slog.LevelInfo}
+	cfg := Config{Addr: DefaultAddr, LogLevel: slog.LevelInfo, Engine: DefaultEngineConfig()}
 
 	cfg.DataDir = first(flags.DataDir, getenv("MESHFLOW_DATA"))
 	if cfg.DataDir == "" {
@@ -68,6 +93,9 @@ func LoadConfig(flags Overrides, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.Addr = first(flags.Addr, getenv("MESHFLOW_ADDR"), file.Addr, cfg.Addr)
+	if err := mergeEngine(&cfg.Engine, file.EngineConfig); err != nil {
+		return cfg, fmt.Errorf("config: %s: %w", filepath.Join(cfg.DataDir, ConfigFileName), err)
+	}
 	if lvl := first(flags.LogLevel, getenv("MESHFLOW_LOG_LEVEL"), file.LogLevel); lvl != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			return cfg, fmt.Errorf("config: log level %q: use debug, info, warn or error", lvl)
@@ -92,9 +120,39 @@ func readConfigFile(path string) (fileConfig, error) {
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-		return fc, fmt.Errorf("config: %s: %s (known keys: addr, log_level)", path, msg)
+		return fc, fmt.Errorf("config: %s: %s (known keys: %s)", path, msg, knownKeys)
 	}
 	return fc, nil
+}
+
+// mergeEngine applies the engine settings given in the file over the
+// defaults, refusing values that cannot work.
+func mergeEngine(dst *EngineConfig, f EngineConfig) error {
+	for name, n := range map[string]int{
+		"parallelism": f.Parallelism, "output_limit": f.OutputLimit,
+		"log_retention_days": f.LogRetentionDays, "log_retention_runs": f.LogRetentionRuns,
+	} {
+		if n < 0 {
+			return fmt.Errorf("%s is %d: use 0 or more", name, n)
+		}
+	}
+	for pool, slots := range f.Pools {
+		if slots < 1 {
+			return fmt.Errorf("pools.%s has %d slots: give it at least 1", pool, slots)
+		}
+	}
+	if f.Parallelism > 0 {
+		dst.Parallelism = f.Parallelism
+	}
+	if f.OutputLimit > 0 {
+		dst.OutputLimit = f.OutputLimit
+	}
+	if f.LogRetentionDays > 0 {
+		dst.LogRetentionDays = f.LogRetentionDays
+	}
+	dst.LogRetentionRuns = f.LogRetentionRuns
+	dst.Pools = f.Pools
+	return nil
 }
 
 // defaultDataDir is the per-user data directory the OS conventions name.

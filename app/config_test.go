@@ -149,3 +149,25 @@ func TestLockIsExclusive(t *testing.T) {
 	}
 	again()
 }
+
+func TestEngineConfigFromFile(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "parallelism: 4\npools:\n  cloud_api: 2\noutput_limit: 1024\nlog_retention_runs: 50\n"
+	if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(Overrides{DataDir: dir}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cfg.Engine
+	if e.Parallelism != 4 || e.Pools["cloud_api"] != 2 || e.OutputLimit != 1024 || e.LogRetentionRuns != 50 || e.LogRetentionDays != 30 {
+		t.Fatalf("engine config = %+v", e)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte("pools:\n  cloud_api: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(Overrides{DataDir: dir}, env(nil)); err == nil || !strings.Contains(err.Error(), "pools.cloud_api has 0 slots") {
+		t.Fatalf("zero-slot pool: %v", err)
+	}
+}

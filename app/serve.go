@@ -76,7 +76,10 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 // StartWorkflows runs the workflow system in the background until the
 // returned stop is called (or ctx ends); stop waits for it to finish.
 func (a *App) StartWorkflows(ctx context.Context) (stop func() error) {
-	return a.start(ctx, a.Workflows().Run)
+	return a.start(ctx, func(ctx context.Context) error {
+		go a.keepLogs(ctx)
+		return a.Workflows().Run(ctx)
+	})
 }
 
 // StartEngine runs the engine alone in the background; see RunEngine.

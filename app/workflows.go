@@ -21,14 +21,6 @@ import (
 	"github.com/meshflow/meshflow/store"
 )
 
-// defaultOutputLimit caps the outputs one task try may return.
-const defaultOutputLimit = 64 * 1024
-
-// parallelism is how many attempts run at once in the default pool. Short
-// shell tasks spend most of their time in fork/exec and waiting, so more
-// than the core count pays off.
-const parallelism = 16
-
 // Workflows is the workflow system of one data dir: the DAG folder, the
 // engine that runs DAGs and the scheduler that starts them on time. Build
 // it with App.Workflows; Run makes it work.
@@ -57,15 +49,16 @@ func (a *App) Workflows() *Workflows {
 
 func newWorkflows(a *App, clk clock.Clock) *Workflows {
 	w := &Workflows{store: a.Store, app: a, Logs: tasklog.Dir(a.Dir.Logs())}
+	cfg := a.Config.Engine
 	w.Ops = newOps(w, clk)
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
-		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: parallelism,
+		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
 		Vars: a.Variables().Plain, Secret: a.Variables().Secret,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			w.exec = local.New(local.Options{
-				Workers: parallelism, Ops: w.Ops, Logs: w.Logs, Reports: reports,
-				Clock: clk, OutputLimit: defaultOutputLimit,
+				Workers: cfg.Parallelism + poolSlots(cfg.Pools), Ops: w.Ops, Logs: w.Logs, Reports: reports,
+				Clock: clk, OutputLimit: cfg.OutputLimit,
 			})
 			return w.exec
 		},
@@ -207,4 +200,14 @@ func newOps(runs ops.Runs, clk clock.Clock) *ops.Registry {
 		ops.Shell{}, ops.HTTP{Client: &http.Client{Timeout: 5 * time.Minute}},
 		ops.TriggerDAG{Runs: runs}, ops.Wait{Clock: clk}, ops.Noop{},
 	)
+}
+
+// poolSlots is the sum of the named pools' slots: the executor needs a
+// worker for every try the pools can let through at once.
+func poolSlots(pools map[string]int) int {
+	n := 0
+	for _, slots := range pools {
+		n += slots
+	}
+	return n
 }

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestSweepLogsByAgeAndCount(t *testing.T) {
+	root := t.TempDir()
+	now := time.Now()
+	mk := func(dag string, id int, age time.Duration) string {
+		dir := filepath.Join(root, dag, strconv.Itoa(id))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "a.1.log"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(dir, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	old := mk("nightly", 1, 40*24*time.Hour)
+	keep := []string{mk("nightly", 2, time.Hour), mk("nightly", 3, time.Hour), mk("hello", 4, time.Hour)}
+	extra := mk("hello", 3, 2*time.Hour) // beyond the newest 1 of hello
+
+	n := sweepLogs(root, now, 30, 2, slog.New(slog.DiscardHandler))
+	if n != 1 {
+		t.Fatalf("removed %d, want 1 (by age only)", n)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Error("40-day-old run logs kept")
+	}
+	if n := sweepLogs(root, now, 30, 1, slog.New(slog.DiscardHandler)); n != 2 {
+		t.Fatalf("removed %d, want 2 (keep the newest run per DAG)", n)
+	}
+	for _, d := range []string{keep[1], keep[2]} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("newest run logs removed: %s", d)
+		}
+	}
+	for _, d := range []string{keep[0], extra} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("older run logs kept beyond the count: %s", d)
+		}
+	}
+}
