@@ -24,6 +24,8 @@ type Entry struct {
 	DAG    *dag.DAG // the last version that was valid; nil if none ever was
 	Source []byte   // the YAML of that version
 	Err    error    // what is wrong with the file now; nil when it is valid
+
+	read []byte // the file's content when last read, valid or not
 }
 
 // Stale reports whether the entry runs an older version than the file
@@ -73,13 +75,22 @@ func (d *Dir) Load() (bool, error) {
 	seen := map[string]bool{}
 	for _, f := range files {
 		seen[f] = true
-		if d.reload(f) {
-			changed = true
-		}
 	}
 	for f := range d.byFile {
 		if !seen[f] {
 			delete(d.byFile, f)
+			changed = true
+		}
+	}
+	if changed {
+		// A removed file may have held a name another file was refused
+		// for: read everything again so that one becomes valid.
+		for _, e := range d.byFile {
+			e.read = nil
+		}
+	}
+	for _, f := range files {
+		if d.reload(f) {
 			changed = true
 		}
 	}
@@ -93,10 +104,10 @@ func (d *Dir) Load() (bool, error) {
 func (d *Dir) reload(file string) bool {
 	old := d.byFile[file]
 	parsed, src, err := LoadFile(file, d.catalog)
-	if old != nil && bytes.Equal(src, old.Source) && err == nil && old.Err == nil {
+	if old != nil && src != nil && bytes.Equal(src, old.read) {
 		return false
 	}
-	e := &Entry{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), Err: err}
+	e := &Entry{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), Err: err, read: src}
 	if old != nil {
 		e.Name, e.DAG, e.Source = old.Name, old.DAG, old.Source
 	}

@@ -1,0 +1,135 @@
+package dagdir
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/ops"
+)
+
+var catalog = ops.NewRegistry(ops.Noop{}, ops.Shell{})
+
+func write(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const good = "name: %s\ntasks:\n  - {id: a, op: noop}\n"
+
+func dagSrc(name string) string { return strings.Replace(good, "%s", name, 1) }
+
+// A file that turns invalid keeps running its last good version, and says
+// why it is not the current one.
+func TestInvalidEditKeepsLastGoodVersion(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "one.yaml", dagSrc("one"))
+	write(t, dir, "two.yaml", dagSrc("two"))
+	write(t, dir, "notes.txt", "not a dag")
+	d := New(dir, catalog)
+	if changed, err := d.Load(); err != nil || !changed {
+		t.Fatalf("load: changed=%v err=%v", changed, err)
+	}
+	if n := len(d.DAGs()); n != 2 {
+		t.Fatalf("%d DAGs, want 2", n)
+	}
+	write(t, dir, "one.yaml", "name: one\ntasks:\n  - {id: a, op: nope}\n")
+	if changed, _ := d.Load(); !changed {
+		t.Fatal("edit not noticed")
+	}
+	e, err := d.Get("one")
+	if err != nil {
+		t.Fatalf("the last good version is gone: %v", err)
+	}
+	if !e.Stale() || !strings.Contains(e.Err.Error(), "one.yaml:3") || !strings.Contains(e.Err.Error(), `unknown op "nope"`) {
+		t.Fatalf("entry = stale %v, err %v", e.Stale(), e.Err)
+	}
+	if changed, _ := d.Load(); changed {
+		t.Error("an unchanged folder reported a change")
+	}
+	if err := os.Remove(filepath.Join(dir, "two.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	d.Load()
+	if _, err := d.Get("two"); !errors.Is(err, ErrUnknownDAG) {
+		t.Errorf("removed DAG still known: %v", err)
+	}
+}
+
+func TestNeverValidFileIsListedWithItsError(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "broken.yml", "name: [\n")
+	d := New(dir, catalog)
+	d.Load()
+	list := d.List()
+	if len(list) != 1 || list[0].Name != "broken" || list[0].DAG != nil || list[0].Err == nil {
+		t.Fatalf("list = %+v", list)
+	}
+	if _, err := d.Get("broken"); !errors.Is(err, ErrUnknownDAG) {
+		t.Errorf("an invalid DAG must not be runnable: %v", err)
+	}
+}
+
+func TestDuplicateNamesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", dagSrc("same"))
+	write(t, dir, "b.yaml", dagSrc("same"))
+	d := New(dir, catalog)
+	d.Load()
+	e, err := d.Get("same")
+	if err != nil || filepath.Base(e.File) != "a.yaml" {
+		t.Fatalf("get = %+v, %v; want a.yaml's", e, err)
+	}
+	var dup *Entry
+	for _, x := range d.List() {
+		if filepath.Base(x.File) == "b.yaml" {
+			dup = x
+		}
+	}
+	if dup == nil || dup.Err == nil || !strings.Contains(dup.Err.Error(), "already used by") {
+		t.Fatalf("duplicate = %+v", dup)
+	}
+	// Once the first file is gone, the second one's DAG runs.
+	if err := os.Remove(filepath.Join(dir, "a.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	d.Load()
+	if e, err := d.Get("same"); err != nil || filepath.Base(e.File) != "b.yaml" {
+		t.Fatalf("after removing a.yaml: %+v, %v", e, err)
+	}
+}
+
+func TestWatchAppliesEditsWithinASecond(t *testing.T) {
+	dir := t.TempDir()
+	d := New(dir, catalog)
+	d.Load()
+	var changes atomic.Int32
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Watch(ctx, slog.New(slog.DiscardHandler), func() { changes.Add(1) }) }()
+	defer func() { cancel(); <-done }()
+
+	time.Sleep(50 * time.Millisecond) // let the watcher register
+	start := time.Now()
+	write(t, dir, "new.yaml", dagSrc("new"))
+	for changes.Load() == 0 {
+		if time.Since(start) > 3*time.Second {
+			t.Fatal("the new file was not picked up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := d.Get("new"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("picked up %v after the write", time.Since(start).Round(time.Millisecond))
+}
