@@ -93,7 +93,8 @@ func (a *App) release() {
 }
 
 // Handler builds the UI handler. desktop says it will run inside the Wails
-// window rather than behind a network listener.
+// window rather than behind a network listener. The UI shows and acts on
+// the workflow system, which the caller runs (StartWorkflows).
 func (a *App) Handler(desktop bool) http.Handler {
 	info := frontend.Info{
 		Version:    a.version,
@@ -108,9 +109,14 @@ func (a *App) Handler(desktop bool) http.Handler {
 	if !desktop {
 		info.Addr = a.Config.Addr
 	}
+	w := a.Workflows()
 	return frontend.New(frontend.Options{
 		Store:        a.Store,
 		Installation: a.Store,
+		Workflows:    w,
+		Control:      w,
+		History:      a.Store,
+		Logs:         w.Logs,
 		Info:         info,
 		Logger:       a.Logger,
 		CheckOrigin:  !desktop,

@@ -38,7 +38,11 @@ type site struct {
 
 // startSite opens the app as `meshflow serve` would, but on a fresh data dir
 // and without reading the user's environment.
-func startSite(t *testing.T) site {
+func startSite(t *testing.T) site { return startSiteWith(t, nil) }
+
+// startSiteWith starts the site with extra DAG files (name → YAML) in its
+// DAG folder beside the starter DAGs.
+func startSiteWith(t *testing.T, dags map[string]string) site {
 	t.Helper()
 	noEnv := func(string) string { return "" }
 	cfg, err := app.LoadConfig(app.Overrides{DataDir: t.TempDir()}, noEnv)
@@ -59,6 +63,19 @@ func startSite(t *testing.T) site {
 	t.Cleanup(func() {
 		if err := a.Close(); err != nil {
 			t.Errorf("close app: %v", err)
+		}
+	})
+	for name, src := range dags {
+		if err := os.WriteFile(filepath.Join(a.Dir.DAGs(), name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As serve does: the engine, the scheduler and the folder watcher run
+	// beside the UI, so what the pages trigger really runs.
+	stop := a.StartWorkflows(t.Context())
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop workflows: %v", err)
 		}
 	})
 	srv := httptest.NewServer(a.Handler(false))
@@ -399,4 +416,37 @@ func hasRow(rows []auditRow, want auditRow) bool {
 		}
 	}
 	return false
+}
+
+// waitVisible waits until an element matching sel is shown.
+func (b *browser) waitVisible(t *testing.T, sel string) {
+	t.Helper()
+	b.run(t, "wait for "+sel, chromedp.WaitVisible(sel, chromedp.ByQuery))
+}
+
+// clickAndWait clicks the element matching sel and waits for one matching
+// next: the page, or the part of it, the click brings.
+func (b *browser) clickAndWait(t *testing.T, sel, next string) {
+	t.Helper()
+	b.run(t, "click "+sel,
+		chromedp.Click(sel, chromedp.ByQuery),
+		chromedp.WaitVisible(next, chromedp.ByQuery),
+	)
+}
+
+// text is the text content of the first element matching sel.
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	var s string
+	b.run(t, "read "+sel, chromedp.Evaluate(
+		`document.querySelector(`+strconv.Quote(sel)+`)?.textContent ?? ""`, &s))
+	return s
+}
+
+// count is how many elements match sel.
+func (b *browser) count(t *testing.T, sel string) int {
+	t.Helper()
+	var n int
+	b.run(t, "count "+sel, chromedp.Evaluate(`document.querySelectorAll(`+strconv.Quote(sel)+`).length`, &n))
+	return n
 }

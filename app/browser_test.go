@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +199,152 @@ func navItem(t *testing.T, key string) components.NavItem {
 	}
 	t.Fatalf("no %q entry in components.Nav", key)
 	return components.NavItem{}
+}
+
+// slowDAG runs long enough for its run page to be loaded while it is still
+// running, so the live refresh is what shows it succeed.
+const slowDAG = `name: slow
+description: Waits a little, then reports.
+tasks:
+  - id: wait
+    op: shell
+    with:
+      command: sleep 1.5; echo "done waiting"
+  - id: report
+    op: shell
+    needs: [wait]
+    with:
+      command: echo "report written"
+`
+
+// TestBrowserTriggersHelloAndWatchesItRun goes the way a user does from the
+// DAG list to a finished run: open hello, trigger it with a param typed into
+// the generated form, land on the run page, and read the greeting in its
+// logs; then the grid and code views, the pause toggle, and a slower run
+// followed live until it ends.
+func TestBrowserTriggersHelloAndWatchesItRun(t *testing.T) {
+	s := startSiteWith(t, map[string]string{"slow.yaml": slowDAG, "broken.yaml": brokenDAG})
+	b := newBrowser(t)
+	shots := t.ArtifactDir()
+
+	b.open(t, s.url+"/dags", "dags")
+	b.waitVisible(t, `tbody[data-dag="hello"]`)
+	if got := b.text(t, `tbody[data-dag="broken"] [data-testid="dag-error"]`); !strings.Contains(got, "broken.yaml:5") {
+		t.Errorf("the broken file's error block = %q, want its file:line", got)
+	}
+	b.screenshot(t, shots, "dags")
+	b.check(t, "DAG list")
+
+	b.clickAndWait(t, `tbody[data-dag="hello"] a.dag-name`, `[data-testid="graph-view"]`)
+	b.screenshot(t, shots, "dag-hello-graph")
+	b.check(t, "hello's page")
+
+	const who = "browser test"
+	b.run(t, "fill in and submit the trigger form",
+		chromedp.Clear(`#param-who`, chromedp.ByQuery),
+		chromedp.SendKeys(`#param-who`, who, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="trigger-submit"]`, chromedp.ByQuery),
+	)
+	b.waitVisible(t, `[data-testid="run-live"][data-state="success"]`)
+	if got := b.text(t, `[data-testid="log"][data-task="greet"] pre`); !strings.Contains(got, "hello, "+who) {
+		t.Errorf("greet's log = %q, want the greeting for %q", got, who)
+	}
+	if got := b.text(t, `[data-testid="run-facts"]`); !strings.Contains(got, "who="+who) {
+		t.Errorf("run facts %q do not show the param", got)
+	}
+	b.screenshot(t, shots, "run-hello-success")
+	b.check(t, "hello's run")
+
+	b.clickAndWait(t, `[data-testid="run-facts"] a[href="/dags/hello"]`, `[data-testid="graph-view"] [data-testid="graph-run"] .state`)
+	if n := b.count(t, `svg.graph .node.st-success`); n != 5 {
+		t.Errorf("graph shows %d tasks succeeded, want 5", n)
+	}
+	b.screenshot(t, shots, "dag-hello-graph-after-run")
+	b.clickAndWait(t, `[data-testid="tab-grid"]`, `[data-testid="grid"] a.cell.st-success`)
+	b.screenshot(t, shots, "dag-hello-grid")
+	b.clickAndWait(t, `[data-testid="tab-code"]`, `[data-testid="code-view"] .tok-key`)
+	b.screenshot(t, shots, "dag-hello-code")
+	b.check(t, "hello's views")
+
+	b.open(t, s.url+"/dags", "dags")
+	b.clickAndWait(t, `tbody[data-dag="hello"] [data-testid="pause-toggle"]`, `tbody[data-dag="hello"] .toggle.off`)
+	b.check(t, "pause hello")
+
+	watchSlowRun(t, b, s.url, shots)
+	repairFailedRun(t, b, s.url, shots)
+}
+
+// brokenDAG names an op that does not exist.
+const brokenDAG = `name: broken
+description: Has a typo.
+tasks:
+  - id: a
+    op: shel
+`
+
+// repairFailedRun runs cleanup-on-failure, retries its failed task, then
+// marks it success by hand: the actions of the run page, on the real engine.
+func repairFailedRun(t *testing.T, b *browser, url, shots string) {
+	t.Helper()
+	b.open(t, url+"/dags/cleanup-on-failure", "dags")
+	b.run(t, "trigger cleanup-on-failure", chromedp.Click(`[data-testid="trigger-submit"]`, chromedp.ByQuery))
+	b.waitVisible(t, `[data-testid="run-live"][data-state="failed"] [data-testid="run-retry-failed"]`)
+	b.screenshot(t, shots, "run-failed")
+
+	b.clickAndWait(t, `[data-testid="run-retry-failed"]`, `[data-testid="flash"]`)
+	if got := b.text(t, `[data-testid="flash"]`); !strings.Contains(got, "Retrying the failed tasks") {
+		t.Errorf("flash after retry = %q", got)
+	}
+	b.waitVisible(t, `[data-testid="run-live"][data-state="failed"] [data-testid="task-row"][data-task="work"] [data-testid="task-mark-success"]`)
+	if got := b.text(t, `[data-testid="task-row"][data-task="work"] td:nth-child(3)`); !strings.HasPrefix(got, "2/") {
+		t.Errorf("work's try after the retry = %q, want its second", got)
+	}
+	b.clickAndWait(t, `[data-testid="task-row"][data-task="work"] [data-testid="task-mark-success"]`,
+		`[data-testid="run-live"][data-state="success"]`)
+	b.screenshot(t, shots, "run-repaired")
+	b.check(t, "retry and mark success")
+
+	b.follow(t, navItem(t, "audit"))
+	for _, action := range []string{"dag.trigger", "run.retry_failed", "task.mark_success"} {
+		if !hasRow(b.auditRows(t), auditRow{Action: action, Source: "127.0.0.1", OK: true, Target: auditTarget(b.auditRows(t), action)}) {
+			t.Errorf("audit log has no successful %s: %+v", action, b.auditRows(t))
+		}
+	}
+	b.check(t, "audit after the run actions")
+}
+
+// auditTarget is the target of the newest row with action, so rows can be
+// matched without knowing the run's id.
+func auditTarget(rows []auditRow, action string) string {
+	for _, r := range rows {
+		if r.Action == action {
+			return r.Target
+		}
+	}
+	return ""
+}
+
+// watchSlowRun triggers the slow DAG and follows its run page from running
+// to success without reloading it.
+func watchSlowRun(t *testing.T, b *browser, url, shots string) {
+	t.Helper()
+	b.open(t, url+"/dags/slow", "dags")
+	b.run(t, "trigger slow", chromedp.Click(`[data-testid="trigger-submit"]`, chromedp.ByQuery))
+	b.waitVisible(t, `[data-testid="run-live"]`)
+	var first string
+	b.run(t, "read the run's state", chromedp.Evaluate(
+		`document.querySelector('[data-testid="run-live"]').dataset.state`, &first))
+	if first != "running" && first != "queued" {
+		t.Fatalf("the run page opened on a run already %s: nothing left to watch", first)
+	}
+	b.screenshot(t, shots, "run-slow-running")
+	b.waitVisible(t, `[data-testid="run-live"][data-state="success"]`)
+	if n := b.count(t, `[data-testid="poller"]`); n != 0 {
+		t.Errorf("the ended run's page still polls (%d pollers)", n)
+	}
+	if got := b.text(t, `[data-testid="log"][data-task="report"] pre`); !strings.Contains(got, "report written") {
+		t.Errorf("report's log = %q", got)
+	}
+	b.screenshot(t, shots, "run-slow-success")
+	b.check(t, "slow run, live")
 }

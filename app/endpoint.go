@@ -51,6 +51,10 @@ func (d DataDir) publishEndpoint(e Endpoint) (func(), error) {
 // ErrNoServer means no meshflow process owns the data dir.
 var ErrNoServer = errors.New("no meshflow is running on this data dir")
 
+// ErrStarting means the process that owns the data dir has not published
+// its endpoint yet.
+var ErrStarting = errors.New("meshflow is starting")
+
 // Remote returns an API client for the meshflow process that owns the data
 // dir, or ErrNoServer. A leftover endpoint file of a process that died is
 // recognised by the lock being free.
@@ -70,6 +74,10 @@ func (d DataDir) Remote() (*api.Client, error) {
 	var e Endpoint
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("read %s: %w", d.endpointFile(), err)
+	}
+	// The file may be a dead process's, with a new one still starting.
+	if holder := d.lockHolder(); holder != 0 && holder != e.PID {
+		return nil, fmt.Errorf("%w: meshflow (pid %d) is starting on this data dir; try again in a moment", ErrStarting, holder)
 	}
 	return &api.Client{BaseURL: e.URL, Token: e.Token}, nil
 }

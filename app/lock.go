@@ -37,3 +37,13 @@ func (d DataDir) Lock() (release func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// lockHolder is the pid the lock's holder wrote into the lock file, or 0.
+func (d DataDir) lockHolder() int {
+	data, err := os.ReadFile(d.lockFile())
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
+}

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/http"
@@ -15,12 +16,22 @@ type auditKey struct{}
 // the log says "settings.save" rather than "POST /settings".
 type auditEntry struct {
 	action, target string
+	status         int // what to record instead of the response's status; 0: the response's
 }
 
 // audit names what the current request does, for the audit log.
 func audit(r *http.Request, action, target string) {
 	if e, ok := r.Context().Value(auditKey{}).(*auditEntry); ok {
 		e.action, e.target = action, target
+	}
+}
+
+// auditRefused records the request with status instead of its response's,
+// for an action that was refused but answered with a redirect to a page
+// saying why: the log must not show it as done.
+func auditRefused(r *http.Request, status int) {
+	if e, ok := r.Context().Value(auditKey{}).(*auditEntry); ok {
+		e.status = status
 	}
 }
 
@@ -41,7 +52,7 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 
 		ev := model.AuditEvent{
 			At: h.now(), Action: entry.action, Target: entry.target,
-			Source: h.source(r), Status: rec.Status(),
+			Source: h.source(r), Status: cmp.Or(entry.status, rec.Status()),
 		}
 		// The client may be gone already; the record must still be written.
 		if _, err := h.store.AddAuditEvent(context.WithoutCancel(r.Context()), ev); err != nil {

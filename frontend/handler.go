@@ -6,14 +6,21 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/tasklog"
 	"github.com/meshflow/meshflow/frontend/pages"
+	"github.com/meshflow/meshflow/store"
 )
 
 // Store is the state the UI reads and changes.
@@ -23,6 +30,34 @@ type Store interface {
 	AuditEvents(ctx context.Context, beforeID int64, limit int) ([]model.AuditEvent, error)
 	CountAuditEvents(ctx context.Context) (int, error)
 	AddAuditEvent(ctx context.Context, e model.AuditEvent) (int64, error)
+}
+
+// Workflows is the workflow system the DAG and run pages show: the DAG
+// folder, the scheduler's view of each DAG, and runs as the engine sees
+// them. Unknown DAGs and runs are reported as api.ErrNotFound.
+type Workflows interface {
+	DAGs(ctx context.Context) ([]api.DAG, error)
+	DAGEntry(name string) (*dagdir.Entry, error)
+	Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error)
+	SetPaused(ctx context.Context, name string, paused bool) error
+	// RunDetail has read-your-writes: it includes every change the engine
+	// made before the call.
+	RunDetail(ctx context.Context, id int64) (api.RunDetail, error)
+}
+
+// RunControl changes runs, in flight or ended. Errors other than
+// api.ErrNotFound are refusals meant for the user ("task x is running").
+type RunControl interface {
+	Control(ctx context.Context, id int64, action api.Action) error
+	ClearTask(ctx context.Context, runID int64, taskID string, downstream bool) error
+	MarkTask(ctx context.Context, runID int64, taskID string, state model.TaskState) error
+}
+
+// RunHistory reads recorded runs page by page, for lists and the grid.
+type RunHistory interface {
+	Run(ctx context.Context, id int64) (model.Run, error) // store.ErrNotFound if unknown
+	Runs(ctx context.Context, f store.RunFilter) ([]model.Run, error)
+	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
 }
 
 // Installation describes the running instance for the Overview and Settings
@@ -50,6 +85,10 @@ type Info struct {
 type Options struct {
 	Store        Store
 	Installation Installation
+	Workflows    Workflows
+	Control      RunControl
+	History      RunHistory
+	Logs         tasklog.Dir // where task logs are read from
 	Info         Info
 	Logger       *slog.Logger
 	Now          func() time.Time // defaults to time.Now
@@ -62,22 +101,32 @@ type Options struct {
 // Handler holds what the UI handlers share. Each action lives in its own
 // file, named after the section and the verb.
 type Handler struct {
-	store  Store
-	inst   Installation
-	info   Info
-	logger *slog.Logger
-	now    func() time.Time
-	csrf   *http.CrossOriginProtection // nil: no origin check
+	store   Store
+	inst    Installation
+	flows   Workflows
+	control RunControl
+	history RunHistory
+	logs    tasklog.Dir
+	info    Info
+	logger  *slog.Logger
+	now     func() time.Time
+	csrf    *http.CrossOriginProtection // nil: no origin check
+	flashes *flashes
 }
 
 // New returns the UI's http.Handler with every route registered.
 func New(opts Options) http.Handler {
 	h := &Handler{
-		store:  opts.Store,
-		inst:   opts.Installation,
-		info:   opts.Info,
-		logger: opts.Logger,
-		now:    opts.Now,
+		store:   opts.Store,
+		inst:    opts.Installation,
+		flows:   opts.Workflows,
+		control: opts.Control,
+		history: opts.History,
+		logs:    opts.Logs,
+		info:    opts.Info,
+		logger:  opts.Logger,
+		now:     opts.Now,
+		flashes: newFlashes(),
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
@@ -119,3 +168,54 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what strin
 	h.render(w, r, http.StatusInternalServerError, pages.ErrorPage(c, "Something went wrong",
 		"meshflow could not "+what+". The details are in the server log; nothing was changed."))
 }
+
+// redirect answers a form post that worked by sending the browser to next:
+// a 303 for a plain form, HX-Redirect for htmx, which would otherwise swap
+// the answer into the page.
+func redirect(w http.ResponseWriter, r *http.Request, next string) {
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", next)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// missing answers 404 for a DAG or run that does not exist, saying which.
+func (h *Handler) missing(w http.ResponseWriter, r *http.Request, active, title, message string) {
+	h.render(w, r, http.StatusNotFound, pages.ErrorPage(h.chrome(r.Context(), active), title, message))
+}
+
+// requestError is a problem with the request itself, such as a malformed
+// cursor; it is answered with its status and message, and not logged.
+type requestError struct {
+	status int
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &requestError{http.StatusBadRequest, msg} }
+
+// fail answers a request that could not be served: the request's own
+// mistakes with their status, unknown DAGs and runs with a 404 page, and
+// anything else as a server error.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		http.Error(w, re.msg, re.status)
+	case errors.Is(err, api.ErrNotFound):
+		h.missing(w, r, "error", "Not found", "meshflow has no "+notFoundSubject(err)+".")
+	default:
+		h.serverError(w, r, what, err)
+	}
+}
+
+// notFoundSubject turns "run 12: not found" into "run 12".
+func notFoundSubject(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+api.ErrNotFound.Error())
+}
+
+// id formats a run id.
+func id(n int64) string { return strconv.FormatInt(n, 10) }

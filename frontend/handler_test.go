@@ -6,53 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
-
-// fixture is the UI over a real SQLite store in a temp dir.
-type fixture struct {
-	handler http.Handler
-	store   *store.Store
-	info    frontend.Info
-}
-
-func newFixture(t *testing.T, desktop bool) *fixture { return newFixtureTB(t, desktop) }
-
-func newFixtureTB(t testing.TB, desktop bool) *fixture {
-	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(t.Context(), filepath.Join(dir, "meshflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	dags := filepath.Join(dir, "dags")
-	if err := os.Mkdir(dags, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"hello.yaml", "nightly.yml", "notes.txt"} {
-		if err := os.WriteFile(filepath.Join(dags, name), []byte("name: x\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	info := frontend.Info{
-		Version: "v9.8.7", Desktop: desktop, Addr: "127.0.0.1:8080", DataDir: dir,
-		DBPath: st.Path(), DAGDir: dags, ConfigFile: filepath.Join(dir, "meshflow.yaml"),
-		LogLevel: "INFO", StartedAt: time.Now().Add(-3 * time.Hour),
-	}
-	h := frontend.New(frontend.Options{Store: st, Installation: st, Info: info, CheckOrigin: !desktop})
-	return &fixture{handler: h, store: st, info: info}
-}
 
 // do sends one request the way a same-origin browser would.
 func (f *fixture) do(t *testing.T, method, target string, form url.Values, hdr map[string]string) *httptest.ResponseRecorder {
@@ -92,7 +53,6 @@ func TestPages(t *testing.T) {
 		},
 		{"vms empty state", "/vms", 200, []string{"<h1>VMs</h1>", "No VMs yet", "AWS, Azure and OpenStack"}, nil},
 		{"storage empty state", "/storage", 200, []string{"<h1>Storage</h1>", "Azure Blob"}, nil},
-		{"dags names the DAG folder", "/dags", 200, []string{"<h1>DAGs</h1>", "/dags;"}, nil},
 		{"runs empty state", "/runs", 200, []string{"<h1>Runs</h1>", "No runs yet"}, nil},
 		{"connections empty state", "/connections", 200, []string{"<h1>Connections</h1>", "encrypted at rest"}, nil},
 		{

@@ -16,6 +16,17 @@ func (h *Handler) routes() http.Handler {
 	for _, s := range sections {
 		mux.HandleFunc("GET "+s.path, h.showSection(s))
 	}
+	mux.HandleFunc("GET /dags", h.listDAGs)
+	mux.HandleFunc("GET /dags/{name}", h.showDAG)
+	mux.HandleFunc("POST /dags/{name}/trigger", h.triggerDAG)
+	mux.HandleFunc("POST /dags/{name}/pause", h.pauseDAG(true))
+	mux.HandleFunc("POST /dags/{name}/unpause", h.pauseDAG(false))
+	mux.HandleFunc("GET /runs", h.listRuns)
+	mux.HandleFunc("GET /runs/{id}", h.showRun)
+	mux.HandleFunc("POST /runs/{id}/cancel", h.cancelRun)
+	mux.HandleFunc("POST /runs/{id}/retry-failed", h.retryFailed)
+	mux.HandleFunc("POST /runs/{id}/tasks/{task}/clear", h.clearTask)
+	mux.HandleFunc("POST /runs/{id}/tasks/{task}/mark-success", h.markTaskSuccess)
 	mux.HandleFunc("GET /settings", h.showSettings)
 	mux.HandleFunc("POST /settings", h.saveSettings)
 	mux.HandleFunc("GET /audit", h.listAudit)

@@ -53,37 +53,6 @@ var sections = []section{
 			},
 		}
 	}},
-	{"dags", "/dags", func(info Info) pages.Section {
-		return pages.Section{
-			Title: "DAGs",
-			Lead:  "Workflows of VM operations, SSH commands, transfers and more.",
-			Empty: components.Empty{
-				Icon:    "graph",
-				Heading: "The workflow engine is not here yet",
-				Body: []string{
-					"Each YAML file in the DAG folder will be listed here with its schedule, next run and recent results, and can be edited as text or on a canvas.",
-					"Your DAG folder is " + info.DAGDir + "; the starter DAGs are already in it.",
-				},
-				Items: []string{
-					"schedule with cron, trigger with parameters, pause and resume",
-					"watch runs live, read logs, retry failed tasks",
-				},
-			},
-		}
-	}},
-	{"runs", "/runs", func(Info) pages.Section {
-		return pages.Section{
-			Title: "Runs",
-			Lead:  "Every run of every DAG, newest first.",
-			Empty: components.Empty{
-				Icon:    "play",
-				Heading: "No runs yet",
-				Body: []string{
-					"When DAGs run — on their schedule, triggered by hand or by another DAG — each run will be listed here with its state, start time, duration and the tasks that failed.",
-				},
-			},
-		}
-	}},
 	{"connections", "/connections", func(info Info) pages.Section {
 		return pages.Section{
 			Title: "Connections",

@@ -132,7 +132,10 @@ func (e *Engine) mark(ar *activeRun, taskID string, state model.TaskState) error
 	e.journal.task(*row, false)
 	ar.recount()
 	if ar.run.State.Done() { // an ended run: only its outcome changes
-		ar.run.State = runOutcome(ar.tasks)
+		ar.run.State, ar.run.Error = runOutcome(ar.tasks), ""
+		if ar.run.State == model.RunFailed {
+			ar.run.Error = failedTasks(ar)
+		}
 		e.journal.run(ar.run)
 		return nil
 	}

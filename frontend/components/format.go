@@ -39,3 +39,40 @@ func Ago(now, t time.Time) string {
 		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
 	}
 }
+
+// Duration formats a length of time for tables, to a useful precision:
+// "850 ms", "4.2 s", "3 min 20 s", "2 h 5 min".
+func Duration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "–"
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+// Until says how far in the future t is, coarsely: "in 5 min"; times
+// already past read as Ago does.
+func Until(now, t time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d < 0:
+		return Ago(now, t)
+	case d < time.Minute:
+		return "in under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d/time.Minute)+1)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("in %d h", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("in %d days", int(d/(24*time.Hour)))
+	}
+}

@@ -11,3 +11,10 @@ type Chrome struct {
 	Theme        model.Theme
 	Version      string
 }
+
+// Flash is the one-line outcome of an action, shown at the top of the page
+// the action led to. Bad flashes say why something was refused.
+type Flash struct {
+	Message string
+	Bad     bool
+}

@@ -191,7 +191,7 @@ func OverviewPage(c Chrome, o Overview) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</code>. Running them arrives with the workflow engine.</p><ul data-testid=\"dag-files\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</code>; <a href=\"/dags\">DAGs</a> shows them with their schedules and runs.</p><ul data-testid=\"dag-files\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

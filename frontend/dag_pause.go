@@ -1,0 +1,59 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// pauseDAG switches a DAG's schedule off (paused) or back on. From the
+// list's toggle (htmx) it answers with the DAG's updated rows; a plain
+// form is sent back to the list.
+func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
+	action := "dag.unpause"
+	if paused {
+		action = "dag.pause"
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, name := r.Context(), r.PathValue("name")
+		audit(r, action, name)
+		err := h.flows.SetPaused(ctx, name, paused)
+		if errors.Is(err, api.ErrNotFound) {
+			h.missingDAG(w, r, name)
+			return
+		}
+		if err != nil {
+			h.serverError(w, r, action[4:]+" "+name, err)
+			return
+		}
+		if r.Header.Get("HX-Request") != "true" {
+			redirect(w, r, "/dags")
+			return
+		}
+		dags, err := h.flows.DAGs(ctx)
+		if err != nil {
+			h.serverError(w, r, "list the DAGs", err)
+			return
+		}
+		for _, d := range dags {
+			if d.Name == name {
+				row, err := h.dagRow(ctx, d)
+				if err != nil {
+					h.serverError(w, r, "read the runs of "+name, err)
+					return
+				}
+				h.render(w, r, http.StatusOK, pages.DAGRowView(row))
+				return
+			}
+		}
+		h.missingDAG(w, r, name)
+	}
+}
+
+// missingDAG answers 404 for a DAG no file defines.
+func (h *Handler) missingDAG(w http.ResponseWriter, r *http.Request, name string) {
+	h.missing(w, r, "dags", "No such DAG",
+		"No file in the DAG folder defines a DAG named "+name+". It may have been renamed or removed.")
+}

@@ -1,0 +1,54 @@
+package pages
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/a-h/templ"
+)
+
+// DAGURL is the page of a DAG.
+func DAGURL(name string) string { return "/dags/" + url.PathEscape(name) }
+
+// DAGViewURL is one view of a DAG's page, with extra query parameters
+// given as name, value pairs; empty values are left out.
+func DAGViewURL(name, view string, kv ...string) string {
+	if view != "" && view != ViewGraph {
+		kv = append([]string{"view", view}, kv...)
+	}
+	return withQuery(DAGURL(name), kv...)
+}
+
+// RunListURL is the runs list filtered by DAG and state (empty: all), with
+// extra query parameters as in DAGViewURL.
+func RunListURL(dag, state string, kv ...string) string {
+	return withQuery("/runs", append([]string{"dag", dag, "state", state}, kv...)...)
+}
+
+// withQuery adds the name, value pairs kv to path, leaving out empty values.
+func withQuery(path string, kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// RunURL is the page of a run.
+func RunURL(id int64) string { return "/runs/" + strconv.FormatInt(id, 10) }
+
+// TaskActionURL is where a form posts an action on one task of a run.
+func TaskActionURL(runID int64, task, action string) string {
+	return RunURL(runID) + "/tasks/" + url.PathEscape(task) + "/" + action
+}
+
+// safe marks a URL built by the functions above as safe for href.
+func safe(u string) templ.SafeURL { return templ.SafeURL(u) }
+
+// id formats a run id.
+func id(n int64) string { return strconv.FormatInt(n, 10) }

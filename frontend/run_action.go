@@ -1,0 +1,28 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// afterRunAction answers an action on a run: back to the run's page, with
+// done as the flash when it worked, and the engine's reason when it was
+// refused (recorded in the audit log as 409).
+func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID int64, err error, done string) {
+	if errors.Is(err, api.ErrNotFound) {
+		h.missingRun(w, r, runID)
+		return
+	}
+	flash := pages.Flash{Message: done}
+	if err != nil {
+		auditRefused(r, http.StatusConflict)
+		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
+	}
+	redirect(w, r, pages.RunURL(runID)+"?flash="+h.flashes.add(flash))
+}
+
+// runTarget names a run in the audit log.
+func runTarget(runID int64) string { return "run " + id(runID) }

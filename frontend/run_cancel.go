@@ -1,0 +1,19 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/api"
+)
+
+// cancelRun stops an active run: tasks not started are cancelled and
+// executing ones are killed.
+func (h *Handler) cancelRun(w http.ResponseWriter, r *http.Request) {
+	runID, ok := h.runID(w, r)
+	if !ok {
+		return
+	}
+	audit(r, "run.cancel", runTarget(runID))
+	err := h.control.Control(r.Context(), runID, api.ActionCancel)
+	h.afterRunAction(w, r, runID, err, "Cancelling the run: tasks not started are cancelled, running ones stopped.")
+}

@@ -1,0 +1,19 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/api"
+)
+
+// retryFailed runs the failed, upstream-failed and cancelled tasks of an
+// ended run again, with everything downstream of them.
+func (h *Handler) retryFailed(w http.ResponseWriter, r *http.Request) {
+	runID, ok := h.runID(w, r)
+	if !ok {
+		return
+	}
+	audit(r, "run.retry_failed", runTarget(runID))
+	err := h.control.Control(r.Context(), runID, api.ActionRetryFailed)
+	h.afterRunAction(w, r, runID, err, "Retrying the failed tasks and everything after them.")
+}
