@@ -116,6 +116,7 @@ func (a *App) Handler(desktop bool) http.Handler {
 		Workflows:    w,
 		Control:      w,
 		History:      a.Store,
+		Variables:    a.Variables(),
 		Logs:         w.Logs,
 		Info:         info,
 		Logger:       a.Logger,

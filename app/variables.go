@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/vault"
+	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
 
@@ -20,18 +22,35 @@ type Variables struct {
 	vault func() (*vault.Vault, error)
 }
 
+var _ frontend.Variables = (*Variables)(nil)
+
 // Variables returns the data dir's global variables.
-func (a *App) Variables() *Variables {
-	keyFile := filepath.Join(string(a.Dir), vault.KeyFileName)
-	return &Variables{store: a.Store, vault: func() (*vault.Vault, error) { return vault.Open(keyFile) }}
+func (a *App) Variables() *Variables { return NewVariables(a.Store, a.Dir) }
+
+// NewVariables returns the global variables kept in st, with secrets sealed
+// under dir's key.
+func NewVariables(st *store.Store, dir DataDir) *Variables {
+	keyFile := filepath.Join(string(dir), vault.KeyFileName)
+	return &Variables{store: st, vault: func() (*vault.Vault, error) { return vault.Open(keyFile) }}
 }
+
+// refusal is an error whose message is meant for the user as it stands. It
+// matches api.ErrInvalid or api.ErrNotFound, so the UI can tell a bad name
+// from a failure without the CLI's message changing.
+type refusal struct {
+	msg  string
+	kind error
+}
+
+func (e *refusal) Error() string { return e.msg }
+func (e *refusal) Unwrap() error { return e.kind }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // Set creates or replaces a variable.
 func (v *Variables) Set(ctx context.Context, name, value string, secret bool) error {
 	if !varName.MatchString(name) {
-		return fmt.Errorf("variable name %q: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", name, name)
+		return &refusal{fmt.Sprintf("variable name %q: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", name, name), api.ErrInvalid}
 	}
 	data := []byte(value)
 	if secret {
@@ -48,7 +67,7 @@ func (v *Variables) Set(ctx context.Context, name, value string, secret bool) er
 func (v *Variables) Get(ctx context.Context, name string, reveal bool) (model.Variable, error) {
 	data, secret, err := v.store.VariableValue(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return model.Variable{}, fmt.Errorf("no variable %s: set it with 'meshflow var set %s VALUE'", name, name)
+		return model.Variable{}, &refusal{fmt.Sprintf("no variable %s: set it with 'meshflow var set %s VALUE'", name, name), api.ErrNotFound}
 	}
 	if err != nil {
 		return model.Variable{}, err
@@ -87,7 +106,7 @@ func (v *Variables) List(ctx context.Context) ([]model.Variable, error) {
 // Delete removes a variable.
 func (v *Variables) Delete(ctx context.Context, name string) error {
 	if err := v.store.DeleteVariable(ctx, name); errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no variable %s", name)
+		return &refusal{"no variable " + name, api.ErrNotFound}
 	} else if err != nil {
 		return err
 	}

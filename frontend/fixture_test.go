@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
@@ -28,6 +29,7 @@ type fixture struct {
 	handler http.Handler
 	store   *store.Store
 	flows   *fakeWorkflows
+	vars    *app.Variables // the real ones, sealing secrets under the temp dir's key
 	logs    tasklog.Dir
 	info    frontend.Info
 }
@@ -125,11 +127,12 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 		LogLevel: "INFO", StartedAt: time.Now().Add(-3 * time.Hour),
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
+	vars := app.NewVariables(st, app.DataDir(dir))
 	h := frontend.New(frontend.Options{
-		Store: st, Installation: st, Workflows: flows, Control: flows, History: st, Logs: logs,
-		Info: info, CheckOrigin: !desktop,
+		Store: st, Installation: st, Workflows: flows, Control: flows, History: st, Variables: vars,
+		Logs: logs, Info: info, CheckOrigin: !desktop,
 	})
-	return &fixture{handler: h, store: st, flows: flows, logs: logs, info: info}
+	return &fixture{handler: h, store: st, flows: flows, vars: vars, logs: logs, info: info}
 }
 
 // fakeWorkflows stands in for app.Workflows: the DAG folder and the store

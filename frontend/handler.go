@@ -60,6 +60,16 @@ type RunHistory interface {
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
 }
 
+// Variables are the global variables every DAG's templates read. A
+// secret's value goes in through Set and never comes back out: List leaves
+// it empty. Set refuses a bad name with api.ErrInvalid and a message for
+// the user; Delete reports an unknown variable as api.ErrNotFound.
+type Variables interface {
+	List(ctx context.Context) ([]model.Variable, error)
+	Set(ctx context.Context, name, value string, secret bool) error
+	Delete(ctx context.Context, name string) error
+}
+
 // Installation describes the running instance for the Overview and Settings
 // pages. Nothing in it is secret.
 type Installation interface {
@@ -88,6 +98,7 @@ type Options struct {
 	Workflows    Workflows
 	Control      RunControl
 	History      RunHistory
+	Variables    Variables
 	Logs         tasklog.Dir // where task logs are read from
 	Info         Info
 	Logger       *slog.Logger
@@ -106,6 +117,7 @@ type Handler struct {
 	flows   Workflows
 	control RunControl
 	history RunHistory
+	vars    Variables
 	logs    tasklog.Dir
 	info    Info
 	logger  *slog.Logger
@@ -122,6 +134,7 @@ func New(opts Options) http.Handler {
 		flows:   opts.Workflows,
 		control: opts.Control,
 		history: opts.History,
+		vars:    opts.Variables,
 		logs:    opts.Logs,
 		info:    opts.Info,
 		logger:  opts.Logger,

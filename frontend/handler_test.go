@@ -56,6 +56,11 @@ func TestPages(t *testing.T) {
 		{"runs empty state", "/runs", 200, []string{"<h1>Runs</h1>", "No runs yet"}, nil},
 		{"connections empty state", "/connections", 200, []string{"<h1>Connections</h1>", "encrypted at rest"}, nil},
 		{
+			"variables empty state and form", "/variables", 200,
+			[]string{"<h1>Variables</h1>", "No variables yet", `name="name"`, `name="secret"`, "{{ .vars.NAME }}", "secret.key"},
+			[]string{"<table"},
+		},
+		{
 			"settings form and configuration", "/settings", 200,
 			[]string{"<h1>Settings</h1>", `name="instance_name"`, `value="meshflow"`, "meshflow.yaml", "Listen address"},
 			[]string{"Settings saved."},
@@ -90,7 +95,7 @@ func TestPages(t *testing.T) {
 
 func TestEveryPageSendsSecurityHeaders(t *testing.T) {
 	f := newFixture(t, false)
-	for _, path := range []string{"/", "/settings", "/audit", "/nope", "/static/css/app.css"} {
+	for _, path := range []string{"/", "/settings", "/variables", "/audit", "/nope", "/static/css/app.css"} {
 		rec := f.do(t, "GET", path, nil, nil)
 		csp := rec.Header().Get("Content-Security-Policy")
 		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
@@ -104,7 +109,7 @@ func TestEveryPageSendsSecurityHeaders(t *testing.T) {
 
 func TestNavigationMarksCurrentSection(t *testing.T) {
 	f := newFixture(t, false)
-	for _, path := range []string{"/", "/vms", "/storage", "/dags", "/runs", "/connections", "/settings", "/audit"} {
+	for _, path := range []string{"/", "/vms", "/storage", "/dags", "/runs", "/connections", "/variables", "/settings", "/audit"} {
 		doc := parse(t, f.do(t, "GET", path, nil, nil))
 		current := doc.Find(`nav a[aria-current="page"]`)
 		if current.Length() != 1 {
@@ -113,8 +118,8 @@ func TestNavigationMarksCurrentSection(t *testing.T) {
 		if href, _ := current.Attr("href"); href != path {
 			t.Errorf("%s: current link is %s", path, href)
 		}
-		if n := doc.Find(`nav a[data-testid^="nav-"]`).Length(); n != 8 {
-			t.Errorf("%s: %d nav links, want 8", path, n)
+		if n := doc.Find(`nav a[data-testid^="nav-"]`).Length(); n != 9 {
+			t.Errorf("%s: %d nav links, want 9", path, n)
 		}
 	}
 }

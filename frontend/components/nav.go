@@ -18,6 +18,7 @@ var Nav = []NavItem{
 	{"dags", "DAGs", "/dags", "graph"},
 	{"runs", "Runs", "/runs", "play"},
 	{"connections", "Connections", "/connections", "key"},
+	{"variables", "Variables", "/variables", "braces"},
 	{"settings", "Settings", "/settings", "gear"},
 	{"audit", "Audit", "/audit", "list"},
 }

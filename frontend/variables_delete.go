@@ -1,0 +1,28 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// deleteVariable removes a global variable, confirmed in its row, and goes
+// back to the list. A variable that is already gone is reported there
+// (and recorded as 404), since a second tab may have deleted it.
+func (h *Handler) deleteVariable(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	audit(r, "variable.delete", name)
+	err := h.vars.Delete(r.Context(), name)
+	flash := pages.Flash{Message: "Variable " + name + " deleted."}
+	switch {
+	case errors.Is(err, api.ErrNotFound):
+		auditRefused(r, http.StatusNotFound)
+		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
+	case err != nil:
+		h.serverError(w, r, "delete variable "+name, err)
+		return
+	}
+	redirect(w, r, "/variables?flash="+h.flashes.add(flash))
+}
