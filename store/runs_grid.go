@@ -22,8 +22,7 @@ func (s *Store) TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun
 	for i, id := range runIDs {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT run_id, task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs
+	rows, err := s.db.QueryContext(ctx, `SELECT `+taskRunColumns+`
 		FROM task_runs WHERE run_id IN (?`+strings.Repeat(", ?", len(runIDs)-1)+`)
 		ORDER BY run_id, task`, args...)
 	if err != nil {
@@ -44,7 +43,10 @@ func (s *Store) TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun
 	return out, nil
 }
 
-// scanTaskRun reads one task_runs row selected with its run_id first.
+// taskRunColumns are the task_runs columns scanTaskRun reads, in order.
+const taskRunColumns = `run_id, task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs`
+
+// scanTaskRun reads one task_runs row selected with taskRunColumns.
 func scanTaskRun(row rowScanner) (model.TaskRun, error) {
 	var t model.TaskRun
 	var started, ended, next, exit sql.NullInt64

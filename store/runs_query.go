@@ -112,30 +112,16 @@ func (s *Store) ActiveRuns(ctx context.Context) ([]model.Run, error) {
 
 // TaskRuns returns the tasks of a run, in no particular order.
 func (s *Store) TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs
-		FROM task_runs WHERE run_id = ?`, runID)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+taskRunColumns+` FROM task_runs WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tasks of run %d: %w", runID, err)
 	}
 	defer rows.Close()
 	var out []model.TaskRun
 	for rows.Next() {
-		t := model.TaskRun{RunID: runID}
-		var started, ended, next, exit sql.NullInt64
-		var outputs sql.NullString
-		if err := rows.Scan(&t.TaskID, &t.State, &t.Try, &t.MaxTries, &started, &ended, &next, &exit, &t.Error, &outputs); err != nil {
+		t, err := scanTaskRun(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: tasks of run %d: %w", runID, err)
-		}
-		t.StartedAt, t.EndedAt, t.NextTryAt = fromMS(started), fromMS(ended), fromMS(next)
-		if exit.Valid {
-			code := int(exit.Int64)
-			t.ExitCode = &code
-		}
-		if outputs.Valid {
-			if err := json.Unmarshal([]byte(outputs.String), &t.Outputs); err != nil {
-				return nil, fmt.Errorf("store: outputs of %s in run %d: %w", t.TaskID, runID, err)
-			}
 		}
 		out = append(out, t)
 	}
