@@ -110,22 +110,33 @@ func (e *Engine) submit(ar *activeRun, i int) {
 	})
 }
 
-// attemptEnv is the MESHFLOW_* environment of a try's processes.
+// attemptEnv is the MESHFLOW_* environment of a try's processes. The part
+// shared by every try of the run is built once per run.
 func attemptEnv(ar *activeRun, task string, try int) []string {
-	env := []string{
-		"MESHFLOW_DAG=" + ar.run.DAG,
-		"MESHFLOW_RUN_ID=" + strconv.FormatInt(ar.run.ID, 10),
-		"MESHFLOW_TASK=" + task,
-		"MESHFLOW_TRY=" + strconv.Itoa(try),
-		"MESHFLOW_LOGICAL_DATE=" + ar.run.LogicalDate.UTC().Format("2006-01-02T15:04:05Z"),
+	if ar.env == nil {
+		ar.env = runEnv(ar.run)
 	}
-	names := make([]string, 0, len(ar.run.Params))
-	for k := range ar.run.Params {
+	env := make([]string, 0, len(ar.env)+2)
+	env = append(env, ar.env[:2]...)
+	env = append(env, "MESHFLOW_TASK="+task, "MESHFLOW_TRY="+strconv.Itoa(try))
+	return append(env, ar.env[2:]...)
+}
+
+// runEnv is the run's part of attemptEnv: MESHFLOW_DAG and MESHFLOW_RUN_ID
+// (which come before the task's part), then the logical date and the params.
+func runEnv(r model.Run) []string {
+	env := []string{
+		"MESHFLOW_DAG=" + r.DAG,
+		"MESHFLOW_RUN_ID=" + strconv.FormatInt(r.ID, 10),
+		"MESHFLOW_LOGICAL_DATE=" + r.LogicalDate.UTC().Format("2006-01-02T15:04:05Z"),
+	}
+	names := make([]string, 0, len(r.Params))
+	for k := range r.Params {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		env = append(env, "MESHFLOW_PARAM_"+strings.ToUpper(k)+"="+paramString(ar.run.Params[k]))
+		env = append(env, "MESHFLOW_PARAM_"+strings.ToUpper(k)+"="+paramString(r.Params[k]))
 	}
 	return env
 }

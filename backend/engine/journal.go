@@ -22,9 +22,18 @@ type journal struct {
 
 	mu      sync.Mutex
 	pending store.Batch
-	after   []func()
-	wake    chan struct{}
-	done    chan struct{} // closed when loop has written its last batch
+	// taskAt finds a task's row in pending.Tasks. A task that starts and
+	// ends between two writes is written once, in its last state: the rows
+	// carry every field, so the last one says all the earlier ones did.
+	taskAt map[taskKey]int
+	after  []func()
+	wake   chan struct{}
+	done   chan struct{} // closed when loop has written its last batch
+}
+
+type taskKey struct {
+	run  int64
+	task string
 }
 
 // BatchStore persists batches of state changes.
@@ -33,7 +42,7 @@ type BatchStore interface {
 }
 
 func newJournal(s BatchStore, logger *slog.Logger) *journal {
-	return &journal{store: s, logger: logger, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &journal{store: s, logger: logger, taskAt: map[taskKey]int{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (j *journal) run(r model.Run) {
@@ -45,7 +54,13 @@ func (j *journal) run(r model.Run) {
 
 func (j *journal) task(t model.TaskRun, finishedTry bool) {
 	j.mu.Lock()
-	j.pending.Tasks = append(j.pending.Tasks, t)
+	k := taskKey{t.RunID, t.TaskID}
+	if i, ok := j.taskAt[k]; ok {
+		j.pending.Tasks[i] = t
+	} else {
+		j.taskAt[k] = len(j.pending.Tasks)
+		j.pending.Tasks = append(j.pending.Tasks, t)
+	}
 	if finishedTry {
 		j.pending.Tries = append(j.pending.Tries, t)
 	}
@@ -88,6 +103,7 @@ func (j *journal) write() {
 	j.mu.Lock()
 	b, after := j.pending, j.after
 	j.pending, j.after = store.Batch{}, nil
+	clear(j.taskAt)
 	j.mu.Unlock()
 
 	if !b.Empty() {
@@ -95,6 +111,7 @@ func (j *journal) write() {
 			j.logger.Error("engine: save state", "err", err)
 			j.mu.Lock()
 			j.pending = mergeBatch(b, j.pending)
+			j.reindex()
 			j.after = append(after, j.after...)
 			j.mu.Unlock()
 			time.Sleep(100 * time.Millisecond)
@@ -119,6 +136,22 @@ func (j *journal) flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// reindex rebuilds taskAt after a merge, keeping each task's last row.
+func (j *journal) reindex() {
+	clear(j.taskAt)
+	tasks := j.pending.Tasks[:0]
+	for _, t := range j.pending.Tasks {
+		k := taskKey{t.RunID, t.TaskID}
+		if i, ok := j.taskAt[k]; ok {
+			tasks[i] = t
+			continue
+		}
+		j.taskAt[k] = len(tasks)
+		tasks = append(tasks, t)
+	}
+	j.pending.Tasks = tasks
 }
 
 func mergeBatch(a, b store.Batch) store.Batch {

@@ -33,6 +33,7 @@ type activeRun struct {
 	// attempts still executing have stopped.
 	cancelling bool
 	waiters    []chan model.Run
+	env        []string // see attemptEnv
 }
 
 // newActiveRun prepares the in-memory state of a run from its definition

@@ -41,6 +41,10 @@ func (Shell) Spec() dag.OpSpec {
 	}
 }
 
+// UsesTempDir asks the executor for Task.TempDir: the shell's default
+// working directory, its script and its outputs file live there.
+func (Shell) UsesTempDir() bool { return true }
+
 func (s Shell) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	cmd, err := s.command(ctx, t)
 	if err != nil {

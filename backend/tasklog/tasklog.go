@@ -6,6 +6,7 @@ package tasklog
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,6 +74,33 @@ func (w *Writer) Write(p []byte) (int, error) {
 		w.flush(cut)
 	}
 	return len(p), w.err
+}
+
+// copyBufs are ReadFrom's buffers.
+var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// ReadFrom writes what r yields until EOF. os/exec copies a process's
+// output into its Writer with io.Copy, which would otherwise allocate a
+// 32 KiB buffer for every try, whether or not the process prints anything.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
+	buf := copyBufs.Get().(*[32 << 10]byte)
+	defer copyBufs.Put(buf)
+	var total int64
+	for {
+		n, err := r.Read(buf[:])
+		if n > 0 {
+			total += int64(n)
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // flush writes the first n pending bytes, masked.
