@@ -35,7 +35,7 @@ func TestRunLifecycleRoundTrip(t *testing.T) {
 	code := 0
 	r.State, r.StartedAt = model.RunRunning, at.Add(time.Second)
 	a := model.TaskRun{
-		RunID: r.ID, TaskID: "a", State: model.TaskSuccess, Try: 1, StartedAt: at, EndedAt: at.Add(2 * time.Second),
+		RunID: r.ID, TaskID: "a", State: model.TaskSuccess, Try: 1, MaxTries: 3, StartedAt: at, EndedAt: at.Add(2 * time.Second),
 		ExitCode: &code, Outputs: map[string]string{"k": "v"},
 	}
 	if err := s.SaveBatch(ctx, Batch{Runs: []model.Run{*r}, Tasks: []model.TaskRun{a}, Tries: []model.TaskRun{a}}); err != nil {

@@ -224,8 +224,8 @@ tasks:
 	if r.step.tries["a"] != 1 || r.step.tries["b"] != 2 || r.step.tries["c"] != 1 {
 		t.Errorf("tries = %v: a must not rerun, b twice, c once", r.step.tries)
 	}
-	if row := r.tasks(t, run.ID)["b"]; row.Try != 2 {
-		t.Errorf("b try = %d, want 2 (history kept)", row.Try)
+	if row := r.tasks(t, run.ID)["b"]; row.Try != 2 || row.MaxTries != 2 {
+		t.Errorf("b try %d of %d, want 2 of 2: history kept, and the retry budget raised by the clear is stored", row.Try, row.MaxTries)
 	}
 }
 

@@ -34,7 +34,10 @@ type Task struct {
 	// MESHFLOW_DAG, MESHFLOW_RUN_ID, MESHFLOW_TASK, MESHFLOW_TRY and the
 	// run's parameters as MESHFLOW_PARAM_<NAME>.
 	Env []string
-	// TempDir is a private scratch directory for this try, removed after it.
+	// TempDir is a private scratch directory for this try, removed after
+	// it. Creating one costs a fraction of a millisecond, so only ops that
+	// declare `UsesTempDir() bool` returning true get one; for others it
+	// is empty.
 	TempDir string
 	// OutputLimit caps the bytes of outputs a try may return.
 	OutputLimit int
