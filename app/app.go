@@ -118,6 +118,7 @@ func (a *App) Handler(desktop bool) http.Handler {
 		History:      a.Store,
 		Variables:    a.Variables(),
 		Logs:         w.Logs,
+		Events:       w.Events,
 		Info:         info,
 		Logger:       a.Logger,
 		CheckOrigin:  !desktop,

@@ -197,6 +197,12 @@ func (b *browser) observe(ev any) {
 	case *network.EventRequestWillBeSent:
 		b.urls[ev.RequestID] = ev.Request.Method + " " + ev.Request.URL
 	case *network.EventLoadingFailed:
+		// A live page closes its event stream when the user leaves it: the
+		// browser reports that as a cancelled load, which failed nothing.
+		// A stream that breaks on its own is not cancelled, and htmx logs it.
+		if ev.Canceled && ev.Type == network.ResourceTypeEventSource {
+			break
+		}
 		b.problemf("request failed: %s: %s (canceled=%t)", b.urls[ev.RequestID], ev.ErrorText, ev.Canceled)
 	case *network.EventResponseReceived:
 		r := ev.Response

@@ -337,14 +337,38 @@ func watchSlowRun(t *testing.T, b *browser, url, shots string) {
 	if first != "running" && first != "queued" {
 		t.Fatalf("the run page opened on a run already %s: nothing left to watch", first)
 	}
+	// The page streams the run's changes instead of polling for them.
+	if n := b.count(t, `[data-testid="run-live"][sse-connect]`); n != 1 {
+		t.Errorf("the active run's page has %d streams, want 1", n)
+	}
+	if n := b.count(t, `[data-testid="poller"]`); n != 0 {
+		t.Errorf("the streaming run page also polls (%d pollers)", n)
+	}
 	b.screenshot(t, shots, "run-slow-running")
 	b.waitVisible(t, `[data-testid="run-live"][data-state="success"]`)
-	if n := b.count(t, `[data-testid="poller"]`); n != 0 {
-		t.Errorf("the ended run's page still polls (%d pollers)", n)
+	if n := b.count(t, `[data-testid="poller"], [sse-connect]`); n != 0 {
+		t.Errorf("the ended run's page still listens (%d pollers and streams)", n)
 	}
 	if got := b.text(t, `[data-testid="log"][data-task="report"] pre`); !strings.Contains(got, "report written") {
 		t.Errorf("report's log = %q", got)
 	}
 	b.screenshot(t, shots, "run-slow-success")
 	b.check(t, "slow run, live")
+	watchSlowGraph(t, b, url, shots)
+}
+
+// watchSlowGraph follows another slow run on the DAG's graph, which
+// streams the colours until the run ends.
+func watchSlowGraph(t *testing.T, b *browser, url, shots string) {
+	t.Helper()
+	b.open(t, url+"/dags/slow", "dags")
+	b.run(t, "trigger slow again", chromedp.Click(`[data-testid="trigger-submit"]`, chromedp.ByQuery))
+	b.waitVisible(t, `[data-testid="run-live"]`)
+	b.clickAndWait(t, `[data-testid="run-facts"] a[href="/dags/slow"]`, `[data-testid="graph-view"]`)
+	b.waitVisible(t, `svg.graph .node[data-task="report"][data-state="success"]`)
+	if n := b.count(t, `[data-testid="poller"], [sse-connect]`); n != 0 {
+		t.Errorf("the graph of an ended run still listens (%d pollers and streams)", n)
+	}
+	b.screenshot(t, shots, "dag-slow-graph-success")
+	b.check(t, "slow run, on the graph")
 }

@@ -14,10 +14,12 @@ import (
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/engine/local"
+	"github.com/meshflow/meshflow/backend/events"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
 
@@ -30,6 +32,7 @@ type Workflows struct {
 	Scheduler *scheduler.Scheduler
 	Ops       *ops.Registry
 	Logs      tasklog.Dir
+	Events    *events.Bus // signals each run's committed changes to the UI
 
 	store *store.Store
 	exec  *local.Executor
@@ -37,8 +40,9 @@ type Workflows struct {
 }
 
 var (
-	_ ops.Runs          = (*Workflows)(nil)
-	_ scheduler.Trigger = (*Workflows)(nil)
+	_ ops.Runs           = (*Workflows)(nil)
+	_ scheduler.Trigger  = (*Workflows)(nil)
+	_ frontend.RunEvents = (*events.Bus)(nil)
 )
 
 // Workflows builds the workflow system the first time it is asked for.
@@ -48,13 +52,18 @@ func (a *App) Workflows() *Workflows {
 }
 
 func newWorkflows(a *App, clk clock.Clock) *Workflows {
-	w := &Workflows{store: a.Store, app: a, Logs: tasklog.Dir(a.Dir.Logs())}
+	w := &Workflows{store: a.Store, app: a, Logs: tasklog.Dir(a.Dir.Logs()), Events: &events.Bus{}}
 	cfg := a.Config.Engine
 	w.Ops = newOps(w, clk)
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
 		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
 		Vars: a.Variables().Plain, Secret: a.Variables().Secret,
+		OnCommit: func(runIDs []int64) {
+			for _, id := range runIDs {
+				w.Events.Publish(id)
+			}
+		},
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			w.exec = local.New(local.Options{
 				Workers: cfg.Parallelism + poolSlots(cfg.Pools), Ops: w.Ops, Logs: w.Logs, Reports: reports,

@@ -65,7 +65,11 @@ func (h *Handler) graphView(r *http.Request, e *dagdir.Entry) (pages.GraphView, 
 		if !sel.State.Done() {
 			// Built, not copied from the request: a refused trigger shows
 			// this view in answer to a POST elsewhere.
-			g.PollURL = pages.DAGViewURL(e.Name, pages.ViewGraph, "run", r.URL.Query().Get("run"))
+			if h.streams() {
+				g.StreamURL = pages.GraphStreamURL(e.Name, r.URL.Query().Get("run"))
+			} else {
+				g.PollURL = pages.DAGViewURL(e.Name, pages.ViewGraph, "run", r.URL.Query().Get("run"))
+			}
 		}
 	}
 	return g, nil

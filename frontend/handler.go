@@ -78,6 +78,12 @@ type Installation interface {
 	SchemaVersion(ctx context.Context) (int, error)
 }
 
+// RunEvents signals changes to a run, so pages can show them as they
+// happen. Signals coalesce: one means "changed since you last looked".
+type RunEvents interface {
+	Subscribe(runID int64) (changed <-chan struct{}, cancel func())
+}
+
 // Info is what the UI is told about the process it runs in.
 type Info struct {
 	Version    string
@@ -100,6 +106,7 @@ type Options struct {
 	History      RunHistory
 	Variables    Variables
 	Logs         tasklog.Dir // where task logs are read from
+	Events       RunEvents   // nil: live pages poll instead of streaming
 	Info         Info
 	Logger       *slog.Logger
 	Now          func() time.Time // defaults to time.Now
@@ -119,6 +126,7 @@ type Handler struct {
 	history RunHistory
 	vars    Variables
 	logs    tasklog.Dir
+	events  RunEvents
 	info    Info
 	logger  *slog.Logger
 	now     func() time.Time
@@ -136,6 +144,7 @@ func New(opts Options) http.Handler {
 		history: opts.History,
 		vars:    opts.Variables,
 		logs:    opts.Logs,
+		events:  opts.Events,
 		info:    opts.Info,
 		logger:  opts.Logger,
 		now:     opts.Now,

@@ -18,11 +18,13 @@ func (h *Handler) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /dags", h.listDAGs)
 	mux.HandleFunc("GET /dags/{name}", h.showDAG)
+	mux.HandleFunc("GET /dags/{name}/events", h.graphEvents)
 	mux.HandleFunc("POST /dags/{name}/trigger", h.triggerDAG)
 	mux.HandleFunc("POST /dags/{name}/pause", h.pauseDAG(true))
 	mux.HandleFunc("POST /dags/{name}/unpause", h.pauseDAG(false))
 	mux.HandleFunc("GET /runs", h.listRuns)
 	mux.HandleFunc("GET /runs/{id}", h.showRun)
+	mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
 	mux.HandleFunc("POST /runs/{id}/cancel", h.cancelRun)
 	mux.HandleFunc("POST /runs/{id}/retry-failed", h.retryFailed)
 	mux.HandleFunc("POST /runs/{id}/tasks/{task}/clear", h.clearTask)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -54,9 +55,14 @@ func (h *Handler) runPage(d api.RunDetail, filter string) pages.RunPage {
 		Logs:           h.runLogs(d, filter),
 	}
 	if !d.Run.State.Done() {
-		p.PollURL = pages.RunURL(d.Run.ID)
+		query := ""
 		if filter != "" {
-			p.PollURL += "?task=" + filter
+			query = "?task=" + url.QueryEscape(filter)
+		}
+		if h.streams() {
+			p.StreamURL = pages.RunURL(d.Run.ID) + "/events" + query
+		} else {
+			p.PollURL = pages.RunURL(d.Run.ID) + query
 		}
 	}
 	for _, t := range d.Tasks {

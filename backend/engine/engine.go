@@ -61,6 +61,10 @@ type Options struct {
 	Vars func(ctx context.Context) (map[string]string, error)
 	// Secret resolves {{ secret "name" }} in templates.
 	Secret dag.SecretFunc
+	// OnCommit, if set, is called after each write of state changes with
+	// the ids of the runs it changed, so watchers can look again. It runs
+	// on the goroutine that writes, so it must return quickly.
+	OnCommit func(runIDs []int64)
 }
 
 // Engine runs DAGs. Its methods are safe for concurrent use.
@@ -102,7 +106,7 @@ func New(o Options) *Engine {
 		runs:    map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
 		finishing: map[int64][]chan model.Run{},
 	}
-	e.journal = newJournal(o.Store, o.Logger)
+	e.journal = newJournal(o.Store, o.Logger, o.OnCommit)
 	e.exec = o.NewExecutor(e.reports)
 	e.pools = map[string]*pool{"": {slots: o.Parallelism}}
 	for name, slots := range o.Pools {

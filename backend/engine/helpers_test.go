@@ -80,6 +80,8 @@ type rig struct {
 	cancel context.CancelFunc
 	done   chan error
 	path   string
+	// onCommit is passed to the engine as Options.OnCommit.
+	onCommit func(runIDs []int64)
 }
 
 func newRig(t *testing.T, pools map[string]int) *rig {
@@ -101,7 +103,7 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 	logs := tasklog.Dir(t.TempDir())
 	var exec *local.Executor
 	r.engine = engine.New(engine.Options{
-		Store: r.store, Catalog: reg, Clock: r.clock, Parallelism: 8, Pools: pools,
+		Store: r.store, Catalog: reg, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			exec = local.New(local.Options{Workers: 8, Ops: reg, Logs: logs, Reports: reports, Clock: r.clock, OutputLimit: 4096})
 			return exec

@@ -19,6 +19,8 @@ import (
 type journal struct {
 	store  BatchStore
 	logger *slog.Logger
+	// onCommit, if set, is told which runs each committed batch changed.
+	onCommit func(runIDs []int64)
 
 	mu      sync.Mutex
 	pending store.Batch
@@ -41,8 +43,8 @@ type BatchStore interface {
 	SaveBatch(ctx context.Context, b store.Batch) error
 }
 
-func newJournal(s BatchStore, logger *slog.Logger) *journal {
-	return &journal{store: s, logger: logger, taskAt: map[taskKey]int{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newJournal(s BatchStore, logger *slog.Logger, onCommit func(runIDs []int64)) *journal {
+	return &journal{store: s, logger: logger, onCommit: onCommit, taskAt: map[taskKey]int{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (j *journal) run(r model.Run) {
@@ -118,6 +120,9 @@ func (j *journal) write() {
 			j.poke()
 			return
 		}
+		if j.onCommit != nil {
+			j.onCommit(batchRuns(b))
+		}
 	}
 	for _, fn := range after {
 		fn()
@@ -152,6 +157,28 @@ func (j *journal) reindex() {
 		tasks = append(tasks, t)
 	}
 	j.pending.Tasks = tasks
+}
+
+// batchRuns lists the runs a batch has rows of, each once.
+func batchRuns(b store.Batch) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, r := range b.Runs {
+		add(r.ID)
+	}
+	for _, t := range b.Tasks {
+		add(t.RunID)
+	}
+	for _, t := range b.Tries {
+		add(t.RunID)
+	}
+	return ids
 }
 
 func mergeBatch(a, b store.Batch) store.Batch {

@@ -39,7 +39,7 @@ func TestJournalWritesATaskOncePerBatchInItsLastState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			bs := &batches{failing: tt.fail}
-			j := newJournal(bs, slog.New(slog.DiscardHandler))
+			j := newJournal(bs, slog.New(slog.DiscardHandler), nil)
 			row := func(task string, state model.TaskState) model.TaskRun {
 				return model.TaskRun{RunID: 1, TaskID: task, State: state, Try: 1}
 			}
