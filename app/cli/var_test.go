@@ -60,6 +60,20 @@ tasks:
 	if strings.Contains(logs, "s3cr3t") {
 		t.Errorf("secret leaked into the log:\n%s", logs)
 	}
+	// An error message that quotes the secret (an HTTP client error quotes
+	// the URL) is masked before it is stored and shown.
+	leaky := "name: leaky\ntasks:\n  - id: call\n    op: http\n    with: {url: 'http://127.0.0.1:1/x?key={{ secret \"api_token\" }}'}\n"
+	if err := os.WriteFile(filepath.Join(dir, "dags", "leaky.yaml"), []byte(leaky), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out2, err := runIn(ctx, dir, "dag", "test", "leaky")
+	if err == nil || strings.Contains(out2+err.Error(), "s3cr3t") {
+		t.Fatalf("dag test leaky: err %v\n%s", err, out2)
+	}
+	runs, _ := runIn(ctx, dir, "dag", "runs", "leaky")
+	if strings.Contains(runs, "s3cr3t") {
+		t.Errorf("run list leaks the secret:\n%s", runs)
+	}
 	for _, f := range []string{"meshflow.db", "meshflow.db-wal"} {
 		data, _ := os.ReadFile(filepath.Join(dir, f))
 		if bytes.Contains(data, []byte("s3cr3t")) {

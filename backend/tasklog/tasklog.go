@@ -32,20 +32,18 @@ func (d Dir) RunDir(dagName string, runID int64) string {
 }
 
 // Writer writes one try's log. The file is created on the first write, so
-// tasks that print nothing leave nothing on disk. Output is buffered up to
-// each newline so that a secret split across two writes is still masked.
+// tasks that print nothing leave nothing on disk. Secrets are masked even
+// when split across writes (see Write).
 type Writer struct {
-	path    string
-	secrets []string
+	path     string
+	secrets  []string
+	holdBack int // bytes kept back: the longest secret's length minus one
 
 	mu      sync.Mutex
 	f       *os.File
 	pending []byte
 	err     error
 }
-
-// maxPending bounds the bytes held back waiting for a newline.
-const maxPending = 64 * 1024
 
 // NewWriter returns a writer for the log at path that masks each of secrets.
 func NewWriter(path string, secrets []string) *Writer {
@@ -55,10 +53,17 @@ func NewWriter(path string, secrets []string) *Writer {
 			keep = append(keep, s)
 		}
 	}
-	return &Writer{path: path, secrets: keep}
+	hold := 0
+	for _, s := range keep {
+		hold = max(hold, len(s)-1)
+	}
+	return &Writer{path: path, secrets: keep, holdBack: hold}
 }
 
-// Write masks secrets in complete lines and appends them to the file.
+// Write masks secrets and appends to the file. A secret may arrive split
+// across writes — a multi-line key printed in pieces — so the last
+// len(longest secret)-1 bytes are held back until more output or Close
+// shows whether they begin one.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -66,14 +71,31 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.pending = append(w.pending, p...)
-	cut := bytes.LastIndexByte(w.pending, '\n') + 1
-	if cut == 0 && len(w.pending) >= maxPending {
-		cut = len(w.pending)
-	}
-	if cut > 0 {
+	w.mask()
+	if cut := len(w.pending) - w.holdBack; cut > 0 {
 		w.flush(cut)
 	}
 	return len(p), w.err
+}
+
+// mask replaces every complete secret in the pending bytes.
+func (w *Writer) mask() {
+	for _, s := range w.secrets {
+		if bytes.Contains(w.pending, []byte(s)) {
+			w.pending = bytes.ReplaceAll(w.pending, []byte(s), []byte(Mask))
+		}
+	}
+}
+
+// MaskString replaces every secret in s, for text that leaves a try other
+// than through its log: error messages and outputs.
+func MaskString(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, Mask)
+		}
+	}
+	return s
 }
 
 // copyBufs are ReadFrom's buffers.
@@ -117,11 +139,7 @@ func (w *Writer) flush(n int) {
 		}
 		w.f = f
 	}
-	text := string(w.pending[:n])
-	for _, s := range w.secrets {
-		text = strings.ReplaceAll(text, s, Mask)
-	}
-	if _, err := w.f.WriteString(text); err != nil {
+	if _, err := w.f.Write(w.pending[:n]); err != nil {
 		w.err = fmt.Errorf("task log: %w", err)
 	}
 	w.pending = append(w.pending[:0], w.pending[n:]...)
@@ -132,6 +150,7 @@ func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.pending) > 0 && w.err == nil {
+		w.mask()
 		w.flush(len(w.pending))
 	}
 	if w.f != nil {

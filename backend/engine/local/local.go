@@ -186,7 +186,20 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	}
 	rep.At, rep.Outputs = e.clock.Now(), outputs
 	describeErr(ctx, err, &rep)
+	maskReport(&rep, a.Secrets)
 	return rep
+}
+
+// maskReport masks secrets in what leaves the try besides its log: the
+// error (an HTTP client error quotes the URL, query and all) and outputs.
+func maskReport(rep *engine.Report, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	rep.Err = tasklog.MaskString(rep.Err, secrets)
+	for k, v := range rep.Outputs {
+		rep.Outputs[k] = tasklog.MaskString(v, secrets)
+	}
 }
 
 // describeErr fills in how an attempt failed, if it did.
