@@ -44,6 +44,12 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	mux.Handle("/api/", api.Handler(a.Workflows(), token, a.Logger))
 	mux.Handle("/", a.Handler(false))
 	srv := &http.Server{Handler: loopbackHostsOnly(mux), ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown waits for requests to finish but does not cancel them; live
+	// pages hold event streams open until their context ends, so end them.
+	base, endStreams := context.WithCancel(context.WithoutCancel(ctx))
+	defer endStreams()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	srv.RegisterOnShutdown(endStreams)
 
 	stopWorkflows := a.StartWorkflows(ctx)
 	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})

@@ -156,6 +156,10 @@ func (s *sseWriter) event(ctx context.Context, name string, c templ.Component) b
 	var out strings.Builder
 	out.WriteString("event: " + name + "\n")
 	// A line break ends a data line; the browser joins the lines with "\n".
+	// Browsers also break event-stream lines at a lone "\r" (progress bars
+	// print them), which would split a line and could start a new field:
+	// normalise as the HTML parser does for the non-streamed page.
+	data = strings.ReplaceAll(strings.ReplaceAll(data, "\r\n", "\n"), "\r", "\n")
 	for line := range strings.Lines(data) {
 		out.WriteString("data: " + strings.TrimRight(line, "\r\n") + "\n")
 	}

@@ -280,3 +280,34 @@ func TestServeOnATakenPortSaysWhatToDo(t *testing.T) {
 		t.Fatalf("err = %v, want advice about the taken port", err)
 	}
 }
+
+// An open live page (an event stream) must not hold up Ctrl+C.
+func TestShutdownEndsOpenEventStreams(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runIn(t.Context(), dir, "dag", "test", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	// A run that will still be going when the stream opens.
+	slow := "name: slow\ntasks:\n  - {id: nap, op: shell, with: {command: 'sleep 30'}}\n"
+	if err := os.WriteFile(filepath.Join(dir, "dags", "slow.yaml"), []byte(slow), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, dir)
+	out, err := runIn(t.Context(), dir, "dag", "trigger", "slow")
+	if err != nil {
+		t.Fatalf("trigger: %v %s", err, out)
+	}
+	resp, err := http.Get(s.url + "/runs/2/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	start := time.Now()
+	s.stop(t)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("shutdown took %v with a stream open", took)
+	}
+}

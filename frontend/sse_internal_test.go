@@ -1,0 +1,34 @@
+package frontend
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+)
+
+// A carriage return in a fragment (a progress bar in a task's log) must not
+// break the event stream into new lines or fields.
+func TestSSEEventNormalisesCarriageReturns(t *testing.T) {
+	rec := httptest.NewRecorder()
+	s := &sseWriter{w: rec, sent: map[string]string{}}
+	c := templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, "<pre>10%\revent: done\r\ndata: x</pre>")
+		return err
+	})
+	if !s.event(context.Background(), "logs", c) {
+		t.Fatal("event not sent")
+	}
+	got := rec.Body.String()
+	if strings.Contains(got, "\r") {
+		t.Fatalf("stream holds a carriage return: %q", got)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+		if line != "event: logs" && !strings.HasPrefix(line, "data: ") {
+			t.Errorf("line %q is neither the event name nor data", line)
+		}
+	}
+}
