@@ -64,6 +64,23 @@ func sweepLogs(root string, now time.Time, days, keepRuns int, logger *slog.Logg
 	return removed
 }
 
+// lastWrite is when anything in a run's log folder was last written: a
+// folder's own time changes only when a file is added, not when a running
+// task's log grows.
+func lastWrite(dir string) time.Time {
+	var last time.Time
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.ModTime().After(last) {
+			last = info.ModTime()
+		}
+	}
+	if info, err := os.Stat(dir); err == nil && info.ModTime().After(last) {
+		last = info.ModTime()
+	}
+	return last
+}
+
 type runDir struct {
 	path    string
 	id      int64
@@ -79,11 +96,8 @@ func runDirs(dir string) []runDir {
 		if err != nil || !e.IsDir() {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		out = append(out, runDir{path: filepath.Join(dir, e.Name()), id: id, modTime: info.ModTime()})
+		path := filepath.Join(dir, e.Name())
+		out = append(out, runDir{path: path, id: id, modTime: lastWrite(path)})
 	}
 	slices.SortFunc(out, func(a, b runDir) int { return int(b.id - a.id) })
 	return out

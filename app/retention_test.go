@@ -17,11 +17,14 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "a.1.log"), []byte("x"), 0o600); err != nil {
+		log := filepath.Join(dir, "a.1.log")
+		if err := os.WriteFile(log, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(dir, now.Add(-age), now.Add(-age)); err != nil {
-			t.Fatal(err)
+		for _, p := range []string{log, dir} {
+			if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return dir
 	}
@@ -29,15 +32,25 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 	keep := []string{mk("nightly", 2, time.Hour), mk("nightly", 3, time.Hour), mk("hello", 4, time.Hour)}
 	extra := mk("hello", 3, 2*time.Hour) // beyond the newest 1 of hello
 
-	n := sweepLogs(root, now, 30, 2, slog.New(slog.DiscardHandler))
+	// A run whose folder is old but whose log is still being written
+	// (a long task) is not old.
+	busy := mk("nightly", 0, 40*24*time.Hour)
+	if err := os.WriteFile(filepath.Join(busy, "a.1.log"), []byte("still going"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	n := sweepLogs(root, now, 30, 0, slog.New(slog.DiscardHandler))
 	if n != 1 {
 		t.Fatalf("removed %d, want 1 (by age only)", n)
 	}
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
 		t.Error("40-day-old run logs kept")
 	}
-	if n := sweepLogs(root, now, 30, 1, slog.New(slog.DiscardHandler)); n != 2 {
-		t.Fatalf("removed %d, want 2 (keep the newest run per DAG)", n)
+	if _, err := os.Stat(busy); err != nil {
+		t.Fatal("logs of a run still writing were removed")
+	}
+	if n := sweepLogs(root, now, 30, 1, slog.New(slog.DiscardHandler)); n != 3 {
+		t.Fatalf("removed %d, want 3 (keep the newest run per DAG)", n)
 	}
 	for _, d := range []string{keep[1], keep[2]} {
 		if _, err := os.Stat(d); err != nil {

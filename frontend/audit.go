@@ -46,7 +46,10 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		entry := &auditEntry{action: r.Method + " " + r.URL.Path}
+		// Handlers name their action; for anything else (an unknown path,
+		// a refused cross-site post) the path is recorded, cut short so
+		// that no request can write an arbitrarily long row.
+		entry := &auditEntry{action: r.Method + " " + truncate(r.URL.Path, 120)}
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), auditKey{}, entry)))
 
@@ -71,4 +74,12 @@ func (h *Handler) source(r *http.Request) string {
 		return host
 	}
 	return r.RemoteAddr
+}
+
+// truncate cuts s to at most n bytes, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,14 +70,35 @@ func waitDone(ctx context.Context, a *app.App, id int64) {
 	}
 }
 
-// logFiles lists a run's log files (task.try.log), by task then try.
+// logFiles lists a run's log files (<task>.<try>.log), by task then try;
+// only task's when it is not empty. Task ids may contain dots, so the try
+// is what follows the last one.
 func logFiles(dir, task string) []string {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-	if task != "" {
-		files = slices.DeleteFunc(files, func(f string) bool { return !strings.HasPrefix(filepath.Base(f), task+".") })
-	}
-	slices.Sort(files)
+	files = slices.DeleteFunc(files, func(f string) bool {
+		id, _ := splitLogName(f)
+		return task != "" && id != task
+	})
+	slices.SortFunc(files, func(a, b string) int {
+		ida, trya := splitLogName(a)
+		idb, tryb := splitLogName(b)
+		if c := strings.Compare(ida, idb); c != 0 {
+			return c
+		}
+		return trya - tryb
+	})
 	return files
+}
+
+// splitLogName splits ".../<task>.<try>.log" into the task and the try.
+func splitLogName(path string) (string, int) {
+	base := strings.TrimSuffix(filepath.Base(path), ".log")
+	i := strings.LastIndexByte(base, '.')
+	if i < 0 {
+		return base, 0
+	}
+	try, _ := strconv.Atoi(base[i+1:])
+	return base[:i], try
 }
 
 func printLogs(w io.Writer, dir, task string) error {

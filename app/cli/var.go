@@ -24,6 +24,9 @@ the data dir's key (secret.key) and masked in task logs.`,
 	return cmd
 }
 
+// maxVarSize bounds a variable's value, as the Variables page does.
+const maxVarSize = 1 << 20
+
 func newVarSet(env Env, g *globals) *cobra.Command {
 	var secret bool
 	cmd := &cobra.Command{
@@ -35,9 +38,12 @@ func newVarSet(env Env, g *globals) *cobra.Command {
 			if len(args) == 2 {
 				value = args[1]
 			} else {
-				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20))
+				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxVarSize+1))
 				if err != nil {
 					return err
+				}
+				if len(b) > maxVarSize {
+					return fmt.Errorf("the value on stdin is over %d bytes: keep large data in a file and store its path", maxVarSize)
 				}
 				value = strings.TrimRight(string(b), "\r\n")
 			}

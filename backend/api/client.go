@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/meshflow/meshflow/backend/model"
@@ -29,7 +30,7 @@ func (c *Client) DAGs(ctx context.Context) ([]DAG, error) {
 
 func (c *Client) Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error) {
 	var out model.Run
-	return out, c.do(ctx, http.MethodPost, "/api/v1/dags/"+name+"/runs", TriggerRequest{Params: params, Trigger: trigger}, &out)
+	return out, c.do(ctx, http.MethodPost, "/api/v1/dags/"+url.PathEscape(name)+"/runs", TriggerRequest{Params: params, Trigger: trigger}, &out)
 }
 
 func (c *Client) RunDetail(ctx context.Context, id int64) (RunDetail, error) {
@@ -51,7 +52,7 @@ func (c *Client) SetPaused(ctx context.Context, name string, paused bool) error 
 	if paused {
 		verb = "pause"
 	}
-	return c.do(ctx, http.MethodPost, "/api/v1/dags/"+name+"/"+verb, struct{}{}, nil)
+	return c.do(ctx, http.MethodPost, "/api/v1/dags/"+url.PathEscape(name)+"/"+verb, struct{}{}, nil)
 }
 
 // do sends one request and decodes the answer into out. API errors come

@@ -67,8 +67,13 @@ func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "body must be JSON like {\"params\": {...}}: "+err.Error())
 		return
 	}
-	if req.Trigger == "" {
+	switch req.Trigger {
+	case "":
 		req.Trigger = model.TriggerAPI
+	case model.TriggerAPI, model.TriggerCLI:
+	default:
+		writeError(w, http.StatusBadRequest, "trigger must be api or cli")
+		return
 	}
 	run, err := s.svc.Trigger(r.Context(), r.PathValue("name"), req.Params, req.Trigger)
 	s.reply(w, r, run, err)
@@ -130,8 +135,9 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 	case errors.Is(err, ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
+		// Internal details (paths, SQL) stay in the server's log.
 		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
+		writeError(w, http.StatusInternalServerError, "internal error: see the meshflow server's log")
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(v)

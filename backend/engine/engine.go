@@ -23,6 +23,9 @@ var (
 	ErrRunNotFound = errors.New("run not found")
 	ErrSkipped     = errors.New("skipped: the DAG already has its maximum of active runs")
 	ErrStopped     = errors.New("the engine has stopped")
+	// ErrInvalid is matched by errors caused by the request: the caller
+	// can fix them, unlike failures of the engine or its store.
+	ErrInvalid = errors.New("invalid request")
 )
 
 // Store is the durable record the engine writes and recovers from.
