@@ -15,14 +15,10 @@ const auditPageSize = 50
 // page a user is reading.
 func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var before int64
-	if v := r.URL.Query().Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			http.Error(w, "before must be a positive event id", http.StatusBadRequest)
-			return
-		}
-		before = n
+	before, err := cursor(r, "before")
+	if err != nil {
+		h.fail(w, r, "read the audit log", err)
+		return
 	}
 	// One more than a page tells whether an older page exists.
 	events, err := h.store.AuditEvents(ctx, before, auditPageSize+1)

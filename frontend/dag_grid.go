@@ -93,7 +93,7 @@ func cursor(r *http.Request, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, badRequest(name + " must be a positive run id")
+		return 0, badRequest(name + " must be a positive id: use the links on the page")
 	}
 	return n, nil
 }

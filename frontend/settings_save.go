@@ -31,13 +31,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	// A full page load follows, because the theme and the instance name
 	// change the page around the form too.
-	const next = "/settings?saved=1"
-	if r.Header.Get("HX-Request") == "true" {
-		w.Header().Set("HX-Redirect", next)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	redirect(w, r, "/settings?saved=1")
 }
 
 // parseSettings reads the form into Settings and reports each bad field.

@@ -134,7 +134,7 @@ func followLogsOf(ctx context.Context, w io.Writer, dir, task string, done <-cha
 		case <-time.After(100 * time.Millisecond):
 		}
 		for _, f := range logFiles(dir, task) {
-			if err := printNew(w, f, offsets); err != nil {
+			if err := printNew(w, f, offsets, finished); err != nil {
 				return err
 			}
 		}
@@ -144,24 +144,35 @@ func followLogsOf(ctx context.Context, w io.Writer, dir, task string, done <-cha
 	}
 }
 
-// printNew prints the complete lines added to f since the last call.
-func printNew(w io.Writer, f string, offsets map[string]int64) error {
-	data, err := os.ReadFile(f)
+// printNew prints the lines added to f since the last call, reading only
+// the new bytes; a partial last line waits for its end unless final.
+func printNew(w io.Writer, f string, offsets map[string]int64, final bool) error {
+	file, err := os.Open(f)
 	if err != nil {
 		return err
 	}
-	start := offsets[f]
-	end := int64(strings.LastIndexByte(string(data), '\n') + 1)
-	if end <= start {
+	defer file.Close()
+	if _, err := file.Seek(offsets[f], io.SeekStart); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(file)
+	if err != nil {
+		return err
+	}
+	n := len(data)
+	if !final {
+		n = strings.LastIndexByte(string(data), '\n') + 1
+	}
+	if n == 0 {
 		return nil
 	}
 	prefix := "[" + strings.TrimSuffix(filepath.Base(f), ".log") + "] "
-	for _, line := range strings.SplitAfter(string(data[start:end]), "\n") {
+	for _, line := range strings.SplitAfter(string(data[:n]), "\n") {
 		if line != "" {
-			fmt.Fprint(w, prefix+line)
+			fmt.Fprint(w, prefix+strings.TrimSuffix(line, "\n")+"\n")
 		}
 	}
-	offsets[f] = end
+	offsets[f] += int64(n)
 	return nil
 }
 
