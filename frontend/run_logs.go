@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -10,8 +11,23 @@ import (
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
-// logTail is how much of the end of one log file the run page shows.
-const logTail = 64 << 10
+// logTail is how much of the end of one log file the run page shows, and
+// pageLogBudget bounds all of them together when every task is shown: the
+// page is re-read on every live update, and a run may have hundreds of
+// tasks. Filtering for one task shows its full tail.
+const (
+	logTail       = 64 << 10
+	minLogTail    = 4 << 10
+	pageLogBudget = 512 << 10
+)
+
+// tailFor is how much of each log to show when n logs share the page.
+func tailFor(n int, filtered bool) int64 {
+	if filtered || n == 0 {
+		return logTail
+	}
+	return int64(min(max(pageLogBudget/n, minLogTail), logTail))
+}
 
 // runLogs reads the logs shown on the run page: the newest try of every
 // task that has started, or every try of the one task filtered for.
@@ -19,6 +35,13 @@ func (h *Handler) runLogs(d api.RunDetail, filter string) []pages.LogBlock {
 	if h.logs == "" {
 		return nil
 	}
+	started := 0
+	for _, t := range d.Tasks {
+		if t.Try > 0 {
+			started++
+		}
+	}
+	tail := tailFor(started, filter != "")
 	var out []pages.LogBlock
 	for _, t := range d.Tasks {
 		if t.Try == 0 || (filter != "" && t.TaskID != filter) {
@@ -33,7 +56,7 @@ func (h *Handler) runLogs(d api.RunDetail, filter string) []pages.LogBlock {
 			if try == t.Try {
 				b.State = string(t.State)
 			}
-			b.Text, b.Truncated, b.Missing = readTail(h.logs.Path(d.Run.DAG, d.Run.ID, t.TaskID, try), logTail)
+			b.Text, b.Truncated, b.Missing = readTail(h.logs.Path(d.Run.DAG, d.Run.ID, t.TaskID, try), tail)
 			out = append(out, b)
 		}
 	}
@@ -68,6 +91,13 @@ func readTail(path string, n int64) (text string, truncated, missing bool) {
 	b, err := io.ReadAll(io.LimitReader(f, n))
 	if err != nil {
 		return "(the log cannot be read: " + err.Error() + ")", false, false
+	}
+	if truncated {
+		// Start at a whole line, not in the middle of one (or of a
+		// multi-byte character).
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
+			b = b[i+1:]
+		}
 	}
 	return string(b), truncated, false
 }

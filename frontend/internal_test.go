@@ -32,3 +32,15 @@ func TestSSEEventNormalisesCarriageReturns(t *testing.T) {
 		}
 	}
 }
+
+func TestLogTailShrinksWithManyTasks(t *testing.T) {
+	if got := tailFor(1, false); got != logTail {
+		t.Errorf("one task: %d, want %d", got, logTail)
+	}
+	if got := tailFor(300, false); got != minLogTail || 300*got > 2*pageLogBudget+300*minLogTail {
+		t.Errorf("300 tasks: %d each", got)
+	}
+	if got := tailFor(300, true); got != logTail {
+		t.Errorf("filtered: %d, want the full tail", got)
+	}
+}
