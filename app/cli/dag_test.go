@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runIn runs one command against the data dir seeded with the real starter
@@ -115,4 +116,49 @@ func lineWith(text, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// Cancelling a run cancels the runs it started with trigger_dag.
+func TestCancelReachesChildRuns(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runIn(t.Context(), dir, "dag", "list"); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"kid.yaml": "name: kid\ntasks:\n  - {id: nap, op: shell, with: {command: 'sleep 30'}}\n",
+		"mom.yaml": "name: mom\ntasks:\n  - {id: start, op: trigger_dag, with: {dag: kid, wait: true}}\n",
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, "dags", name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startServe(t, dir)
+	if out, err := runIn(t.Context(), dir, "dag", "trigger", "mom"); err != nil {
+		t.Fatalf("trigger: %v %s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ := runIn(t.Context(), dir, "dag", "runs", "kid")
+		if strings.Contains(out, "running") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child run never started:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out, err := runIn(t.Context(), dir, "dag", "cancel", "1"); err != nil {
+		t.Fatalf("cancel: %v %s", err, out)
+	}
+	for {
+		out, _ := runIn(t.Context(), dir, "dag", "runs", "kid")
+		if strings.Contains(out, "cancelled") && strings.Contains(out, "cancelled with run 1") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child run not cancelled with its parent:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -73,6 +73,18 @@ func (e *Engine) cancelRun(ar *activeRun) {
 	if ar.run.Error == "" {
 		ar.run.Error = "cancelled by a user"
 	}
+	// Runs this one started with trigger_dag go with it: nobody would be
+	// waiting for them any more, and they would run on unwatched.
+	var children []*activeRun
+	for _, other := range e.runs {
+		if other.run.ParentRunID == ar.run.ID && !other.cancelling {
+			children = append(children, other)
+		}
+	}
+	for _, c := range children {
+		c.run.Error = fmt.Sprintf("cancelled with run %d, which started it", ar.run.ID)
+		e.cancelRun(c)
+	}
 	if q := e.queued[ar.run.DAG]; slices.Contains(q, ar) {
 		e.queued[ar.run.DAG] = slices.DeleteFunc(q, func(x *activeRun) bool { return x == ar })
 	}
