@@ -60,8 +60,27 @@ tasks:
 	if strings.Contains(logs, "s3cr3t") {
 		t.Errorf("secret leaked into the log:\n%s", logs)
 	}
-	// An error message that quotes the secret (an HTTP client error quotes
-	// the URL) is masked before it is stored and shown.
+	for _, f := range []string{"meshflow.db", "meshflow.db-wal"} {
+		data, _ := os.ReadFile(filepath.Join(dir, f))
+		if bytes.Contains(data, []byte("s3cr3t")) {
+			t.Errorf("%s holds the secret in the clear", f)
+		}
+	}
+}
+
+// An error message that quotes a secret (an HTTP client error quotes the
+// URL) is masked before it is stored and shown.
+func TestSecretsInTaskErrorsAreMasked(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	var out syncBuffer
+	err := Run(ctx, []string{"var", "set", "api_token", "--secret", "--data", dir}, Env{
+		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader("s3cr3t-value\n"),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatalf("set secret: %v %s", err, out.String())
+	}
 	leaky := "name: leaky\ntasks:\n  - id: call\n    op: http\n    with: {url: 'http://127.0.0.1:1/x?key={{ secret \"api_token\" }}'}\n"
 	if err := os.WriteFile(filepath.Join(dir, "dags", "leaky.yaml"), []byte(leaky), 0o600); err != nil {
 		t.Fatal(err)
@@ -74,10 +93,9 @@ tasks:
 	if strings.Contains(runs, "s3cr3t") {
 		t.Errorf("run list leaks the secret:\n%s", runs)
 	}
-	for _, f := range []string{"meshflow.db", "meshflow.db-wal"} {
-		data, _ := os.ReadFile(filepath.Join(dir, f))
-		if bytes.Contains(data, []byte("s3cr3t")) {
-			t.Errorf("%s holds the secret in the clear", f)
-		}
+	data, _ := os.ReadFile(filepath.Join(dir, "meshflow.db"))
+	wal, _ := os.ReadFile(filepath.Join(dir, "meshflow.db-wal"))
+	if bytes.Contains(append(data, wal...), []byte("s3cr3t")) {
+		t.Error("the task's error was stored with the secret in the clear")
 	}
 }
