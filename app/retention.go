@@ -21,7 +21,18 @@ func (a *App) keepLogs(ctx context.Context) {
 		return
 	}
 	for {
-		removed := sweepLogs(a.Dir.Logs(), time.Now(), cfg.LogRetentionDays, cfg.LogRetentionRuns, a.Logger)
+		active := map[int64]bool{}
+		runs, err := a.Store.ActiveRuns(ctx)
+		if err != nil {
+			a.Logger.Warn("log retention: list active runs", "err", err)
+		}
+		for _, r := range runs {
+			active[r.ID] = true
+		}
+		removed := 0
+		if err == nil {
+			removed = sweepLogs(a.Dir.Logs(), time.Now(), cfg.LogRetentionDays, cfg.LogRetentionRuns, active, a.Logger)
+		}
 		if removed > 0 {
 			a.Logger.Info("old task logs removed", "runs", removed)
 		}
@@ -35,9 +46,10 @@ func (a *App) keepLogs(ctx context.Context) {
 
 // sweepLogs removes the log folders of runs (logs/<dag>/<run id>/) older
 // than days, and beyond the newest keepRuns of each DAG. A zero setting
-// does not limit. It returns how many run folders it removed. Run records
-// stay in the database; only their log files go.
-func sweepLogs(root string, now time.Time, days, keepRuns int, logger *slog.Logger) int {
+// does not limit; runs in active are never touched. It returns how many run
+// folders it removed. Run records stay in the database; only their log
+// files go.
+func sweepLogs(root string, now time.Time, days, keepRuns int, active map[int64]bool, logger *slog.Logger) int {
 	dags, err := os.ReadDir(root)
 	if err != nil {
 		return 0
@@ -51,7 +63,7 @@ func sweepLogs(root string, now time.Time, days, keepRuns int, logger *slog.Logg
 		for i, r := range runs { // newest first
 			tooMany := keepRuns > 0 && i >= keepRuns
 			tooOld := days > 0 && now.Sub(r.modTime) > time.Duration(days)*24*time.Hour
-			if !tooMany && !tooOld {
+			if (!tooMany && !tooOld) || active[r.id] {
 				continue
 			}
 			if err := os.RemoveAll(r.path); err != nil {

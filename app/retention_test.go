@@ -39,7 +39,7 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n := sweepLogs(root, now, 30, 0, slog.New(slog.DiscardHandler))
+	n := sweepLogs(root, now, 30, 0, nil, slog.New(slog.DiscardHandler))
 	if n != 1 {
 		t.Fatalf("removed %d, want 1 (by age only)", n)
 	}
@@ -49,8 +49,15 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 	if _, err := os.Stat(busy); err != nil {
 		t.Fatal("logs of a run still writing were removed")
 	}
-	if n := sweepLogs(root, now, 30, 1, slog.New(slog.DiscardHandler)); n != 3 {
-		t.Fatalf("removed %d, want 3 (keep the newest run per DAG)", n)
+	// Run 2 of nightly is still active: it stays whatever the count says.
+	if n := sweepLogs(root, now, 30, 1, map[int64]bool{2: true}, slog.New(slog.DiscardHandler)); n != 2 {
+		t.Fatalf("removed %d, want 2 (keep the newest run per DAG, and the active one)", n)
+	}
+	if _, err := os.Stat(keep[0]); err != nil {
+		t.Error("the logs of an active run were removed")
+	}
+	if n := sweepLogs(root, now, 30, 1, nil, slog.New(slog.DiscardHandler)); n != 1 {
+		t.Fatalf("removed %d once run 2 ended, want 1", n)
 	}
 	for _, d := range []string{keep[1], keep[2]} {
 		if _, err := os.Stat(d); err != nil {
