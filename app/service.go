@@ -19,24 +19,43 @@ var _ api.Service = (*Workflows)(nil)
 func (w *Workflows) DAGs(ctx context.Context) ([]api.DAG, error) {
 	var out []api.DAG
 	for _, e := range w.Dir.List() {
-		d := api.DAG{Name: e.Name, File: e.File, Stale: e.Stale()}
-		if e.Err != nil {
-			d.Error = e.Err.Error()
-		}
-		if e.DAG != nil {
-			d.Description, d.Tags, d.Schedule = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule
-		}
-		st, _, err := w.store.DAGState(ctx, e.Name)
+		d, err := w.describe(ctx, e)
 		if err != nil {
 			return nil, err
-		}
-		d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
-		if next, ok := w.Scheduler.Next(e.Name); ok {
-			d.NextRunAt = next
 		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// DAG describes the DAG file that defines name, valid or not.
+func (w *Workflows) DAG(ctx context.Context, name string) (api.DAG, error) {
+	e, err := w.DAGEntry(name)
+	if err != nil {
+		return api.DAG{}, err
+	}
+	return w.describe(ctx, e)
+}
+
+// describe is what listings show of a DAG file: its definition, problems,
+// pause state and next scheduled run.
+func (w *Workflows) describe(ctx context.Context, e *dagdir.Entry) (api.DAG, error) {
+	d := api.DAG{Name: e.Name, File: e.File, Stale: e.Stale()}
+	if e.Err != nil {
+		d.Error = e.Err.Error()
+	}
+	if e.DAG != nil {
+		d.Description, d.Tags, d.Schedule = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule
+	}
+	st, _, err := w.store.DAGState(ctx, e.Name)
+	if err != nil {
+		return d, err
+	}
+	d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
+	if next, ok := w.Scheduler.Next(e.Name); ok {
+		d.NextRunAt = next
+	}
+	return d, nil
 }
 
 // RunDetail returns a run and its tasks, in the order they run.

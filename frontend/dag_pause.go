@@ -32,23 +32,21 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 			redirect(w, r, "/dags")
 			return
 		}
-		dags, err := h.flows.DAGs(ctx)
-		if err != nil {
-			h.serverError(w, r, "list the DAGs", err)
+		d, err := h.flows.DAG(ctx, name)
+		if errors.Is(err, api.ErrNotFound) {
+			h.missingDAG(w, r, name)
 			return
 		}
-		for _, d := range dags {
-			if d.Name == name {
-				row, err := h.dagRow(ctx, d)
-				if err != nil {
-					h.serverError(w, r, "read the runs of "+name, err)
-					return
-				}
-				h.render(w, r, http.StatusOK, pages.DAGRowView(row))
-				return
-			}
+		if err != nil {
+			h.serverError(w, r, "read DAG "+name, err)
+			return
 		}
-		h.missingDAG(w, r, name)
+		row, err := h.dagRow(ctx, d)
+		if err != nil {
+			h.serverError(w, r, "read the runs of "+name, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, pages.DAGRowView(row))
 	}
 }
 

@@ -78,15 +78,10 @@ func (h *Handler) dagPage(r *http.Request, e *dagdir.Entry) (pages.DAGPage, erro
 		}
 		page.Trigger = triggerForm(e, nil, nil)
 	}
-	dags, err := h.flows.DAGs(r.Context())
+	d, err := h.flows.DAG(r.Context(), e.Name)
 	if err != nil {
 		return page, err
 	}
-	for _, d := range dags {
-		if d.Name == e.Name {
-			page.Paused, page.NextRun = d.Paused, d.NextRunAt
-			break
-		}
-	}
+	page.Paused, page.NextRun = d.Paused, d.NextRunAt
 	return page, nil
 }

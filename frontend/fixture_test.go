@@ -165,21 +165,35 @@ func newFakeWorkflows(t testing.TB, path string, st *store.Store) *fakeWorkflows
 func (f *fakeWorkflows) DAGs(ctx context.Context) ([]api.DAG, error) {
 	var out []api.DAG
 	for _, e := range f.dir.List() {
-		d := api.DAG{Name: e.Name, File: e.File, Stale: e.Stale()}
-		if e.Err != nil {
-			d.Error = e.Err.Error()
-		}
-		if e.DAG != nil {
-			d.Description, d.Tags, d.Schedule = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule
-		}
-		st, _, err := f.store.DAGState(ctx, e.Name)
+		d, err := f.describe(ctx, e)
 		if err != nil {
 			return nil, err
 		}
-		d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+func (f *fakeWorkflows) DAG(ctx context.Context, name string) (api.DAG, error) {
+	e, err := f.DAGEntry(name)
+	if err != nil {
+		return api.DAG{}, err
+	}
+	return f.describe(ctx, e)
+}
+
+// describe mirrors app.Workflows.describe, without a scheduler.
+func (f *fakeWorkflows) describe(ctx context.Context, e *dagdir.Entry) (api.DAG, error) {
+	d := api.DAG{Name: e.Name, File: e.File, Stale: e.Stale()}
+	if e.Err != nil {
+		d.Error = e.Err.Error()
+	}
+	if e.DAG != nil {
+		d.Description, d.Tags, d.Schedule = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule
+	}
+	st, _, err := f.store.DAGState(ctx, e.Name)
+	d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
+	return d, err
 }
 
 func (f *fakeWorkflows) DAGEntry(name string) (*dagdir.Entry, error) {

@@ -37,6 +37,7 @@ type Store interface {
 // them. Unknown DAGs and runs are reported as api.ErrNotFound.
 type Workflows interface {
 	DAGs(ctx context.Context) ([]api.DAG, error)
+	DAG(ctx context.Context, name string) (api.DAG, error)
 	DAGEntry(name string) (*dagdir.Entry, error)
 	Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error)
 	SetPaused(ctx context.Context, name string, paused bool) error
