@@ -16,14 +16,7 @@ func TestVariablesAndSecretsReachTasksMasked(t *testing.T) {
 	if _, err := runIn(ctx, dir, "var", "set", "greeting", "hi there"); err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
-	err := Run(ctx, []string{"var", "set", "api_token", "--secret", "--data", dir}, Env{
-		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader("s3cr3t-value\n"),
-		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
-	})
-	if err != nil {
-		t.Fatalf("set secret: %v %s", err, out.String())
-	}
+	setSecretFromStdin(t, dir, "api_token", "s3cr3t-value")
 	list, err := runIn(ctx, dir, "var", "list")
 	if err != nil || !strings.Contains(list, "hi there") || !strings.Contains(list, "(secret)") || strings.Contains(list, "s3cr3t") {
 		t.Fatalf("list = %q, %v", list, err)
@@ -73,14 +66,7 @@ tasks:
 func TestSecretsInTaskErrorsAreMasked(t *testing.T) {
 	dir := t.TempDir()
 	ctx := t.Context()
-	var out syncBuffer
-	err := Run(ctx, []string{"var", "set", "api_token", "--secret", "--data", dir}, Env{
-		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader("s3cr3t-value\n"),
-		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
-	})
-	if err != nil {
-		t.Fatalf("set secret: %v %s", err, out.String())
-	}
+	setSecretFromStdin(t, dir, "api_token", "s3cr3t-value")
 	leaky := "name: leaky\ntasks:\n  - id: call\n    op: http\n    with: {url: 'http://127.0.0.1:1/x?key={{ secret \"api_token\" }}'}\n"
 	if err := os.WriteFile(filepath.Join(dir, "dags", "leaky.yaml"), []byte(leaky), 0o600); err != nil {
 		t.Fatal(err)
@@ -97,5 +83,19 @@ func TestSecretsInTaskErrorsAreMasked(t *testing.T) {
 	wal, _ := os.ReadFile(filepath.Join(dir, "meshflow.db-wal"))
 	if bytes.Contains(append(data, wal...), []byte("s3cr3t")) {
 		t.Error("the task's error was stored with the secret in the clear")
+	}
+}
+
+// setSecretFromStdin runs `meshflow var set NAME --secret` with the value
+// on stdin, the way a user keeps it out of the shell history.
+func setSecretFromStdin(t *testing.T, dir, name, value string) {
+	t.Helper()
+	var out syncBuffer
+	err := Run(t.Context(), []string{"var", "set", name, "--secret", "--data", dir}, Env{
+		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader(value + "\n"),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatalf("set secret: %v %s", err, out.String())
 	}
 }
