@@ -172,10 +172,6 @@ func (v *validator) params() {
 		}
 		if p.Default != nil {
 			v.paramDefault(p, ctx, at(".default"))
-		} else if p.Required && v.d.Schedule != "" {
-			// Scheduled runs pass no params: every one of them would fail.
-			v.errs.add(at(""), "give it a default for scheduled runs, or remove schedule",
-				"%sis required and has no default, but the DAG is scheduled", ctx)
 		}
 	}
 }
