@@ -38,7 +38,7 @@ func (h *Handler) graphView(r *http.Request, e *dagdir.Entry) (pages.GraphView, 
 		return pages.GraphView{Problem: "The graph cannot be drawn: " + err.Error()}, nil
 	}
 	ctx := r.Context()
-	runs, err := h.history.Runs(ctx, store.RunFilter{DAG: e.Name, Limit: graphRuns})
+	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: e.Name, Limit: graphRuns})
 	if err != nil {
 		return pages.GraphView{}, err
 	}

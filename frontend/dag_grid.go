@@ -9,7 +9,6 @@ import (
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
-	"github.com/meshflow/meshflow/store"
 )
 
 // gridPageSize is how many runs one page of the grid shows.
@@ -24,7 +23,7 @@ func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, er
 	if err != nil {
 		return pages.GridView{}, err
 	}
-	runs, err := h.history.Runs(ctx, store.RunFilter{DAG: e.Name, BeforeID: before, Limit: gridPageSize + 1})
+	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: e.Name, BeforeID: before, Limit: gridPageSize + 1})
 	if err != nil {
 		return pages.GridView{}, err
 	}

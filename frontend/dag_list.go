@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/frontend/pages"
-	"github.com/meshflow/meshflow/store"
 )
 
 // recentRuns is how many runs the DAG list draws per DAG.
@@ -53,7 +53,7 @@ func (h *Handler) dagRow(ctx context.Context, d api.DAG) (pages.DAGRow, error) {
 	if !row.Runnable {
 		return row, nil
 	}
-	runs, err := h.history.Runs(ctx, store.RunFilter{DAG: d.Name, Limit: recentRuns})
+	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: d.Name, Limit: recentRuns})
 	if err != nil {
 		return row, err
 	}

@@ -351,7 +351,7 @@ func (fx *fixture) writeLog(t testing.TB, dagName string, runID int64, task stri
 }
 
 // storeFilter selects the runs of one DAG, or all with "".
-func storeFilter(dagName string) store.RunFilter { return store.RunFilter{DAG: dagName, Limit: 1000} }
+func storeFilter(dagName string) model.RunFilter { return model.RunFilter{DAG: dagName, Limit: 1000} }
 
 // auditWant is one audit event a test expects.
 type auditWant struct {

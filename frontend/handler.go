@@ -20,7 +20,6 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/tasklog"
 	"github.com/meshflow/meshflow/frontend/pages"
-	"github.com/meshflow/meshflow/store"
 )
 
 // Store is the state the UI reads and changes.
@@ -57,7 +56,7 @@ type RunControl interface {
 // RunHistory reads recorded runs page by page, for lists and the grid.
 type RunHistory interface {
 	Run(ctx context.Context, id int64) (model.Run, error) // store.ErrNotFound if unknown
-	Runs(ctx context.Context, f store.RunFilter) ([]model.Run, error)
+	Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error)
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
 }
 

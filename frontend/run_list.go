@@ -6,7 +6,6 @@ import (
 
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
-	"github.com/meshflow/meshflow/store"
 )
 
 // runPageSize is how many runs one page of the runs list shows.
@@ -18,7 +17,7 @@ const runPageSize = 50
 func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	l := pages.RunList{State: q.Get("state"), DAG: q.Get("dag"), Now: h.now()}
-	f := store.RunFilter{DAG: l.DAG, Limit: runPageSize + 1}
+	f := model.RunFilter{DAG: l.DAG, Limit: runPageSize + 1}
 	if l.State != "" {
 		if !slices.Contains(pages.RunStates, l.State) {
 			http.Error(w, "state must be one of queued, running, success, failed, cancelled", http.StatusBadRequest)

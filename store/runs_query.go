@@ -47,16 +47,8 @@ func (s *Store) Run(ctx context.Context, id int64) (model.Run, error) {
 	return r, nil
 }
 
-// RunFilter selects runs, newest first. Zero fields do not filter.
-type RunFilter struct {
-	DAG      string
-	States   []model.RunState
-	BeforeID int64 // only runs with a smaller id: the next page
-	Limit    int   // default 50
-}
-
 // Runs returns the runs that match f, newest first.
-func (s *Store) Runs(ctx context.Context, f RunFilter) ([]model.Run, error) {
+func (s *Store) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error) {
 	var where []string
 	var args []any
 	if f.DAG != "" {
@@ -103,7 +95,7 @@ func (s *Store) Runs(ctx context.Context, f RunFilter) ([]model.Run, error) {
 // ActiveRuns returns every queued or running run, oldest first: the work a
 // restarted engine must pick up.
 func (s *Store) ActiveRuns(ctx context.Context) ([]model.Run, error) {
-	runs, err := s.Runs(ctx, RunFilter{States: []model.RunState{model.RunQueued, model.RunRunning}, Limit: 1 << 30})
+	runs, err := s.Runs(ctx, model.RunFilter{States: []model.RunState{model.RunQueued, model.RunRunning}, Limit: 1 << 30})
 	for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
 		runs[i], runs[j] = runs[j], runs[i]
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/scheduler"
-	"github.com/meshflow/meshflow/store"
 )
 
 func newDAGList(env Env, g *globals) *cobra.Command {
@@ -159,7 +159,7 @@ func newDAGRuns(env Env, g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				runs, err := a.Store.Runs(cmd.Context(), store.RunFilter{DAG: args[0], Limit: limit})
+				runs, err := a.Store.Runs(cmd.Context(), model.RunFilter{DAG: args[0], Limit: limit})
 				if err != nil {
 					return err
 				}

@@ -281,7 +281,7 @@ tasks:
 			t.Errorf("err = %v, want %q", err, want)
 		}
 	}
-	runs, _ := r.store.Runs(t.Context(), store.RunFilter{})
+	runs, _ := r.store.Runs(t.Context(), model.RunFilter{})
 	if len(runs) != 0 {
 		t.Errorf("a run was created despite bad params: %+v", runs)
 	}

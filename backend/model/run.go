@@ -88,3 +88,11 @@ type DAGState struct {
 	NextRunAt       time.Time // zero: none
 	LastScheduledAt time.Time // the latest scheduled time dealt with; zero: none
 }
+
+// RunFilter selects runs, newest first. Zero fields do not filter.
+type RunFilter struct {
+	DAG      string
+	States   []RunState
+	BeforeID int64 // only runs with a smaller id: the next page
+	Limit    int   // default 50
+}
