@@ -98,11 +98,11 @@ func TestRunsFilterAndActive(t *testing.T) {
 	if err != nil || len(active) != 2 || active[0].ID != ids[1] || active[1].ID != ids[2] {
 		t.Fatalf("active = %+v, %v; want runs %d, %d oldest first", active, err, ids[1], ids[2])
 	}
-	runs, err := s.Runs(ctx, model.model.RunFilter{DAG: "b"})
+	runs, err := s.Runs(ctx, model.RunFilter{DAG: "b"})
 	if err != nil || len(runs) != 2 || runs[0].ID != ids[3] {
 		t.Fatalf("runs of b = %+v, %v", runs, err)
 	}
-	page, err := s.Runs(ctx, model.model.RunFilter{BeforeID: ids[3], Limit: 2})
+	page, err := s.Runs(ctx, model.RunFilter{BeforeID: ids[3], Limit: 2})
 	if err != nil || len(page) != 2 || page[0].ID != ids[2] || page[1].ID != ids[1] {
 		t.Fatalf("page = %+v, %v", page, err)
 	}
