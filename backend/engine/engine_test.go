@@ -9,7 +9,6 @@ import (
 
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/store"
 )
 
 func TestChainPassesOutputsDownstream(t *testing.T) {
