@@ -113,9 +113,9 @@ func (a *App) Handler(desktop bool) http.Handler {
 	return frontend.New(frontend.Options{
 		Store:        a.Store,
 		Installation: a.Store,
-		Workflows:    w,
-		Control:      w,
-		History:      a.Store,
+		Workflows:    w.Service,
+		Control:      w.Service,
+		History:      w.Service,
 		Variables:    a.Variables(),
 		Logs:         w.Logs,
 		Events:       w.Events,

@@ -41,7 +41,7 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	a.Config.Addr = ln.Addr().String()
 	token := newToken()
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler(a.Workflows(), token, a.Logger))
+	mux.Handle("/api/", api.Handler(a.Workflows().Service, token, a.Logger))
 	mux.Handle("/", a.Handler(false))
 	srv := &http.Server{Handler: loopbackHostsOnly(mux), ReadHeaderTimeout: 10 * time.Second}
 	// Shutdown waits for requests to finish but does not cancel them; live

@@ -3,30 +3,30 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/clock"
-	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/engine/local"
 	"github.com/meshflow/meshflow/backend/events"
-	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/vault"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
-	"github.com/meshflow/meshflow/store"
 )
 
-// Workflows is the workflow system of one data dir: the DAG folder, the
-// engine that runs DAGs and the scheduler that starts them on time. Build
-// it with App.Workflows; Run makes it work.
+// Workflows is the workflow system of one data dir, wired: the DAG
+// folder, the engine that runs DAGs, the scheduler that starts them on time,
+// and the Service that holds the use cases the UI, the API and the CLI
+// share. Build it with App.Workflows; Run makes it work.
 type Workflows struct {
+	Service   *workflow.Service
 	Dir       *dagdir.Dir
 	Engine    *engine.Engine
 	Scheduler *scheduler.Scheduler
@@ -34,14 +34,13 @@ type Workflows struct {
 	Logs      tasklog.Dir
 	Events    *events.Bus // signals each run's committed changes to the UI
 
-	store *store.Store
-	exec  *local.Executor
-	app   *App
+	app  *App
+	exec *local.Executor
 }
 
 var (
-	_ ops.Runs           = (*Workflows)(nil)
-	_ scheduler.Trigger  = (*Workflows)(nil)
+	_ ops.Runs           = (*workflow.Service)(nil)
+	_ scheduler.Trigger  = (*workflow.Service)(nil)
 	_ frontend.RunEvents = (*events.Bus)(nil)
 )
 
@@ -51,14 +50,22 @@ func (a *App) Workflows() *Workflows {
 	return a.workflows
 }
 
+// Variables returns the data dir's global variables, secrets sealed under
+// its key file.
+func (a *App) Variables() *workflow.Variables {
+	return workflow.NewVariables(a.Store, filepath.Join(string(a.Dir), vault.KeyFileName))
+}
+
 func newWorkflows(a *App, clk clock.Clock) *Workflows {
-	w := &Workflows{store: a.Store, app: a, Logs: tasklog.Dir(a.Dir.Logs()), Events: &events.Bus{}}
+	w := &Workflows{app: a, Logs: tasklog.Dir(a.Dir.Logs()), Events: &events.Bus{}}
 	cfg := a.Config.Engine
-	w.Ops = newOps(w, clk)
+	vars := a.Variables()
+	w.Service = workflow.New(workflow.Options{Store: a.Store, Logger: a.Logger})
+	w.Ops = newOps(w.Service, clk)
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
 		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
-		Vars: a.Variables().Plain, Secret: a.Variables().Secret,
+		Vars: vars.Plain, Secret: vars.Secret,
 		OnCommit: func(runIDs []int64) {
 			for _, id := range runIDs {
 				w.Events.Publish(id)
@@ -72,7 +79,8 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 			return w.exec
 		},
 	})
-	w.Scheduler = scheduler.New(clk, scheduleStore{a.Store}, w, a.Logger)
+	w.Scheduler = scheduler.New(clk, workflow.ScheduleStates(a.Store), w.Service, a.Logger)
+	w.Service.Connect(w.Dir, w.Engine, w.Scheduler)
 	return w
 }
 
@@ -131,71 +139,6 @@ func ignoreStopped(err error) error {
 		return nil
 	}
 	return err
-}
-
-// Trigger starts a run of the named DAG.
-func (w *Workflows) Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error) {
-	e, err := w.Dir.Get(name)
-	if err != nil {
-		return model.Run{}, notFoundDAG(err)
-	}
-	r, err := w.Engine.Trigger(ctx, engine.TriggerRequest{DAG: e.DAG, Source: e.Source, Params: params, Trigger: trigger})
-	if errors.Is(err, engine.ErrInvalid) {
-		return r, fmt.Errorf("%w: %w", err, api.ErrInvalid)
-	}
-	return r, err
-}
-
-// TriggerChild starts a run for a trigger_dag task.
-func (w *Workflows) TriggerChild(ctx context.Context, parent int64, name string, params map[string]any) (int64, error) {
-	e, err := w.Dir.Get(name)
-	if err != nil {
-		return 0, err
-	}
-	r, err := w.Engine.Trigger(ctx, engine.TriggerRequest{
-		DAG: e.DAG, Source: e.Source, Params: params, Trigger: model.TriggerDAG, ParentRunID: parent,
-	})
-	return r.ID, err
-}
-
-// WaitRun waits for a run to end, for a trigger_dag task.
-func (w *Workflows) WaitRun(ctx context.Context, runID int64) (string, error) {
-	r, err := w.Engine.Wait(ctx, runID)
-	return string(r.State), err
-}
-
-// TriggerScheduled starts a scheduled run. A run skipped because the DAG is
-// busy, or one that exists already for that time, is not an error.
-func (w *Workflows) TriggerScheduled(ctx context.Context, d *dag.DAG, logical time.Time) error {
-	e, err := w.Dir.Get(d.Name)
-	if err != nil {
-		return err
-	}
-	_, err = w.Engine.Trigger(ctx, engine.TriggerRequest{
-		DAG: e.DAG, Source: e.Source, Trigger: model.TriggerSchedule, LogicalDate: logical,
-	})
-	switch {
-	case errors.Is(err, engine.ErrSkipped):
-		w.app.Logger.Info("scheduled run skipped: the DAG is still busy", "dag", d.Name, "logical_date", logical)
-		return nil
-	case errors.Is(err, store.ErrDuplicateRun):
-		return nil
-	case err != nil:
-		return fmt.Errorf("scheduled run of %s: %w", d.Name, err)
-	}
-	return nil
-}
-
-// scheduleStore adapts the store to the scheduler's view of DAG state.
-type scheduleStore struct{ s *store.Store }
-
-func (a scheduleStore) ScheduleState(ctx context.Context, name string) (scheduler.State, bool, error) {
-	st, ok, err := a.s.DAGState(ctx, name)
-	return scheduler.State{Paused: st.Paused, NextRunAt: st.NextRunAt, LastScheduledAt: st.LastScheduledAt}, ok, err
-}
-
-func (a scheduleStore) SaveScheduleState(ctx context.Context, name string, st scheduler.State) error {
-	return a.s.SaveDAGState(ctx, name, model.DAGState{Paused: st.Paused, NextRunAt: st.NextRunAt, LastScheduledAt: st.LastScheduledAt})
 }
 
 // NewOps is the registry of every op meshflow knows. runs serves

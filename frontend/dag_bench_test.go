@@ -65,10 +65,10 @@ func newBigFixture(b *testing.B) *fixture {
 	if err := os.WriteFile(filepath.Join(f.info.DAGDir, "big.yaml"), []byte(src), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := f.flows.dir.Load(); err != nil {
+	if _, err := f.folder.Load(); err != nil {
 		b.Fatal(err)
 	}
-	if e, _ := f.flows.dir.Get("big"); e == nil {
+	if e, _ := f.folder.Get("big"); e == nil {
 		b.Fatal("big.yaml does not load")
 	}
 	start := time.Now()

@@ -8,12 +8,10 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
-	"github.com/meshflow/meshflow/store"
 )
 
 // graphRuns is how many recent runs the graph offers to colour it by.
@@ -33,10 +31,6 @@ func (h *Handler) graphView(r *http.Request, e *dagdir.Entry) (pages.GraphView, 
 	if e.DAG == nil {
 		return pages.GraphView{Problem: "This file has never been valid, so there is no graph to draw: the Code view shows it with its errors."}, nil
 	}
-	plan, err := dag.NewPlan(e.DAG)
-	if err != nil { // validation refuses what cannot be planned; say so anyway
-		return pages.GraphView{Problem: "The graph cannot be drawn: " + err.Error()}, nil
-	}
 	ctx := r.Context()
 	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: e.Name, Limit: graphRuns})
 	if err != nil {
@@ -45,6 +39,10 @@ func (h *Handler) graphView(r *http.Request, e *dagdir.Entry) (pages.GraphView, 
 	sel, err := h.selectedRun(ctx, r.URL.Query().Get("run"), e.Name, runs)
 	if err != nil {
 		return pages.GraphView{}, err
+	}
+	d, plan, err := h.graphOf(ctx, e, sel)
+	if err != nil { // validation refuses what cannot be planned; say so anyway
+		return pages.GraphView{Problem: "The graph cannot be drawn: " + err.Error()}, nil
 	}
 	states := map[string]string{}
 	if sel.ID != 0 {
@@ -56,7 +54,7 @@ func (h *Handler) graphView(r *http.Request, e *dagdir.Entry) (pages.GraphView, 
 			states[t.TaskID] = string(t.State)
 		}
 	}
-	g := layoutGraph(e.DAG, plan, states, sel.ID)
+	g := layoutGraph(d, plan, states, sel.ID)
 	for _, run := range slices.Backward(runs) {
 		g.Runs = append(g.Runs, runDot(run))
 	}
@@ -94,10 +92,25 @@ func (h *Handler) selectedRun(ctx context.Context, param, dagName string, recent
 		}
 	}
 	run, err := h.history.Run(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && run.DAG != dagName) {
-		return model.Run{}, fmt.Errorf("run %d of DAG %s: %w", id, dagName, api.ErrNotFound)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && run.DAG != dagName) {
+		return model.Run{}, model.Errorf(model.ErrNotFound, "run %d of DAG %s", id, dagName)
 	}
 	return run, err
+}
+
+// graphOf is the definition to draw for run sel: the one it ran, which may
+// differ from the file as it is now (tasks added, removed, rewired since);
+// with no run selected, the file's current one.
+func (h *Handler) graphOf(ctx context.Context, e *dagdir.Entry, sel model.Run) (*dag.DAG, *dag.Plan, error) {
+	if sel.ID != 0 {
+		def, err := h.history.Definition(ctx, sel)
+		if err == nil {
+			return def.DAG, def.Plan, nil
+		}
+		h.logger.Warn("graph: the run's own definition cannot be read; drawing the current file", "run_id", sel.ID, "err", err)
+	}
+	plan, err := dag.NewPlan(e.DAG)
+	return e.DAG, plan, err
 }
 
 func runDot(r model.Run) pages.RunDot {

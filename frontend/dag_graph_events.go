@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -18,8 +18,8 @@ func (h *Handler) graphEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this server does not stream; reload the page", http.StatusNotFound)
 		return
 	}
-	e, err := h.flows.DAGEntry(name)
-	if errors.Is(err, api.ErrNotFound) {
+	e, err := h.flows.Entry(name)
+	if errors.Is(err, model.ErrNotFound) {
 		h.missingDAG(w, r, name)
 		return
 	}

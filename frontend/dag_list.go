@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/scheduler"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -38,7 +38,7 @@ func (h *Handler) listDAGs(w http.ResponseWriter, r *http.Request) {
 }
 
 // dagRow fills one line of the DAG list.
-func (h *Handler) dagRow(ctx context.Context, d api.DAG) (pages.DAGRow, error) {
+func (h *Handler) dagRow(ctx context.Context, d workflow.DAG) (pages.DAGRow, error) {
 	row := pages.DAGRow{
 		Name: d.Name, File: filepath.Base(d.File), Description: d.Description, Tags: d.Tags,
 		NextRun: d.NextRunAt, Paused: d.Paused, Error: h.relativeToDAGDir(d.Error), Stale: d.Stale,
@@ -46,7 +46,7 @@ func (h *Handler) dagRow(ctx context.Context, d api.DAG) (pages.DAGRow, error) {
 	}
 	if d.Schedule != "" {
 		row.Schedule = scheduler.Describe(d.Schedule)
-		if e, err := h.flows.DAGEntry(d.Name); err == nil && e.DAG != nil {
+		if e, err := h.flows.Entry(d.Name); err == nil && e.DAG != nil {
 			row.Timezone = e.DAG.Timezone
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -20,7 +20,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 		ctx, name := r.Context(), r.PathValue("name")
 		audit(r, action, name)
 		err := h.flows.SetPaused(ctx, name, paused)
-		if errors.Is(err, api.ErrNotFound) {
+		if errors.Is(err, model.ErrNotFound) {
 			h.missingDAG(w, r, name)
 			return
 		}
@@ -33,7 +33,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 			return
 		}
 		d, err := h.flows.DAG(ctx, name)
-		if errors.Is(err, api.ErrNotFound) {
+		if errors.Is(err, model.ErrNotFound) {
 			h.missingDAG(w, r, name)
 			return
 		}

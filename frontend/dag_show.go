@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dagdir"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -24,8 +24,8 @@ func (h *Handler) showDAG(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "view must be graph, grid or code", http.StatusBadRequest)
 		return
 	}
-	e, err := h.flows.DAGEntry(name)
-	if errors.Is(err, api.ErrNotFound) {
+	e, err := h.flows.Entry(name)
+	if errors.Is(err, model.ErrNotFound) {
 		h.missingDAG(w, r, name)
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -23,8 +22,8 @@ import (
 func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	audit(r, "dag.trigger", name)
-	e, err := h.flows.DAGEntry(name)
-	if errors.Is(err, api.ErrNotFound) || (err == nil && e.DAG == nil) {
+	e, err := h.flows.Entry(name)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && e.DAG == nil) {
 		h.missingDAG(w, r, name)
 		return
 	}
@@ -43,10 +42,10 @@ func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := h.flows.Trigger(r.Context(), name, params, model.TriggerManual)
 	switch {
-	case errors.Is(err, api.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		h.missingDAG(w, r, name)
-	case errors.Is(err, api.ErrInvalid):
-		h.refuseTrigger(w, r, e, r.PostForm, nil, "No run was started: "+strings.TrimSuffix(err.Error(), ": "+api.ErrInvalid.Error()))
+	case errors.Is(err, model.ErrInvalid):
+		h.refuseTrigger(w, r, e, r.PostForm, nil, "No run was started: "+strings.TrimSuffix(err.Error(), ": "+model.ErrInvalid.Error()))
 	case err != nil:
 		h.serverError(w, r, "trigger "+name, err)
 	default:

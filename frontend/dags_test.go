@@ -111,7 +111,7 @@ func TestDAGListEmptyStateNamesTheFolder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.flows.dir.Load(); err != nil {
+	if _, err := f.folder.Load(); err != nil {
 		t.Fatal(err)
 	}
 	pageCase{"empty", "/dags", 200, []string{"No DAG files yet", f.info.DAGDir}, []string{"<table"}}.run(t, f)

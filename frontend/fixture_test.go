@@ -7,29 +7,33 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/meshflow/meshflow/app"
-	"github.com/meshflow/meshflow/backend/api"
-	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
+	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
 
-// fixture is the UI over a real SQLite store and a real DAG folder in a
-// temp dir; only the engine is replaced (see fakeWorkflows).
+// fixture is the UI over the real workflow service, a real SQLite store
+// and a real DAG folder in a temp dir; only the engine is replaced, behind
+// the service's Engine interface (see fakeEngine).
 type fixture struct {
 	handler http.Handler
 	store   *store.Store
-	flows   *fakeWorkflows
-	vars    *app.Variables // the real ones, sealing secrets under the temp dir's key
+	flows   *workflow.Service
+	folder  *dagdir.Dir
+	engine  *fakeEngine
+	vars    *workflow.Variables // the real ones, sealing secrets under the temp dir's key
 	logs    tasklog.Dir
 	info    frontend.Info
 }
@@ -120,26 +124,34 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 			t.Fatal(err)
 		}
 	}
-	flows := newFakeWorkflows(t, dags, st)
+	svc := workflow.New(workflow.Options{Store: st})
+	folder := dagdir.New(dags, ops.NewRegistry(ops.Shell{}, ops.Noop{}))
+	if _, err := folder.Load(); err != nil {
+		t.Fatal(err)
+	}
+	eng := &fakeEngine{store: st}
+	sched := scheduler.New(clock.Real(), workflow.ScheduleStates(st), svc, nil)
+	svc.Connect(folder, eng, sched)
 	info := frontend.Info{
 		Version: "v9.8.7", Desktop: desktop, Addr: "127.0.0.1:8080", DataDir: dir,
 		DBPath: st.Path(), DAGDir: dags, ConfigFile: filepath.Join(dir, "meshflow.yaml"),
 		LogLevel: "INFO", StartedAt: time.Now().Add(-3 * time.Hour),
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
-	vars := app.NewVariables(st, app.DataDir(dir))
+	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
 	h := frontend.New(frontend.Options{
-		Store: st, Installation: st, Workflows: flows, Control: flows, History: st, Variables: vars,
+		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
 		Logs: logs, Info: info, CheckOrigin: !desktop,
 	})
-	return &fixture{handler: h, store: st, flows: flows, vars: vars, logs: logs, info: info}
+	return &fixture{handler: h, store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info}
 }
 
-// fakeWorkflows stands in for app.Workflows: the DAG folder and the store
-// are real, the engine is not. Triggers write a queued run straight to the
-// store; actions on runs are recorded, and fail with refuse when it is set.
-type fakeWorkflows struct {
-	dir   *dagdir.Dir
+// fakeEngine stands in for the engine behind the workflow service: runs
+// are recorded in the real store but never executed. Triggers write a
+// queued run; actions on runs are recorded, and fail with refuse when it
+// is set. Everything else — DAG lookups, params, errors, run details — is
+// the real service's.
+type fakeEngine struct {
 	store *store.Store
 
 	mu      sync.Mutex
@@ -147,146 +159,46 @@ type fakeWorkflows struct {
 	refuse  error
 }
 
-var (
-	_ frontend.Workflows  = (*fakeWorkflows)(nil)
-	_ frontend.RunControl = (*fakeWorkflows)(nil)
-	_ frontend.RunHistory = (*store.Store)(nil)
-)
+var _ workflow.Engine = (*fakeEngine)(nil)
 
-func newFakeWorkflows(t testing.TB, path string, st *store.Store) *fakeWorkflows {
-	t.Helper()
-	d := dagdir.New(path, ops.NewRegistry(ops.Shell{}, ops.Noop{}))
-	if _, err := d.Load(); err != nil {
-		t.Fatal(err)
-	}
-	return &fakeWorkflows{dir: d, store: st}
-}
-
-func (f *fakeWorkflows) DAGs(ctx context.Context) ([]api.DAG, error) {
-	var out []api.DAG
-	for _, e := range f.dir.List() {
-		d, err := f.describe(ctx, e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-func (f *fakeWorkflows) DAG(ctx context.Context, name string) (api.DAG, error) {
-	e, err := f.DAGEntry(name)
+func (f *fakeEngine) Trigger(ctx context.Context, req engine.TriggerRequest) (model.Run, error) {
+	resolved, err := engine.ResolveParams(req.DAG, req.Params)
 	if err != nil {
-		return api.DAG{}, err
-	}
-	return f.describe(ctx, e)
-}
-
-// describe mirrors app.Workflows.describe, without a scheduler.
-func (f *fakeWorkflows) describe(ctx context.Context, e *dagdir.Entry) (api.DAG, error) {
-	d := api.DAG{Name: e.Name, File: e.File, Stale: e.Stale()}
-	if e.Err != nil {
-		d.Error = e.Err.Error()
-	}
-	if e.DAG != nil {
-		d.Description, d.Tags, d.Schedule = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule
-	}
-	st, _, err := f.store.DAGState(ctx, e.Name)
-	d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
-	return d, err
-}
-
-func (f *fakeWorkflows) DAGEntry(name string) (*dagdir.Entry, error) {
-	for _, e := range f.dir.List() {
-		if e.Name == name {
-			return e, nil
-		}
-	}
-	return nil, fmt.Errorf("DAG %q: %w", name, api.ErrNotFound)
-}
-
-func (f *fakeWorkflows) Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error) {
-	e, err := f.dir.Get(name)
-	if err != nil {
-		return model.Run{}, fmt.Errorf("%w: %w", err, api.ErrNotFound)
-	}
-	resolved, err := engine.ResolveParams(e.DAG, params)
-	if err != nil {
-		return model.Run{}, fmt.Errorf("%w: %w", err, api.ErrInvalid)
+		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)
 	}
 	now := time.Now()
-	r := model.Run{DAG: name, State: model.RunQueued, Trigger: trigger, LogicalDate: now, Params: resolved, QueuedAt: now}
-	tasks := make([]model.TaskRun, len(e.DAG.Tasks))
-	for i, t := range e.DAG.Tasks {
+	r := model.Run{DAG: req.DAG.Name, State: model.RunQueued, Trigger: req.Trigger, LogicalDate: now, Params: resolved, QueuedAt: now}
+	tasks := make([]model.TaskRun, len(req.DAG.Tasks))
+	for i, t := range req.DAG.Tasks {
 		tasks[i] = model.TaskRun{TaskID: t.ID, State: model.TaskQueued, MaxTries: 1}
 	}
-	return r, f.store.CreateRun(ctx, &r, e.Source, tasks)
+	return r, f.store.CreateRun(ctx, &r, req.Source, tasks)
 }
 
-func (f *fakeWorkflows) SetPaused(ctx context.Context, name string, paused bool) error {
-	if _, err := f.dir.Get(name); err != nil {
-		return fmt.Errorf("%w: %w", err, api.ErrNotFound)
-	}
-	st, _, err := f.store.DAGState(ctx, name)
-	if err != nil {
-		return err
-	}
-	st.Paused = paused
-	return f.store.SaveDAGState(ctx, name, st)
+func (f *fakeEngine) Wait(ctx context.Context, id int64) (model.Run, error) {
+	return f.store.Run(ctx, id)
 }
 
-func (f *fakeWorkflows) RunDetail(ctx context.Context, id int64) (api.RunDetail, error) {
-	r, err := f.store.Run(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return api.RunDetail{}, fmt.Errorf("run %d: %w", id, api.ErrNotFound)
+func (f *fakeEngine) Cancel(ctx context.Context, id int64) error { return f.act(ctx, id, "cancel") }
+
+func (f *fakeEngine) Retry(ctx context.Context, id int64, failedOnly bool) error {
+	if failedOnly {
+		return f.act(ctx, id, "retry-failed")
 	}
-	if err != nil {
-		return api.RunDetail{}, err
-	}
-	tasks, err := f.store.TaskRuns(ctx, id)
-	if err != nil {
-		return api.RunDetail{}, err
-	}
-	return api.RunDetail{Run: r, Tasks: f.inPlanOrder(r.DAG, tasks)}, nil
+	return f.act(ctx, id, "retry")
 }
 
-func (f *fakeWorkflows) inPlanOrder(name string, tasks []model.TaskRun) []model.TaskRun {
-	e, err := f.dir.Get(name)
-	if err != nil {
-		return tasks
-	}
-	p, err := dag.NewPlan(e.DAG)
-	if err != nil {
-		return tasks
-	}
-	byID := map[string]model.TaskRun{}
-	for _, t := range tasks {
-		byID[t.TaskID] = t
-	}
-	out := make([]model.TaskRun, 0, len(tasks))
-	for _, id := range p.Order() {
-		if t, ok := byID[id]; ok {
-			out = append(out, t)
-		}
-	}
-	return out
+func (f *fakeEngine) Clear(ctx context.Context, runID int64, taskIDs []string, downstream bool) error {
+	return f.act(ctx, runID, fmt.Sprintf("clear %s downstream=%t", strings.Join(taskIDs, ","), downstream))
 }
 
-func (f *fakeWorkflows) Control(ctx context.Context, id int64, action api.Action) error {
-	return f.act(ctx, id, string(action))
-}
-
-func (f *fakeWorkflows) ClearTask(ctx context.Context, runID int64, taskID string, downstream bool) error {
-	return f.act(ctx, runID, fmt.Sprintf("clear %s downstream=%t", taskID, downstream))
-}
-
-func (f *fakeWorkflows) MarkTask(ctx context.Context, runID int64, taskID string, state model.TaskState) error {
+func (f *fakeEngine) Mark(ctx context.Context, runID int64, taskID string, state model.TaskState) error {
 	return f.act(ctx, runID, "mark "+taskID+" "+string(state))
 }
 
-func (f *fakeWorkflows) act(ctx context.Context, runID int64, what string) error {
-	if _, err := f.store.Run(ctx, runID); errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("run %d: %w", runID, api.ErrNotFound)
+func (f *fakeEngine) act(ctx context.Context, runID int64, what string) error {
+	if _, err := f.store.Run(ctx, runID); errors.Is(err, model.ErrNotFound) {
+		return model.Errorf(model.ErrNotFound, "run %d", runID)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -302,7 +214,7 @@ func (f *fakeWorkflows) act(ctx context.Context, runID int64, what string) error
 func (fx *fixture) addRun(t testing.TB, dagName string, state model.RunState, start time.Time, states map[string]model.TaskState) int64 {
 	t.Helper()
 	ctx := t.Context()
-	e, err := fx.flows.dir.Get(dagName)
+	e, err := fx.folder.Get(dagName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,11 +253,11 @@ func (fx *fixture) addRun(t testing.TB, dagName string, state model.RunState, st
 // writeLog writes the log of one try as the executor would.
 func (fx *fixture) writeLog(t testing.TB, dagName string, runID int64, task string, try int, text string) {
 	t.Helper()
-	path := fx.logs.Path(dagName, runID, task, try)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	w := fx.logs.Create(tasklog.Key{DAG: dagName, RunID: runID, Task: task, Try: try}, nil)
+	if _, err := w.Write([]byte(text)); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

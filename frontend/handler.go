@@ -10,15 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -31,43 +30,51 @@ type Store interface {
 	AddAuditEvent(ctx context.Context, e model.AuditEvent) (int64, error)
 }
 
-// Workflows is the workflow system the DAG and run pages show: the DAG
-// folder, the scheduler's view of each DAG, and runs as the engine sees
-// them. Unknown DAGs and runs are reported as api.ErrNotFound.
+// Workflows is the workflow service the DAG and run pages show and act on;
+// *workflow.Service is one. Unknown DAGs and runs are model.ErrNotFound;
+// refusals meant for the user ("run 1 already ended: success") are
+// model.ErrConflict or model.ErrInvalid, and read as they stand.
 type Workflows interface {
-	DAGs(ctx context.Context) ([]api.DAG, error)
-	DAG(ctx context.Context, name string) (api.DAG, error)
-	DAGEntry(name string) (*dagdir.Entry, error)
+	DAGs(ctx context.Context) ([]workflow.DAG, error)
+	DAG(ctx context.Context, name string) (workflow.DAG, error)
+	Entry(name string) (*dagdir.Entry, error)
 	Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error)
 	SetPaused(ctx context.Context, name string, paused bool) error
 	// RunDetail has read-your-writes: it includes every change the engine
 	// made before the call.
-	RunDetail(ctx context.Context, id int64) (api.RunDetail, error)
+	RunDetail(ctx context.Context, id int64) (workflow.RunDetail, error)
 }
 
-// RunControl changes runs, in flight or ended. Errors other than
-// api.ErrNotFound are refusals meant for the user ("task x is running").
+// RunControl changes runs, in flight or ended.
 type RunControl interface {
-	Control(ctx context.Context, id int64, action api.Action) error
+	Cancel(ctx context.Context, runID int64) error
+	Retry(ctx context.Context, runID int64, failedOnly bool) error
 	ClearTask(ctx context.Context, runID int64, taskID string, downstream bool) error
 	MarkTask(ctx context.Context, runID int64, taskID string, state model.TaskState) error
 }
 
-// RunHistory reads recorded runs page by page, for lists and the grid.
+// RunHistory reads recorded runs page by page, for lists and the grid, and
+// the definition each run executes.
 type RunHistory interface {
-	Run(ctx context.Context, id int64) (model.Run, error) // store.ErrNotFound if unknown
+	Run(ctx context.Context, id int64) (model.Run, error)
 	Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error)
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
+	Definition(ctx context.Context, r model.Run) (workflow.Definition, error)
 }
 
 // Variables are the global variables every DAG's templates read. A
 // secret's value goes in through Set and never comes back out: List leaves
-// it empty. Set refuses a bad name with api.ErrInvalid and a message for
-// the user; Delete reports an unknown variable as api.ErrNotFound.
+// it empty. Set refuses a bad name with model.ErrInvalid and a message for
+// the user; Delete reports an unknown variable as model.ErrNotFound.
 type Variables interface {
 	List(ctx context.Context) ([]model.Variable, error)
 	Set(ctx context.Context, name, value string, secret bool) error
 	Delete(ctx context.Context, name string) error
+}
+
+// TaskLogs reads task logs; tasklog.Dir is one.
+type TaskLogs interface {
+	Tail(k tasklog.Key, n int64) (tasklog.Tail, error)
 }
 
 // Installation describes the running instance for the Overview and Settings
@@ -105,8 +112,8 @@ type Options struct {
 	Control      RunControl
 	History      RunHistory
 	Variables    Variables
-	Logs         tasklog.Dir // where task logs are read from
-	Events       RunEvents   // nil: live pages poll instead of streaming
+	Logs         TaskLogs  // nil: no logs are shown
+	Events       RunEvents // nil: live pages poll instead of streaming
 	Info         Info
 	Logger       *slog.Logger
 	Now          func() time.Time // defaults to time.Now
@@ -125,7 +132,7 @@ type Handler struct {
 	control RunControl
 	history RunHistory
 	vars    Variables
-	logs    tasklog.Dir
+	logs    TaskLogs
 	events  RunEvents
 	info    Info
 	logger  *slog.Logger
@@ -219,24 +226,40 @@ func (e *requestError) Error() string { return e.msg }
 
 func badRequest(msg string) error { return &requestError{http.StatusBadRequest, msg} }
 
-// fail answers a request that could not be served: the request's own
-// mistakes with their status, unknown DAGs and runs with a 404 page, and
-// anything else as a server error.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+// status is the one mapping of the model's error vocabulary to HTTP
+// statuses in the UI; 0 for an error that is not the user's.
+func status(err error) int {
 	var re *requestError
 	switch {
 	case errors.As(err, &re):
-		http.Error(w, re.msg, re.status)
-	case errors.Is(err, api.ErrNotFound):
-		h.missing(w, r, "error", "Not found", "meshflow has no "+notFoundSubject(err)+".")
-	default:
-		h.serverError(w, r, what, err)
+		return re.status
+	case errors.Is(err, model.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, model.ErrInvalid):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, model.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, model.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	}
+	return 0
 }
 
-// notFoundSubject turns "run 12: not found" into "run 12".
-func notFoundSubject(err error) string {
-	return strings.TrimSuffix(err.Error(), ": "+api.ErrNotFound.Error())
+// fail answers a request that could not be served: the user's own mistakes
+// and refusals with their status and reason, unknown DAGs and runs with a
+// 404 page, and anything else as a server error, logged once here.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	var re *requestError
+	switch code := status(err); {
+	case errors.As(err, &re):
+		http.Error(w, re.msg, re.status)
+	case code == 0:
+		h.serverError(w, r, what, err)
+	case code == http.StatusNotFound:
+		h.missing(w, r, "error", "Not found", "meshflow has no "+err.Error()+".")
+	default:
+		h.render(w, r, code, pages.ErrorPage(h.chrome(r.Context(), "error"), http.StatusText(code), sentence(err.Error())))
+	}
 }
 
 // id formats a run id.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -12,7 +12,7 @@ import (
 // done as the flash when it worked, and the engine's reason when it was
 // refused (recorded in the audit log as 409).
 func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID int64, err error, done string) {
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		h.missingRun(w, r, runID)
 		return
 	}

@@ -2,8 +2,6 @@ package frontend
 
 import (
 	"net/http"
-
-	"github.com/meshflow/meshflow/backend/api"
 )
 
 // cancelRun stops an active run: tasks not started are cancelled and
@@ -14,6 +12,6 @@ func (h *Handler) cancelRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	audit(r, "run.cancel", runTarget(runID))
-	err := h.control.Control(r.Context(), runID, api.ActionCancel)
+	err := h.control.Cancel(r.Context(), runID)
 	h.afterRunAction(w, r, runID, err, "Cancelling the run: tasks not started are cancelled, running ones stopped.")
 }

@@ -63,7 +63,7 @@ func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 	f := newFixture(t, false)
 	bus := &events.Bus{}
 	h := frontend.New(frontend.Options{
-		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.store,
+		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
 		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus,
 	})
 	srv := httptest.NewServer(h)
@@ -133,7 +133,7 @@ func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 func TestRunEventsOfAnEndedRunSendDoneAtOnce(t *testing.T) {
 	f := newFixture(t, false)
 	h := frontend.New(frontend.Options{
-		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.store,
+		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
 		Variables: f.vars, Logs: f.logs, Info: f.info, Events: &events.Bus{},
 	})
 	runID := f.addRun(t, "nightly", model.RunFailed, time.Now(), map[string]model.TaskState{"extract": model.TaskFailed})
@@ -154,7 +154,7 @@ func TestGraphEventsStreamUntilTheRunEnds(t *testing.T) {
 	f := newFixture(t, false)
 	bus := &events.Bus{}
 	h := frontend.New(frontend.Options{
-		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.store,
+		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
 		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus,
 	})
 	srv := httptest.NewServer(h)

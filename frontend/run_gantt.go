@@ -3,7 +3,7 @@ package frontend
 import (
 	"time"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/components"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -20,7 +20,7 @@ const (
 // gantt lays the run's tasks out on a time axis from the run's start to its
 // end, or to now while it is active. Positions are computed here, as SVG
 // attributes, because the content security policy allows no inline styles.
-func gantt(d api.RunDetail, now time.Time) pages.Gantt {
+func gantt(d workflow.RunDetail, now time.Time) pages.Gantt {
 	start, end := d.Run.StartedAt, d.Run.EndedAt
 	for _, t := range d.Tasks {
 		if !t.StartedAt.IsZero() && (start.IsZero() || t.StartedAt.Before(start)) {

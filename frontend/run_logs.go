@@ -1,13 +1,8 @@
 package frontend
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"io/fs"
-	"os"
-
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -31,8 +26,8 @@ func tailFor(n int, filtered bool) int64 {
 
 // runLogs reads the logs shown on the run page: the newest try of every
 // task that has started, or every try of the one task filtered for.
-func (h *Handler) runLogs(d api.RunDetail, filter string) []pages.LogBlock {
-	if h.logs == "" {
+func (h *Handler) runLogs(d workflow.RunDetail, filter string) []pages.LogBlock {
+	if h.logs == nil {
 		return nil
 	}
 	started := 0
@@ -56,48 +51,13 @@ func (h *Handler) runLogs(d api.RunDetail, filter string) []pages.LogBlock {
 			if try == t.Try {
 				b.State = string(t.State)
 			}
-			b.Text, b.Truncated, b.Missing = readTail(h.logs.Path(d.Run.DAG, d.Run.ID, t.TaskID, try), tail)
+			got, err := h.logs.Tail(tasklog.Key{DAG: d.Run.DAG, RunID: d.Run.ID, Task: t.TaskID, Try: try}, tail)
+			if err != nil {
+				got.Text = "(the log cannot be read: " + err.Error() + ")"
+			}
+			b.Text, b.Truncated, b.Missing = got.Text, got.Truncated, got.Missing
 			out = append(out, b)
 		}
 	}
 	return out
-}
-
-// readTail returns the last n bytes of the file at path, whether it cut
-// anything off, and whether the file is missing or empty (a try that wrote
-// nothing leaves no file). Other read errors are shown as the log's text.
-func readTail(path string, n int64) (text string, truncated, missing bool) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, true
-	}
-	if err != nil {
-		return "(the log cannot be read: " + err.Error() + ")", false, false
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return "(the log cannot be read: " + err.Error() + ")", false, false
-	}
-	if info.Size() == 0 {
-		return "", false, true
-	}
-	if info.Size() > n {
-		if _, err := f.Seek(-n, io.SeekEnd); err != nil {
-			return "(the log cannot be read: " + err.Error() + ")", false, false
-		}
-		truncated = true
-	}
-	b, err := io.ReadAll(io.LimitReader(f, n))
-	if err != nil {
-		return "(the log cannot be read: " + err.Error() + ")", false, false
-	}
-	if truncated {
-		// Start at a whole line, not in the middle of one (or of a
-		// multi-byte character).
-		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
-			b = b[i+1:]
-		}
-	}
-	return string(b), truncated, false
 }

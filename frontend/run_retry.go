@@ -2,8 +2,6 @@ package frontend
 
 import (
 	"net/http"
-
-	"github.com/meshflow/meshflow/backend/api"
 )
 
 // retryFailed runs the failed, upstream-failed and cancelled tasks of an
@@ -14,6 +12,6 @@ func (h *Handler) retryFailed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	audit(r, "run.retry_failed", runTarget(runID))
-	err := h.control.Control(r.Context(), runID, api.ActionRetryFailed)
+	err := h.control.Retry(r.Context(), runID, true)
 	h.afterRunAction(w, r, runID, err, "Retrying the failed tasks and everything after them.")
 }

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -22,7 +22,7 @@ func (h *Handler) showRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	detail, err := h.flows.RunDetail(r.Context(), runID)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		h.missingRun(w, r, runID)
 		return
 	}
@@ -45,7 +45,7 @@ func (h *Handler) showRun(w http.ResponseWriter, r *http.Request) {
 }
 
 // runPage fills the run page from what the engine has recorded.
-func (h *Handler) runPage(d api.RunDetail, filter string) pages.RunPage {
+func (h *Handler) runPage(d workflow.RunDetail, filter string) pages.RunPage {
 	now := h.now()
 	p := pages.RunPage{
 		Run: d.Run, Params: facts(d.Run.Params), Now: now, Filter: filter,

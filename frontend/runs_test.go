@@ -109,7 +109,7 @@ func TestRunActions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, false)
 			runID := f.addRun(t, "hello", model.RunFailed, time.Now(), map[string]model.TaskState{"count_a": model.TaskFailed})
-			f.flows.refuse = tt.refuse
+			f.engine.refuse = tt.refuse
 			if tt.unknownRun {
 				runID = 999
 			}
@@ -121,8 +121,8 @@ func TestRunActions(t *testing.T) {
 			if rec.Code != tt.status {
 				t.Fatalf("status = %d, want %d\n%s", rec.Code, tt.status, rec.Body)
 			}
-			if tt.action != "" && (len(f.flows.actions) != 1 || f.flows.actions[0] != "run 1: "+tt.action) {
-				t.Errorf("actions = %q, want %q", f.flows.actions, tt.action)
+			if tt.action != "" && (len(f.engine.actions) != 1 || f.engine.actions[0] != "run 1: "+tt.action) {
+				t.Errorf("actions = %q, want %q", f.engine.actions, tt.action)
 			}
 			wantAudit(t, f, []auditWant{tt.audit})
 			if tt.flash == "" {
@@ -156,7 +156,7 @@ func TestRunActionsRefuseCrossSitePosts(t *testing.T) {
 	runID := f.addRun(t, "hello", model.RunRunning, time.Now(), nil)
 	rec := f.do(t, "POST", "/runs/"+strconv.FormatInt(runID, 10)+"/cancel", url.Values{},
 		map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
-	if rec.Code != http.StatusForbidden || len(f.flows.actions) != 0 {
-		t.Fatalf("cross-site cancel = %d, actions %q", rec.Code, f.flows.actions)
+	if rec.Code != http.StatusForbidden || len(f.engine.actions) != 0 {
+		t.Fatalf("cross-site cancel = %d, actions %q", rec.Code, f.engine.actions)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -17,7 +17,7 @@ func (h *Handler) deleteVariable(w http.ResponseWriter, r *http.Request) {
 	err := h.vars.Delete(r.Context(), name)
 	flash := pages.Flash{Message: "Variable " + name + " deleted."}
 	switch {
-	case errors.Is(err, api.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		auditRefused(r, http.StatusNotFound)
 		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
 	case err != nil:

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/components"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -36,7 +36,7 @@ func (h *Handler) saveVariable(w http.ResponseWriter, r *http.Request) {
 	errs := map[string]string{}
 	if n := len(form.Value); n > maxVariableValue {
 		errs["value"] = fmt.Sprintf("Use at most 1 MiB (this value has %s).", components.Bytes(int64(n)))
-	} else if err := h.vars.Set(r.Context(), form.Name, form.Value, form.Secret); errors.Is(err, api.ErrInvalid) {
+	} else if err := h.vars.Set(r.Context(), form.Name, form.Value, form.Secret); errors.Is(err, model.ErrInvalid) {
 		errs["name"] = sentence(err.Error())
 	} else if err != nil {
 		h.serverError(w, r, "save variable "+form.Name, err)

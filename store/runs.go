@@ -14,7 +14,7 @@ import (
 )
 
 // ErrDuplicateRun is returned when a scheduled time already has its run.
-var ErrDuplicateRun = errors.New("a run for this scheduled time exists already")
+var ErrDuplicateRun = model.ErrDuplicateRun
 
 // SpecHash identifies a DAG definition by its content.
 func SpecHash(source []byte) string {

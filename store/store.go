@@ -14,10 +14,13 @@ import (
 	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
-// ErrNotFound is returned when a lookup matches no row.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a lookup matches no row: the model's own, so
+// that callers above need not import the store to recognise it.
+var ErrNotFound = model.ErrNotFound
 
 // Store is the SQLite-backed state of one data dir. It is safe for
 // concurrent use.

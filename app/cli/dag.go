@@ -24,7 +24,7 @@ data dir directly.`,
 	}
 	cmd.AddCommand(newDAGList(env, g), newDAGValidate(env, g), newDAGShow(env, g), newDAGPlan(env, g),
 		newDAGTrigger(env, g), newDAGTest(env, g), newDAGPause(env, g, true), newDAGPause(env, g, false),
-		newDAGRuns(env, g), newDAGLogs(env, g), newDAGControl(env, g, api.ActionCancel), newDAGRetry(env, g))
+		newDAGRuns(env, g), newDAGLogs(env, g), newDAGCancel(env, g), newDAGRetry(env, g))
 	return cmd
 }
 
@@ -45,7 +45,7 @@ func withService(ctx context.Context, env Env, g globals, fn func(api.Service) e
 	}
 	return withApp(ctx, env, g, "", true, func(a *app.App) error {
 		stop := a.StartEngine(ctx)
-		return errors.Join(fn(a.Workflows()), stop())
+		return errors.Join(fn(a.Workflows().Service), stop())
 	})
 }
 

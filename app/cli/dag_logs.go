@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/engine"
+	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
 func newDAGLogs(env Env, g *globals) *cobra.Command {
@@ -36,17 +34,17 @@ func newDAGLogs(env Env, g *globals) *cobra.Command {
 				task = args[1]
 			}
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				r, err := a.Store.Run(cmd.Context(), id)
+				r, err := a.Workflows().Service.Run(cmd.Context(), id)
 				if err != nil {
-					return fmt.Errorf("run %d: %w", id, err)
+					return err
 				}
-				dir := a.Workflows().Logs.RunDir(r.DAG, id)
+				logs := a.Workflows().Logs
 				if !follow || r.State.Done() {
-					return printLogs(cmd.OutOrStdout(), dir, task)
+					return printLogs(cmd.OutOrStdout(), logs, r.DAG, id, task)
 				}
 				done := make(chan struct{})
 				go func() { waitDone(cmd.Context(), a, id); close(done) }()
-				return followLogsOf(cmd.Context(), cmd.OutOrStdout(), dir, task, done)
+				return logs.Follow(cmd.Context(), cmd.OutOrStdout(), r.DAG, id, task, done)
 			})
 		},
 	}
@@ -58,7 +56,7 @@ func newDAGLogs(env Env, g *globals) *cobra.Command {
 // be the one running it.
 func waitDone(ctx context.Context, a *app.App, id int64) {
 	for {
-		r, err := a.Store.Run(ctx, id)
+		r, err := a.Workflows().Service.Run(ctx, id)
 		if err != nil || r.State.Done() {
 			return
 		}
@@ -70,109 +68,17 @@ func waitDone(ctx context.Context, a *app.App, id int64) {
 	}
 }
 
-// logFiles lists a run's log files (<task>.<try>.log), by task then try;
-// only task's when it is not empty. Task ids may contain dots, so the try
-// is what follows the last one.
-func logFiles(dir, task string) []string {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-	files = slices.DeleteFunc(files, func(f string) bool {
-		id, _ := splitLogName(f)
-		return task != "" && id != task
-	})
-	slices.SortFunc(files, func(a, b string) int {
-		ida, trya := splitLogName(a)
-		idb, tryb := splitLogName(b)
-		if c := strings.Compare(ida, idb); c != 0 {
-			return c
-		}
-		return trya - tryb
-	})
-	return files
-}
-
-// splitLogName splits ".../<task>.<try>.log" into the task and the try.
-func splitLogName(path string) (string, int) {
-	base := strings.TrimSuffix(filepath.Base(path), ".log")
-	i := strings.LastIndexByte(base, '.')
-	if i < 0 {
-		return base, 0
-	}
-	try, _ := strconv.Atoi(base[i+1:])
-	return base[:i], try
-}
-
-func printLogs(w io.Writer, dir, task string) error {
-	files := logFiles(dir, task)
+func printLogs(w io.Writer, logs tasklog.Dir, dagName string, runID int64, task string) error {
+	files := logs.Files(dagName, runID, task)
 	if len(files) == 0 {
 		fmt.Fprintln(w, "(no output)")
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
+	for _, k := range files {
+		fmt.Fprintf(w, "== %s ==\n", k.Name())
+		if err := logs.Copy(w, k); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "== %s ==\n%s", strings.TrimSuffix(filepath.Base(f), ".log"), data)
 	}
-	return nil
-}
-
-// followLogs prints each task's new log lines, prefixed with the task, until
-// done is closed; then it prints what is left.
-func followLogs(ctx context.Context, w io.Writer, dir string, done <-chan struct{}) error {
-	return followLogsOf(ctx, w, dir, "", done)
-}
-
-func followLogsOf(ctx context.Context, w io.Writer, dir, task string, done <-chan struct{}) error {
-	offsets := map[string]int64{}
-	for {
-		finished := false
-		select {
-		case <-done:
-			finished = true
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		for _, f := range logFiles(dir, task) {
-			if err := printNew(w, f, offsets, finished); err != nil {
-				return err
-			}
-		}
-		if finished {
-			return nil
-		}
-	}
-}
-
-// printNew prints the lines added to f since the last call, reading only
-// the new bytes; a partial last line waits for its end unless final.
-func printNew(w io.Writer, f string, offsets map[string]int64, final bool) error {
-	file, err := os.Open(f)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	if _, err := file.Seek(offsets[f], io.SeekStart); err != nil {
-		return err
-	}
-	data, err := io.ReadAll(file)
-	if err != nil {
-		return err
-	}
-	n := len(data)
-	if !final {
-		n = strings.LastIndexByte(string(data), '\n') + 1
-	}
-	if n == 0 {
-		return nil
-	}
-	prefix := "[" + strings.TrimSuffix(filepath.Base(f), ".log") + "] "
-	for _, line := range strings.SplitAfter(string(data[:n]), "\n") {
-		if line != "" {
-			fmt.Fprint(w, prefix+strings.TrimSuffix(line, "\n")+"\n")
-		}
-	}
-	offsets[f] += int64(n)
 	return nil
 }
 

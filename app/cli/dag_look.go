@@ -11,11 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshflow/meshflow/app"
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/scheduler"
+	"github.com/meshflow/meshflow/backend/workflow"
 )
 
 func newDAGList(env Env, g *globals) *cobra.Command {
@@ -24,9 +24,9 @@ func newDAGList(env Env, g *globals) *cobra.Command {
 		Short: "List the DAGs, their schedules and problems",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var dags []api.DAG
+			var dags []workflow.DAG
 			err := withDAGs(cmd.Context(), env, *g, func(a *app.App) (err error) {
-				dags, err = a.Workflows().DAGs(cmd.Context())
+				dags, err = a.Workflows().Service.DAGs(cmd.Context())
 				return err
 			})
 			if err != nil {
@@ -37,7 +37,7 @@ func newDAGList(env Env, g *globals) *cobra.Command {
 	}
 }
 
-func printDAGs(w io.Writer, dags []api.DAG) error {
+func printDAGs(w io.Writer, dags []workflow.DAG) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSCHEDULE\tNEXT RUN\tPAUSED\tSTATUS")
 	var problems []string
@@ -159,7 +159,7 @@ func newDAGRuns(env Env, g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				runs, err := a.Store.Runs(cmd.Context(), model.RunFilter{DAG: args[0], Limit: limit})
+				runs, err := a.Workflows().Service.Runs(cmd.Context(), model.RunFilter{DAG: args[0], Limit: limit})
 				if err != nil {
 					return err
 				}

@@ -34,8 +34,8 @@ and waits. With --wait the exit status is 0 only if the run succeeded.`,
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "run %d of %s: %s\n", r.ID, r.DAG, r.State)
-				_, local := svc.(*app.Workflows)
-				if !wait && !local {
+				_, remote := svc.(*api.Client)
+				if !wait && remote {
 					return nil
 				}
 				return waitAndReport(cmd.Context(), cmd, svc, r.ID)
@@ -93,15 +93,15 @@ func newDAGTest(env Env, g *globals) *cobra.Command {
 func testRun(cmd *cobra.Command, a *app.App, name string, params map[string]any) error {
 	ctx := cmd.Context()
 	w := a.Workflows()
-	r, err := w.Trigger(ctx, name, params, model.TriggerCLI)
+	r, err := w.Service.Trigger(ctx, name, params, model.TriggerCLI)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "run %d of %s started\n", r.ID, name)
 	done := make(chan struct{})
 	followed := make(chan error, 1)
-	go func() { followed <- followLogs(ctx, cmd.OutOrStdout(), w.Logs.RunDir(name, r.ID), done) }()
-	err = waitAndReport(ctx, cmd, w, r.ID)
+	go func() { followed <- w.Logs.Follow(ctx, cmd.OutOrStdout(), name, r.ID, "", done) }()
+	err = waitAndReport(ctx, cmd, w.Service, r.ID)
 	close(done)
 	return errors.Join(<-followed, err)
 }
@@ -126,19 +126,19 @@ func newDAGPause(env Env, g *globals, paused bool) *cobra.Command {
 	}
 }
 
-func newDAGControl(env Env, g *globals, action api.Action) *cobra.Command {
+func newDAGCancel(env Env, g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: string(action) + " RUN", Short: "Cancel a run: stop its tasks and end it cancelled", Args: cobra.ExactArgs(1),
+		Use: "cancel RUN", Short: "Cancel a run: stop its tasks and end it cancelled", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseRunID(args[0])
 			if err != nil {
 				return err
 			}
 			return withService(cmd.Context(), env, *g, func(svc api.Service) error {
-				if err := svc.Control(cmd.Context(), id, action); err != nil {
+				if err := svc.Cancel(cmd.Context(), id); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "run %d: %s requested\n", id, action)
+				fmt.Fprintf(cmd.OutOrStdout(), "run %d: cancel requested\n", id)
 				return nil
 			})
 		},
@@ -154,16 +154,12 @@ func newDAGRetry(env Env, g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			action := api.ActionRetry
-			if failedOnly {
-				action = api.ActionRetryFailed
-			}
 			return withService(cmd.Context(), env, *g, func(svc api.Service) error {
-				if err := svc.Control(cmd.Context(), id, action); err != nil {
+				if err := svc.Retry(cmd.Context(), id, failedOnly); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "run %d: retrying\n", id)
-				if _, local := svc.(*app.Workflows); local || wait {
+				if _, remote := svc.(*api.Client); !remote || wait {
 					return waitAndReport(cmd.Context(), cmd, svc, id)
 				}
 				return nil

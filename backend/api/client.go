@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 )
 
 // Client speaks the API of a running meshflow.
@@ -23,8 +24,8 @@ type Client struct {
 
 var _ Service = (*Client)(nil)
 
-func (c *Client) DAGs(ctx context.Context) ([]DAG, error) {
-	var out []DAG
+func (c *Client) DAGs(ctx context.Context) ([]workflow.DAG, error) {
+	var out []workflow.DAG
 	return out, c.do(ctx, http.MethodGet, "/api/v1/dags", nil, &out)
 }
 
@@ -33,18 +34,35 @@ func (c *Client) Trigger(ctx context.Context, name string, params map[string]any
 	return out, c.do(ctx, http.MethodPost, "/api/v1/dags/"+url.PathEscape(name)+"/runs", TriggerRequest{Params: params, Trigger: trigger}, &out)
 }
 
-func (c *Client) RunDetail(ctx context.Context, id int64) (RunDetail, error) {
-	var out RunDetail
-	return out, c.do(ctx, http.MethodGet, "/api/v1/runs/"+strconv.FormatInt(id, 10), nil, &out)
+func (c *Client) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error) {
+	var out []model.Run
+	q := url.Values{}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return out, c.do(ctx, http.MethodGet, "/api/v1/dags/"+url.PathEscape(f.DAG)+"/runs?"+q.Encode(), nil, &out)
+}
+
+func (c *Client) RunDetail(ctx context.Context, id int64) (workflow.RunDetail, error) {
+	var out workflow.RunDetail
+	return out, c.do(ctx, http.MethodGet, runPath(id), nil, &out)
 }
 
 func (c *Client) Wait(ctx context.Context, id int64) (model.Run, error) {
 	var out model.Run
-	return out, c.do(ctx, http.MethodGet, "/api/v1/runs/"+strconv.FormatInt(id, 10)+"/wait", nil, &out)
+	return out, c.do(ctx, http.MethodGet, runPath(id)+"/wait", nil, &out)
 }
 
-func (c *Client) Control(ctx context.Context, id int64, action Action) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/runs/"+strconv.FormatInt(id, 10)+"/"+string(action), struct{}{}, nil)
+func (c *Client) Cancel(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodPost, runPath(id)+"/cancel", struct{}{}, nil)
+}
+
+func (c *Client) Retry(ctx context.Context, id int64, failedOnly bool) error {
+	verb := "/retry"
+	if failedOnly {
+		verb = "/retry-failed"
+	}
+	return c.do(ctx, http.MethodPost, runPath(id)+verb, struct{}{}, nil)
 }
 
 func (c *Client) SetPaused(ctx context.Context, name string, paused bool) error {
@@ -55,9 +73,11 @@ func (c *Client) SetPaused(ctx context.Context, name string, paused bool) error 
 	return c.do(ctx, http.MethodPost, "/api/v1/dags/"+url.PathEscape(name)+"/"+verb, struct{}{}, nil)
 }
 
+func runPath(id int64) string { return "/api/v1/runs/" + strconv.FormatInt(id, 10) }
+
 // do sends one request and decodes the answer into out. API errors come
-// back with their message, wrapped in ErrNotFound or ErrInvalid when the
-// status says so.
+// back with the server's message, kinded with the model's error vocabulary
+// as the status says, so callers test them as they would a local call's.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -88,11 +108,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if e.Error == "" {
 			e.Error = resp.Status
 		}
-		switch resp.StatusCode {
-		case http.StatusNotFound:
-			return fmt.Errorf("%s: %w", e.Error, ErrNotFound)
-		case http.StatusBadRequest:
-			return fmt.Errorf("%s: %w", e.Error, ErrInvalid)
+		if kind := kindOf(resp.StatusCode); kind != nil {
+			return model.Errorf(kind, "%s", e.Error)
 		}
 		return errors.New(e.Error)
 	}
@@ -100,4 +117,19 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// kindOf maps a status back to the error vocabulary (see statusOf).
+func kindOf(status int) error {
+	switch status {
+	case http.StatusNotFound:
+		return model.ErrNotFound
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return model.ErrInvalid
+	case http.StatusConflict:
+		return model.ErrConflict
+	case http.StatusServiceUnavailable:
+		return model.ErrUnavailable
+	}
+	return nil
 }

@@ -11,14 +11,6 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// ErrNotFound is what a Service returns for an unknown DAG or run; the
-// server answers 404 for it.
-var ErrNotFound = errors.New("not found")
-
-// ErrInvalid marks a request the Service refuses because of its content;
-// the server answers 400.
-var ErrInvalid = errors.New("invalid request")
-
 // Handler serves the API for svc. Every request must carry
 // "Authorization: Bearer <token>".
 func Handler(svc Service, token string, logger *slog.Logger) http.Handler {
@@ -26,11 +18,17 @@ func Handler(svc Service, token string, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/dags", s.listDAGs)
 	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.trigger)
+	mux.HandleFunc("GET /api/v1/dags/{name}/runs", s.listRuns)
 	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.pause(true))
 	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.pause(false))
 	mux.HandleFunc("GET /api/v1/runs/{id}", s.runDetail)
 	mux.HandleFunc("GET /api/v1/runs/{id}/wait", s.wait)
-	mux.HandleFunc("POST /api/v1/runs/{id}/{action}", s.control)
+	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.control(func(r *http.Request, id int64) error { return s.svc.Cancel(r.Context(), id) }))
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry", s.control(func(r *http.Request, id int64) error { return s.svc.Retry(r.Context(), id, false) }))
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry-failed", s.control(func(r *http.Request, id int64) error { return s.svc.Retry(r.Context(), id, true) }))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+	})
 	return requireToken(token, mux)
 }
 
@@ -55,12 +53,6 @@ func (s *server) listDAGs(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, dags, err)
 }
 
-// TriggerRequest is the body of POST /api/v1/dags/{name}/runs.
-type TriggerRequest struct {
-	Params  map[string]any `json:"params"`
-	Trigger model.Trigger  `json:"trigger"`
-}
-
 func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 	var req TriggerRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
@@ -72,11 +64,28 @@ func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 		req.Trigger = model.TriggerAPI
 	case model.TriggerAPI, model.TriggerCLI:
 	default:
-		writeError(w, http.StatusBadRequest, "trigger must be api or cli")
+		writeError(w, http.StatusUnprocessableEntity, "trigger must be api or cli")
 		return
 	}
 	run, err := s.svc.Trigger(r.Context(), r.PathValue("name"), req.Params, req.Trigger)
 	s.reply(w, r, run, err)
+}
+
+// maxRunsLimit bounds one page of GET /api/v1/dags/{name}/runs.
+const maxRunsLimit = 1000
+
+func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
+	f := model.RunFilter{DAG: r.PathValue("name"), Limit: 20}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > maxRunsLimit {
+			writeError(w, http.StatusUnprocessableEntity, "limit must be a number from 1 to 1000")
+			return
+		}
+		f.Limit = n
+	}
+	runs, err := s.svc.Runs(r.Context(), f)
+	s.reply(w, r, runs, err)
 }
 
 func (s *server) pause(paused bool) http.HandlerFunc {
@@ -103,50 +112,57 @@ func (s *server) wait(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, run, err)
 }
 
-func (s *server) control(w http.ResponseWriter, r *http.Request) {
-	id, ok := runID(w, r)
-	if !ok {
-		return
+func (s *server) control(do func(r *http.Request, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := runID(w, r)
+		if !ok {
+			return
+		}
+		s.reply(w, r, map[string]bool{"done": true}, do(r, id))
 	}
-	action := Action(r.PathValue("action"))
-	switch action {
-	case ActionCancel, ActionRetry, ActionRetryFailed:
-	default:
-		writeError(w, http.StatusNotFound, "unknown action "+string(action)+": use cancel, retry or retry-failed")
-		return
-	}
-	s.reply(w, r, map[string]string{"done": string(action)}, s.svc.Control(r.Context(), id, action))
 }
 
 func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "run id must be a positive number")
+		writeError(w, http.StatusNotFound, "run ids are positive whole numbers")
 		return 0, false
 	}
 	return id, true
 }
 
-// reply writes v as JSON, or err as an error document.
-func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+// statusOf is the one mapping of the model's error vocabulary to HTTP
+// statuses in the API; Client maps them back.
+func statusOf(err error) int {
 	switch {
-	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error())
-	case err != nil:
-		// Internal details (paths, SQL) stay in the server's log.
-		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error: see the meshflow server's log")
-	default:
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+	case errors.Is(err, model.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, model.ErrInvalid):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, model.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, model.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	}
+	return http.StatusInternalServerError
 }
 
-// Error is the body of every error response.
-type Error struct {
-	Error string `json:"error"`
+// reply writes v as JSON, or err as an error document: the user's own
+// mistakes and refusals with their reason, anything else as a 500 whose
+// details (paths, SQL) stay in the server's log.
+func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err == nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+		return
+	}
+	code := statusOf(err)
+	if code == http.StatusInternalServerError {
+		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, code, "internal error: see the meshflow server's log")
+		return
+	}
+	writeError(w, code, err.Error())
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

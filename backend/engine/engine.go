@@ -20,9 +20,9 @@ import (
 
 // Errors callers may test for.
 var (
-	ErrRunNotFound = errors.New("run not found")
+	ErrRunNotFound = model.ErrNotFound
 	ErrSkipped     = errors.New("skipped: the DAG already has its maximum of active runs")
-	ErrStopped     = errors.New("the engine has stopped")
+	ErrStopped     = fmt.Errorf("the engine has stopped: %w", model.ErrUnavailable)
 	// ErrInvalid is matched by errors caused by the request: the caller
 	// can fix them, unlike failures of the engine or its store.
 	ErrInvalid = errors.New("invalid request")

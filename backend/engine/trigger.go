@@ -108,5 +108,5 @@ func (e *Engine) vars(ctx context.Context, d *dag.DAG) (map[string]string, error
 // graph), so callers can tell it from a failure of the engine or store.
 type invalid struct{ error }
 
-func (e invalid) Is(target error) bool { return target == ErrInvalid }
+func (e invalid) Is(target error) bool { return target == ErrInvalid || target == model.ErrInvalid }
 func (e invalid) Unwrap() error        { return e.error }

@@ -23,6 +23,9 @@ var (
 	// ErrUnavailable: the system cannot do it now (stopped, starting,
 	// busy); trying again later may work. HTTP 503.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrDuplicateRun: a scheduled time already has its run. It is a
+	// conflict.
+	ErrDuplicateRun = fmt.Errorf("a run for this scheduled time exists already: %w", ErrConflict)
 )
 
 // Errorf formats an error meant for the user as it reads, which matches

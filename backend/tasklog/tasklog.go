@@ -1,6 +1,7 @@
-// Package tasklog owns the task logs: one file per task try under the data
-// dir's logs/ folder, written with secrets masked, and read back whole or
-// followed while the task runs.
+// Package tasklog owns the task logs and their layout on disk — one file
+// per task try, logs/<dag>/<run id>/<task>.<try>.log — written with secrets
+// masked, listed, tailed, followed while the task runs, and swept by the
+// retention settings. Nothing else knows where a log file lives.
 package tasklog
 
 import (
@@ -9,27 +10,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 )
 
 // Mask replaces every secret value in log text.
 const Mask = "********"
-
-// Dir is the root folder of the task logs.
-type Dir string
-
-// Path is where the log of one try is kept:
-// logs/<dag>/<run id>/<task>.<try>.log.
-func (d Dir) Path(dagName string, runID int64, task string, try int) string {
-	return filepath.Join(string(d), dagName, strconv.FormatInt(runID, 10), task+"."+strconv.Itoa(try)+".log")
-}
-
-// RunDir is the folder of one run's logs.
-func (d Dir) RunDir(dagName string, runID int64) string {
-	return filepath.Join(string(d), dagName, strconv.FormatInt(runID, 10))
-}
 
 // Writer writes one try's log. The file is created on the first write, so
 // tasks that print nothing leave nothing on disk. Secrets are masked even

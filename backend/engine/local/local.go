@@ -176,7 +176,7 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 		}
 		defer removeDir(tmp)
 	}
-	log := tasklog.NewWriter(e.logs.Path(a.DAG, a.RunID, a.TaskID, a.Try), a.Secrets)
+	log := e.logs.Create(tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}, a.Secrets)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
 		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit,

@@ -1,56 +1,45 @@
-package app
+package workflow
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
 	"regexp"
 
-	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/vault"
-	"github.com/meshflow/meshflow/frontend"
-	"github.com/meshflow/meshflow/store"
 )
 
 // Variables are the global variables every DAG can read: plain ones as
 // .vars.NAME, secret ones through {{ secret "NAME" }}, sealed at rest with
-// the data dir's key and masked in task logs.
+// the data dir's key and masked in task logs. A secret's value goes in
+// through Set and comes out only to the engine (Secret) and to Get with
+// reveal, which only the CLI of the data dir's owner asks for.
 type Variables struct {
-	store *store.Store
+	store VariableStore
 	vault func() (*vault.Vault, error)
 }
 
-var _ frontend.Variables = (*Variables)(nil)
+// VariableStore keeps variables; secret values arrive sealed.
+type VariableStore interface {
+	SetVariable(ctx context.Context, name string, value []byte, secret bool) error
+	VariableValue(ctx context.Context, name string) (value []byte, secret bool, err error)
+	Variables(ctx context.Context) ([]model.Variable, error)
+	DeleteVariable(ctx context.Context, name string) error
+}
 
-// Variables returns the data dir's global variables.
-func (a *App) Variables() *Variables { return NewVariables(a.Store, a.Dir) }
-
-// NewVariables returns the global variables kept in st, with secrets sealed
-// under dir's key.
-func NewVariables(st *store.Store, dir DataDir) *Variables {
-	keyFile := filepath.Join(string(dir), vault.KeyFileName)
+// NewVariables returns the variables kept in st, with secrets sealed under
+// the key in keyFile (created on first use).
+func NewVariables(st VariableStore, keyFile string) *Variables {
 	return &Variables{store: st, vault: func() (*vault.Vault, error) { return vault.Open(keyFile) }}
 }
 
-// refusal is an error whose message is meant for the user as it stands. It
-// matches api.ErrInvalid or api.ErrNotFound, so the UI can tell a bad name
-// from a failure without the CLI's message changing.
-type refusal struct {
-	msg  string
-	kind error
-}
-
-func (e *refusal) Error() string { return e.msg }
-func (e *refusal) Unwrap() error { return e.kind }
-
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
-// Set creates or replaces a variable.
+// Set creates or replaces a variable; a bad name is refused with
+// model.ErrInvalid.
 func (v *Variables) Set(ctx context.Context, name, value string, secret bool) error {
 	if !varName.MatchString(name) {
-		return &refusal{fmt.Sprintf("variable name %q: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", name, name), api.ErrInvalid}
+		return model.Errorf(model.ErrInvalid, "variable name %s: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", quote(name), excerpt(name))
 	}
 	data := []byte(value)
 	if secret {
@@ -66,8 +55,8 @@ func (v *Variables) Set(ctx context.Context, name, value string, secret bool) er
 // Get returns a variable's value; a secret's only when reveal is set.
 func (v *Variables) Get(ctx context.Context, name string, reveal bool) (model.Variable, error) {
 	data, secret, err := v.store.VariableValue(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Variable{}, &refusal{fmt.Sprintf("no variable %s: set it with 'meshflow var set %s VALUE'", name, name), api.ErrNotFound}
+	if errors.Is(err, model.ErrNotFound) {
+		return model.Variable{}, model.Errorf(model.ErrNotFound, "no variable %s: set it with 'meshflow var set %s VALUE'", name, name)
 	}
 	if err != nil {
 		return model.Variable{}, err
@@ -93,7 +82,7 @@ func (v *Variables) open(name string, sealed []byte) (string, error) {
 	}
 	plain, err := vlt.Open(name, sealed)
 	if err != nil {
-		return "", fmt.Errorf("secret %s: %w", name, err)
+		return "", model.Errorf(model.ErrUnavailable, "secret %s cannot be opened with this data dir's key (%w): was the data dir restored without its secret.key?", name, err)
 	}
 	return string(plain), nil
 }
@@ -103,14 +92,13 @@ func (v *Variables) List(ctx context.Context) ([]model.Variable, error) {
 	return v.store.Variables(ctx)
 }
 
-// Delete removes a variable.
+// Delete removes a variable; an unknown one is model.ErrNotFound.
 func (v *Variables) Delete(ctx context.Context, name string) error {
-	if err := v.store.DeleteVariable(ctx, name); errors.Is(err, store.ErrNotFound) {
-		return &refusal{"no variable " + name, api.ErrNotFound}
-	} else if err != nil {
-		return err
+	err := v.store.DeleteVariable(ctx, name)
+	if errors.Is(err, model.ErrNotFound) {
+		return model.Errorf(model.ErrNotFound, "no variable %s", name)
 	}
-	return nil
+	return err
 }
 
 // Plain returns the plain variables by name, for .vars in templates.
@@ -128,17 +116,18 @@ func (v *Variables) Plain(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// Secret resolves {{ secret "NAME" }}.
+// Secret resolves {{ secret "NAME" }}. Its errors name the secret, never
+// its value.
 func (v *Variables) Secret(name string) (string, error) {
 	data, secret, err := v.store.VariableValue(context.Background(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("no secret %s: set it with 'meshflow var set %s --secret'", name, name)
+	if errors.Is(err, model.ErrNotFound) {
+		return "", model.Errorf(model.ErrNotFound, "no secret %s: set it with 'meshflow var set %s --secret'", name, name)
 	}
 	if err != nil {
 		return "", err
 	}
 	if !secret {
-		return "", fmt.Errorf("variable %s is not secret: read it as .vars.%s", name, name)
+		return "", model.Errorf(model.ErrInvalid, "variable %s is not secret: read it as .vars.%s", name, name)
 	}
 	return v.open(name, data)
 }

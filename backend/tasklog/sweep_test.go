@@ -1,7 +1,6 @@
-package app
+package tasklog
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,7 +8,7 @@ import (
 	"time"
 )
 
-func TestSweepLogsByAgeAndCount(t *testing.T) {
+func TestSweepByAgeAndCount(t *testing.T) {
 	root := t.TempDir()
 	now := time.Now()
 	mk := func(dag string, id int, age time.Duration) string {
@@ -39,7 +38,7 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n := sweepLogs(root, now, 30, 0, nil, slog.New(slog.DiscardHandler))
+	n := sweep(Dir(root), now, Retention{Days: 30, Runs: 0}, nil)
 	if n != 1 {
 		t.Fatalf("removed %d, want 1 (by age only)", n)
 	}
@@ -50,13 +49,13 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 		t.Fatal("logs of a run still writing were removed")
 	}
 	// Run 2 of nightly is still active: it stays whatever the count says.
-	if n := sweepLogs(root, now, 30, 1, map[int64]bool{2: true}, slog.New(slog.DiscardHandler)); n != 2 {
+	if n := sweep(Dir(root), now, Retention{Days: 30, Runs: 1}, map[int64]bool{2: true}); n != 2 {
 		t.Fatalf("removed %d, want 2 (keep the newest run per DAG, and the active one)", n)
 	}
 	if _, err := os.Stat(keep[0]); err != nil {
 		t.Error("the logs of an active run were removed")
 	}
-	if n := sweepLogs(root, now, 30, 1, nil, slog.New(slog.DiscardHandler)); n != 1 {
+	if n := sweep(Dir(root), now, Retention{Days: 30, Runs: 1}, nil); n != 1 {
 		t.Fatalf("removed %d once run 2 ended, want 1", n)
 	}
 	for _, d := range []string{keep[1], keep[2]} {
@@ -69,4 +68,9 @@ func TestSweepLogsByAgeAndCount(t *testing.T) {
 			t.Errorf("older run logs kept beyond the count: %s", d)
 		}
 	}
+}
+
+func sweep(d Dir, now time.Time, keep Retention, active map[int64]bool) int {
+	n, _ := d.Sweep(now, keep, active)
+	return n
 }
