@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/meshflow/meshflow/backend/api"
-	"github.com/meshflow/meshflow/backend/scheduler"
+	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/frontend/pages"
 	"github.com/meshflow/meshflow/store"
 )
@@ -45,7 +45,7 @@ func (h *Handler) dagRow(ctx context.Context, d api.DAG) (pages.DAGRow, error) {
 		Runnable: d.Error == "" || d.Stale, Now: h.now(),
 	}
 	if d.Schedule != "" {
-		row.Schedule = scheduler.Describe(d.Schedule)
+		row.Schedule = dag.DescribeSchedule(d.Schedule)
 		if e, err := h.flows.DAGEntry(d.Name); err == nil && e.DAG != nil {
 			row.Timezone = e.DAG.Timezone
 		}

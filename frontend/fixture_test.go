@@ -15,7 +15,6 @@ import (
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
-	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/tasklog"
@@ -210,7 +209,7 @@ func (f *fakeWorkflows) Trigger(ctx context.Context, name string, params map[str
 	if err != nil {
 		return model.Run{}, fmt.Errorf("%w: %w", err, api.ErrNotFound)
 	}
-	resolved, err := engine.ResolveParams(e.DAG, params)
+	resolved, err := dag.ResolveParams(e.DAG, params)
 	if err != nil {
 		return model.Run{}, fmt.Errorf("%w: %w", err, api.ErrInvalid)
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/dag"
-	"github.com/meshflow/meshflow/backend/engine"
 )
 
 func newDAGLogs(env Env, g *globals) *cobra.Command {
@@ -192,7 +191,7 @@ func newDAGPlan(env Env, g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				params, err := engine.ResolveParams(e.DAG, given)
+				params, err := dag.ResolveParams(e.DAG, given)
 				if err != nil {
 					return err
 				}
