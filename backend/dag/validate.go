@@ -44,6 +44,7 @@ func Validate(d *DAG, ops Catalog) error {
 	v.vars()
 	v.tasks()
 	v.dependencies()
+	v.selfTrigger()
 	v.templates()
 	return v.errs.err()
 }
