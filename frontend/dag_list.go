@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -45,7 +45,7 @@ func (h *Handler) dagRow(ctx context.Context, d workflow.DAG) (pages.DAGRow, err
 		Runnable: d.Error == "" || d.Stale, Now: h.now(),
 	}
 	if d.Schedule != "" {
-		row.Schedule = scheduler.Describe(d.Schedule)
+		row.Schedule = dag.DescribeSchedule(d.Schedule)
 		if e, err := h.flows.Entry(d.Name); err == nil && e.DAG != nil {
 			row.Timezone = e.DAG.Timezone
 		}

@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -74,7 +74,7 @@ func (h *Handler) dagPage(r *http.Request, e *dagdir.Entry) (pages.DAGPage, erro
 	if d := e.DAG; d != nil {
 		page.Description, page.Tags, page.Timezone, page.Tasks = d.Description, d.Tags, d.Timezone, len(d.Tasks)
 		if d.Schedule != "" {
-			page.Schedule = scheduler.Describe(d.Schedule)
+			page.Schedule = dag.DescribeSchedule(d.Schedule)
 		}
 		page.Trigger = triggerForm(e, nil, nil)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
-	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -133,7 +132,7 @@ func parseParams(d *dag.DAG, form url.Values) (map[string]any, map[string]string
 			continue
 		}
 		one := &dag.DAG{Name: d.Name, Params: []dag.Param{p}}
-		if _, err := engine.ResolveParams(one, map[string]any{p.Name: raw}); err != nil {
+		if _, err := dag.ResolveParams(one, map[string]any{p.Name: raw}); err != nil {
 			// Not capitalised: the message starts with the value as typed.
 			errs[p.Name] = strings.TrimPrefix(err.Error(), "param "+p.Name+": ") + "."
 			continue

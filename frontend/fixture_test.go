@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
@@ -39,7 +40,7 @@ type fixture struct {
 }
 
 // testDAGs are the DAG folder's files: a runnable DAG with a param of
-// every type and a schedule, the fan-out example, a broken file, and a
+// every type, a scheduled one, the fan-out example, a broken file, and a
 // file that is not YAML (which the folder ignores).
 var testDAGs = map[string]string{
 	"hello.yaml": `# hello: fan-out and fan-in
@@ -70,8 +71,6 @@ tasks:
 	"nightly.yml": `name: nightly
 description: Builds the nightly report.
 tags: [reports, nightly]
-schedule: "30 2 * * *"
-timezone: Europe/Berlin
 params:
   count:
     type: int
@@ -96,6 +95,14 @@ tasks:
   - id: load
     op: noop
     needs: [extract]
+`,
+	"report.yml": `name: report
+description: Sends the report built by nightly.
+schedule: "30 2 * * *"
+timezone: Europe/Berlin
+tasks:
+  - id: send
+    op: noop
 `,
 	"broken.yaml": `name: broken
 tasks:
@@ -162,7 +169,7 @@ type fakeEngine struct {
 var _ workflow.Engine = (*fakeEngine)(nil)
 
 func (f *fakeEngine) Trigger(ctx context.Context, req engine.TriggerRequest) (model.Run, error) {
-	resolved, err := engine.ResolveParams(req.DAG, req.Params)
+	resolved, err := dag.ResolveParams(req.DAG, req.Params)
 	if err != nil {
 		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/dag"
-	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
@@ -98,7 +97,7 @@ func newDAGPlan(env Env, g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				params, err := engine.ResolveParams(e.DAG, given)
+				params, err := dag.ResolveParams(e.DAG, given)
 				if err != nil {
 					return err
 				}

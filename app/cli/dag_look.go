@@ -14,7 +14,6 @@ import (
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/workflow"
 )
 
@@ -44,7 +43,7 @@ func printDAGs(w io.Writer, dags []workflow.DAG) error {
 	for _, d := range dags {
 		sched, next := "manual", "-"
 		if d.Schedule != "" {
-			sched = scheduler.Describe(d.Schedule)
+			sched = dag.DescribeSchedule(d.Schedule)
 		}
 		if !d.NextRunAt.IsZero() {
 			next = d.NextRunAt.Local().Format("2006-01-02 15:04")
@@ -131,7 +130,7 @@ func printDAG(w io.Writer, e *dagdir.Entry) error {
 	}
 	fmt.Fprintf(w, "%s — %s\nfile: %s\n", d.Name, d.Description, e.File)
 	if d.Schedule != "" {
-		fmt.Fprintf(w, "schedule: %s (%s)\n", d.Schedule, scheduler.Describe(d.Schedule))
+		fmt.Fprintf(w, "schedule: %s (%s)\n", d.Schedule, dag.DescribeSchedule(d.Schedule))
 	}
 	for _, p := range d.Params {
 		fmt.Fprintf(w, "param %s (%s) default %v: %s\n", p.Name, p.Type, p.Default, p.Description)

@@ -82,3 +82,14 @@ func descriptorProblem(spec string, err error) (msg, hint string) {
 	return fmt.Sprintf("invalid schedule %q: unknown descriptor %s", spec, word),
 		meantAnd(word, cronDescriptors, "descriptors")
 }
+
+// schedules reports whether spec is a valid schedule that starts runs by
+// itself; @manual, @triggered and @none only name a DAG run by hand.
+func schedules(spec string) bool {
+	p, err := cron.TryNewParser(scheduleOptions)
+	if err != nil {
+		return false
+	}
+	s, err := p.Parse(spec)
+	return err == nil && !cron.IsTriggered(s)
+}

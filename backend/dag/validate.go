@@ -44,6 +44,7 @@ func Validate(d *DAG, ops Catalog) error {
 	v.vars()
 	v.tasks()
 	v.dependencies()
+	v.selfTrigger()
 	v.templates()
 	return v.errs.err()
 }
@@ -170,10 +171,22 @@ func (v *validator) params() {
 		case p.Type != ParamEnum && len(p.Values) > 0:
 			v.errs.add(at(".values"), "remove values, or use type: enum", "%svalues only apply to type enum", ctx)
 		}
-		if p.Default != nil {
+		switch {
+		case p.Default != nil:
 			v.paramDefault(p, ctx, at(".default"))
+		case p.Required && v.fires():
+			// A scheduled run passes no params, so each tick would fail to
+			// start: refuse it here, as Airflow does, instead of failing at 2 am.
+			v.errs.add(at(""), "give it a default (scheduled runs use it; a manual trigger can still pass another value), or remove schedule: to run the DAG by hand only",
+				"%srequired with no default, but the DAG has a schedule and scheduled runs pass no params", ctx)
 		}
 	}
+}
+
+// fires reports whether the DAG's schedule starts runs by itself: it is
+// set, valid (an invalid one is reported on its own) and not @manual.
+func (v *validator) fires() bool {
+	return v.d.Schedule != "" && schedules(v.d.Schedule)
 }
 
 func (v *validator) paramDefault(p Param, ctx string, at Pos) {

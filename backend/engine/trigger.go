@@ -29,7 +29,7 @@ type TriggerRequest struct {
 // policy is skip is not created then, and ErrSkipped is returned; a second
 // run for the same scheduled time fails with store.ErrDuplicateRun.
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
-	params, err := ResolveParams(req.DAG, req.Params)
+	params, err := dag.ResolveParams(req.DAG, req.Params)
 	if err != nil {
 		return model.Run{}, invalid{err}
 	}

@@ -1,4 +1,4 @@
-package engine
+package dag
 
 import (
 	"errors"
@@ -6,15 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/meshflow/meshflow/backend/dag"
 )
 
 // ResolveParams checks the values given for a run against the DAG's params
 // and fills in defaults. Strings (from a form or --param k=v) are converted
 // to the param's type; typed values (from --conf JSON) must match it. Every
 // problem is reported, each naming the param and what would be accepted.
-func ResolveParams(d *dag.DAG, given map[string]any) (map[string]any, error) {
+// It is pure, so the engine, the trigger form and the CLI check params the
+// same way without importing the engine.
+func ResolveParams(d *DAG, given map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(d.Params))
 	var errs []error
 	known := map[string]bool{}
@@ -51,10 +51,10 @@ func ResolveParams(d *dag.DAG, given map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
-func convertParam(p dag.Param, v any) (any, error) {
+func convertParam(p Param, v any) (any, error) {
 	s, isString := v.(string)
 	switch p.Type {
-	case dag.ParamInt:
+	case ParamInt:
 		switch n := v.(type) {
 		case int:
 			return n, nil
@@ -68,7 +68,7 @@ func convertParam(p dag.Param, v any) (any, error) {
 			}
 		}
 		return nil, fmt.Errorf("%v is not a whole number", v)
-	case dag.ParamBool:
+	case ParamBool:
 		if b, ok := v.(bool); ok {
 			return b, nil
 		}
@@ -76,9 +76,9 @@ func convertParam(p dag.Param, v any) (any, error) {
 			return b, nil
 		}
 		return nil, fmt.Errorf("%v is not true or false", v)
-	case dag.ParamList:
+	case ParamList:
 		return convertList(v)
-	case dag.ParamEnum:
+	case ParamEnum:
 		if isString && slices.Contains(p.Values, s) {
 			return s, nil
 		}
@@ -118,7 +118,7 @@ func convertList(v any) (any, error) {
 	return nil, fmt.Errorf("%v is not a list", v)
 }
 
-func paramNames(d *dag.DAG) string {
+func paramNames(d *DAG) string {
 	if len(d.Params) == 0 {
 		return "none"
 	}

@@ -1,8 +1,8 @@
-package scheduler
+package dag
 
 import "testing"
 
-func TestDescribe(t *testing.T) {
+func TestDescribeSchedule(t *testing.T) {
 	tests := []struct{ spec, want string }{
 		{"* * * * *", "every minute"},
 		{"*/15 * * * *", "every 15 minutes"},
@@ -53,8 +53,8 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			if got := Describe(tt.spec); got != tt.want {
-				t.Errorf("Describe(%q) = %q, want %q", tt.spec, got, tt.want)
+			if got := DescribeSchedule(tt.spec); got != tt.want {
+				t.Errorf("DescribeSchedule(%q) = %q, want %q", tt.spec, got, tt.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package scheduler
+package dag
 
 import (
 	"fmt"
@@ -10,13 +10,22 @@ import (
 	cron "github.com/netresearch/go-cron"
 )
 
-// Describe puts a schedule in words for the UI: "every day at 06:00",
-// "every 15 minutes", "at 22:30 on weekdays". Expressions it has no simple
-// phrase for, and invalid ones, come back as written. Times are read in the
-// DAG's time zone, which the caller shows beside them.
-func Describe(spec string) string {
+// DescribeSchedule puts a schedule in words for the UI: "every day at
+// 06:00", "every 15 minutes", "at 22:30 on weekdays". Expressions it has no
+// simple phrase for, and invalid ones, come back as written. Times are read
+// in the DAG's time zone, which the caller shows beside them. It lives here,
+// beside the format's own cron check, so the UI and the CLI need nothing
+// from the scheduler to show a DAG.
+func DescribeSchedule(spec string) string {
 	spec = strings.TrimSpace(spec)
-	s, err := Parse(spec, "UTC")
+	if spec == "" || strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return spec
+	}
+	p, err := cron.TryNewParser(scheduleOptions)
+	if err != nil {
+		return spec
+	}
+	s, err := p.Parse(spec)
 	if err != nil {
 		return spec
 	}
@@ -34,12 +43,13 @@ func Describe(spec string) string {
 	return spec
 }
 
-func describeDescriptor(spec string, s Schedule) string {
+func describeDescriptor(spec string, s cron.Schedule) string {
+	every, _ := s.(cron.ConstantDelaySchedule)
 	switch {
-	case s.every > 0:
+	case every.Delay > 0:
 		// From the parsed interval: go-cron rounds it to whole seconds.
-		return "every " + durationWords(s.every)
-	case cron.IsTriggered(s.cron):
+		return "every " + durationWords(every.Delay)
+	case cron.IsTriggered(s):
 		return "only when triggered"
 	}
 	switch spec {
