@@ -8,7 +8,6 @@ import (
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
-	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/store"
 )
@@ -60,7 +59,7 @@ func (w *Workflows) describe(ctx context.Context, e *dagdir.Entry) (api.DAG, err
 
 // RunDetail returns a run and its tasks, in the order they run.
 func (w *Workflows) RunDetail(ctx context.Context, id int64) (api.RunDetail, error) {
-	if err := w.Engine.Flush(ctx); err != nil && !errors.Is(err, engine.ErrStopped) {
+	if err := w.Engine.Flush(ctx); err != nil && !errors.Is(err, model.ErrUnavailable) {
 		return api.RunDetail{}, err
 	}
 	r, err := w.store.Run(ctx, id)
@@ -104,7 +103,7 @@ func (w *Workflows) inPlanOrder(ctx context.Context, r model.Run, tasks []model.
 // Wait blocks until the run ends.
 func (w *Workflows) Wait(ctx context.Context, id int64) (model.Run, error) {
 	r, err := w.Engine.Wait(ctx, id)
-	if errors.Is(err, engine.ErrRunNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return r, fmt.Errorf("run %d: %w", id, api.ErrNotFound)
 	}
 	return r, err
@@ -121,7 +120,7 @@ func (w *Workflows) Control(ctx context.Context, id int64, action api.Action) er
 	default:
 		return fmt.Errorf("unknown action %q: %w", action, api.ErrInvalid)
 	}
-	if errors.Is(err, engine.ErrRunNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return fmt.Errorf("run %d: %w", id, api.ErrNotFound)
 	}
 	return err

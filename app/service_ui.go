@@ -7,7 +7,6 @@ import (
 
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/dagdir"
-	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend"
 )
@@ -44,7 +43,7 @@ func (w *Workflows) MarkTask(ctx context.Context, runID int64, taskID string, st
 
 // runNotFound maps the engine's unknown-run error to the API's.
 func runNotFound(runID int64, err error) error {
-	if errors.Is(err, engine.ErrRunNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return fmt.Errorf("run %d: %w", runID, api.ErrNotFound)
 	}
 	return err

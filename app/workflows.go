@@ -140,7 +140,7 @@ func (w *Workflows) Trigger(ctx context.Context, name string, params map[string]
 		return model.Run{}, notFoundDAG(err)
 	}
 	r, err := w.Engine.Trigger(ctx, engine.TriggerRequest{DAG: e.DAG, Source: e.Source, Params: params, Trigger: trigger})
-	if errors.Is(err, engine.ErrInvalid) {
+	if errors.Is(err, model.ErrInvalid) {
 		return r, fmt.Errorf("%w: %w", err, api.ErrInvalid)
 	}
 	return r, err

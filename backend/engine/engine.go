@@ -8,7 +8,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,15 +17,19 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// Errors callers may test for.
-var (
-	ErrRunNotFound = errors.New("run not found")
-	ErrSkipped     = errors.New("skipped: the DAG already has its maximum of active runs")
-	ErrStopped     = errors.New("the engine has stopped")
-	// ErrInvalid is matched by errors caused by the request: the caller
-	// can fix them, unlike failures of the engine or its store.
-	ErrInvalid = errors.New("invalid request")
-)
+// ErrSkipped is returned for a scheduled run that is not created because
+// the DAG already has its maximum of active runs and its overlap policy is
+// skip. It matches model.ErrConflict.
+//
+// Every other refusal is a model error: model.ErrNotFound for an unknown
+// run or task, model.ErrInvalid for a bad request (params, graph, state),
+// model.ErrConflict for a run or task not in a state that allows it, and
+// model.ErrUnavailable once the engine has stopped; each reads as a
+// sentence meant for the user.
+var ErrSkipped = model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs")
+
+// errStopped answers calls made after Run returned.
+var errStopped = model.Errorf(model.ErrUnavailable, "the workflow engine has stopped")
 
 // Store is the durable record the engine writes and recovers from.
 type Store interface {
@@ -153,7 +156,7 @@ func (e *Engine) call(ctx context.Context, fn func()) error {
 	select {
 	case e.calls <- wrapped:
 	case <-e.stopped:
-		return ErrStopped
+		return errStopped
 	case <-ctx.Done():
 		return ctx.Err()
 	}

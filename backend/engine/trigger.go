@@ -31,11 +31,11 @@ type TriggerRequest struct {
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
 	params, err := ResolveParams(req.DAG, req.Params)
 	if err != nil {
-		return model.Run{}, invalid{err}
+		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)
 	}
 	plan, err := dag.NewPlan(req.DAG)
 	if err != nil {
-		return model.Run{}, invalid{fmt.Errorf("engine: trigger %s: %w", req.DAG.Name, err)}
+		return model.Run{}, model.Errorf(model.ErrInvalid, "DAG %s: %w", req.DAG.Name, err)
 	}
 	vars, err := e.vars(ctx, req.DAG)
 	if err != nil {
@@ -103,10 +103,3 @@ func (e *Engine) vars(ctx context.Context, d *dag.DAG) (map[string]string, error
 	}
 	return out, nil
 }
-
-// invalid marks an error caused by the request itself (bad params, a bad
-// graph), so callers can tell it from a failure of the engine or store.
-type invalid struct{ error }
-
-func (e invalid) Is(target error) bool { return target == ErrInvalid }
-func (e invalid) Unwrap() error        { return e.error }
