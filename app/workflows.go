@@ -40,6 +40,7 @@ type Workflows struct {
 }
 
 var (
+	_ engine.Store       = (*store.Store)(nil)
 	_ ops.Runs           = (*Workflows)(nil)
 	_ scheduler.Trigger  = (*Workflows)(nil)
 	_ frontend.RunEvents = (*events.Bus)(nil)
@@ -178,7 +179,7 @@ func (w *Workflows) TriggerScheduled(ctx context.Context, d *dag.DAG, logical ti
 	case errors.Is(err, engine.ErrSkipped):
 		w.app.Logger.Info("scheduled run skipped: the DAG is still busy", "dag", d.Name, "logical_date", logical)
 		return nil
-	case errors.Is(err, store.ErrDuplicateRun):
+	case errors.Is(err, model.ErrDuplicateRun):
 		return nil
 	case err != nil:
 		return fmt.Errorf("scheduled run of %s: %w", d.Name, err)

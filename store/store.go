@@ -13,11 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/meshflow/meshflow/backend/model"
+
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
-// ErrNotFound is returned when a lookup matches no row.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a lookup matches no row. It is
+// model.ErrNotFound, so callers test for the model's.
+var ErrNotFound = model.ErrNotFound
 
 // Store is the SQLite-backed state of one data dir. It is safe for
 // concurrent use.

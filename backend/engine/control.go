@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/store"
 )
 
 // Wait blocks until the run has ended and its outcome is in the store.
@@ -37,7 +36,7 @@ func (e *Engine) Wait(ctx context.Context, runID int64) (model.Run, error) {
 
 func (e *Engine) storedRun(ctx context.Context, runID int64) (model.Run, error) {
 	r, err := e.store.Run(ctx, runID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return r, model.Errorf(model.ErrNotFound, "run %d", runID)
 	}
 	return r, err

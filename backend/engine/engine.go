@@ -31,13 +31,22 @@ var ErrSkipped = model.Errorf(model.ErrConflict, "skipped: the DAG already has i
 // errStopped answers calls made after Run returned.
 var errStopped = model.Errorf(model.ErrUnavailable, "the workflow engine has stopped")
 
-// Store is the durable record the engine writes and recovers from.
+// Store is the durable record the engine writes and recovers from: all it
+// knows of the database. Lookups of something that does not exist fail
+// with an error matching model.ErrNotFound.
 type Store interface {
 	BatchStore
+	// CreateRun records a new run with its task rows and the DAG source it
+	// executes, filling in r.ID and r.SpecHash. A second scheduled run for
+	// the same DAG and logical date fails with model.ErrDuplicateRun.
 	CreateRun(ctx context.Context, r *model.Run, spec []byte, tasks []model.TaskRun) error
+	// Run returns one run.
 	Run(ctx context.Context, id int64) (model.Run, error)
+	// ActiveRuns returns the runs queued or running, oldest first.
 	ActiveRuns(ctx context.Context) ([]model.Run, error)
+	// TaskRuns returns a run's task rows.
 	TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error)
+	// Spec returns the DAG source kept under a run's SpecHash.
 	Spec(ctx context.Context, hash string) ([]byte, error)
 }
 

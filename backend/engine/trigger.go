@@ -27,7 +27,7 @@ type TriggerRequest struct {
 // Trigger creates a run and starts it, or queues it when the DAG already
 // has max_active_runs running. A scheduled run of a DAG whose overlap
 // policy is skip is not created then, and ErrSkipped is returned; a second
-// run for the same scheduled time fails with store.ErrDuplicateRun.
+// run for the same scheduled time fails with model.ErrDuplicateRun.
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
 	params, err := ResolveParams(req.DAG, req.Params)
 	if err != nil {

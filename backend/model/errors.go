@@ -25,6 +25,14 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// Particular refusals more than one layer tests for.
+var (
+	// ErrDuplicateRun: a scheduled time already has its run (at most one
+	// run per DAG and scheduled time, whatever crashes and restarts
+	// happen). It matches ErrConflict.
+	ErrDuplicateRun = Errorf(ErrConflict, "a run for this scheduled time exists already")
+)
+
 // Errorf formats an error meant for the user as it reads, which matches
 // kind (one of the sentinels above) with errors.Is without repeating its
 // text: Errorf(ErrConflict, "run %d already ended: %s", 1, "success")
