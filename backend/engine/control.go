@@ -175,11 +175,12 @@ func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
 		}
 	}
 	for i := range set {
-		if ph := ar.phases[i]; ph == submitted || ph == executing {
-			return model.Errorf(model.ErrConflict, "task %s of run %d is running; wait for it to end, or cancel the run", ar.tasks[i].TaskID, ar.run.ID)
+		if ar.phases[i].busy() {
+			return taskBusy(ar, i)
 		}
 	}
 	for i := range set {
+		ar.phases[i] = pending
 		row := &ar.tasks[i]
 		row.MaxTries = row.Try + maxTries(ar.dag.Defaults, ar.spec(i))
 		row.State, row.Error, row.Outputs, row.NextTryAt, row.EndedAt = model.TaskQueued, "", nil, zeroTime, zeroTime
@@ -231,6 +232,11 @@ func (e *Engine) Mark(ctx context.Context, runID int64, taskID string, state mod
 		return model.Errorf(model.ErrInvalid, "a task can be marked %s or %s, not %q", model.TaskSuccess, model.TaskFailed, state)
 	}
 	return e.withRun(ctx, runID, func(ar *activeRun) error { return e.mark(ar, taskID, state) })
+}
+
+// taskBusy refuses to change a task that is running or about to.
+func taskBusy(ar *activeRun, i int) error {
+	return model.Errorf(model.ErrConflict, "task %s of run %d is running; wait for it to end, or cancel the run", ar.tasks[i].TaskID, ar.run.ID)
 }
 
 // noTask is the error for a task id the run's DAG does not have.

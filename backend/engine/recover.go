@@ -122,8 +122,8 @@ func (e *Engine) mark(ar *activeRun, taskID string, state model.TaskState) error
 	if i < 0 {
 		return noTask(ar, taskID)
 	}
-	if ph := ar.phases[i]; ph == submitted || ph == executing {
-		return model.Errorf(model.ErrConflict, "task %s of run %d is running; wait for it to end, or cancel the run", taskID, ar.run.ID)
+	if ar.phases[i].busy() {
+		return taskBusy(ar, i)
 	}
 	reason := "marked " + string(state) + " by a user"
 	if ar.phases[i] != finished {
