@@ -6,13 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshflow/meshflow/internal/benchrig"
 	"github.com/meshflow/meshflow/backend/ops"
+	"github.com/meshflow/meshflow/internal/benchrig"
 	"github.com/meshflow/meshflow/store"
 )
 
 // openStore opens the real SQLite store for the rig.
-func openStore(ctx context.Context, path string) (benchrig.Store, error) { return store.Open(ctx, path) }
+func openStore(ctx context.Context, path string) (benchrig.Store, error) {
+	return store.Open(ctx, path)
+}
 
 // The benchmarks run the real engine over a real SQLite file in a temp dir,
 // with the local executor, the real shell and noop ops, the real clock and
