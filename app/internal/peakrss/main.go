@@ -99,6 +99,8 @@ func memory() (map[string]int64, error) {
 }
 
 // openStore opens the SQLite store, as meshflow does.
-func openStore(ctx context.Context, path string) (benchrig.Store, error) { return store.Open(ctx, path) }
+func openStore(ctx context.Context, path string) (benchrig.Store, error) {
+	return store.Open(ctx, path)
+}
 
 func mib(kb int64) float64 { return float64(kb) / 1024 }
