@@ -19,6 +19,7 @@ import (
 	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
+	"github.com/meshflow/meshflow/store"
 )
 
 // Workflows is the workflow system of one data dir, wired: the DAG
@@ -39,6 +40,7 @@ type Workflows struct {
 }
 
 var (
+	_ engine.Store       = (*store.Store)(nil)
 	_ ops.Runs           = (*workflow.Service)(nil)
 	_ scheduler.Trigger  = (*workflow.Service)(nil)
 	_ frontend.RunEvents = (*events.Bus)(nil)

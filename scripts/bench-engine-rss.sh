@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 bin=$(mktemp -d)/peakrss
 trap 'rm -rf "$(dirname "$bin")"' EXIT
-go build -o "$bin" ./backend/engine/internal/peakrss
+go build -o "$bin" ./app/internal/peakrss
 for _ in $(seq "$runs"); do "$bin" -tasks 1000 -op true; done
 for _ in $(seq "$runs"); do "$bin" -tasks 10000 -op noop; done

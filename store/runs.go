@@ -13,9 +13,6 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// ErrDuplicateRun is returned when a scheduled time already has its run.
-var ErrDuplicateRun = model.ErrDuplicateRun
-
 // SpecHash identifies a DAG definition by its content.
 func SpecHash(source []byte) string {
 	sum := sha256.Sum256(source)
@@ -54,7 +51,7 @@ func (s *Store) CreateRun(ctx context.Context, r *model.Run, spec []byte, tasks 
 			r.QueuedAt.UnixMilli(), ms(r.StartedAt), ms(r.EndedAt), r.Error)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed: runs.dag, runs.logical_date") {
-				return ErrDuplicateRun
+				return model.ErrDuplicateRun
 			}
 			return err
 		}
@@ -136,18 +133,14 @@ func nullID(id int64) any {
 	return id
 }
 
-// Batch is a set of state changes the engine writes together.
-type Batch struct {
-	Runs  []model.Run     // state, started_at, ended_at and error are written
-	Tasks []model.TaskRun // every field is written, MaxTries too (a clear raises it)
-	Tries []model.TaskRun // finished tries, appended to the history
-}
-
-// Empty reports whether the batch has nothing to write.
-func (b *Batch) Empty() bool { return len(b.Runs)+len(b.Tasks)+len(b.Tries) == 0 }
+// Batch is model.Batch.
+//
+// Deprecated: use model.Batch; this alias keeps callers outside the
+// engine compiling until they move.
+type Batch = model.Batch
 
 // SaveBatch writes b in one transaction.
-func (s *Store) SaveBatch(ctx context.Context, b Batch) error {
+func (s *Store) SaveBatch(ctx context.Context, b model.Batch) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateRuns(ctx, tx, b.Runs); err != nil {
 			return err

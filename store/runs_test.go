@@ -71,7 +71,7 @@ func TestScheduledRunIsUnique(t *testing.T) {
 	if err := s.CreateRun(ctx, newRun("d", model.TriggerSchedule, at), []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateRun(ctx, newRun("d", model.TriggerSchedule, at), []byte("x"), nil); !errors.Is(err, ErrDuplicateRun) {
+	if err := s.CreateRun(ctx, newRun("d", model.TriggerSchedule, at), []byte("x"), nil); !errors.Is(err, model.ErrDuplicateRun) {
 		t.Fatalf("second scheduled run: %v, want ErrDuplicateRun", err)
 	}
 	for range 2 {

@@ -18,8 +18,8 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// ErrNotFound is returned when a lookup matches no row: the model's own, so
-// that callers above need not import the store to recognise it.
+// ErrNotFound is returned when a lookup matches no row. It is
+// model.ErrNotFound, so callers test for the model's.
 var ErrNotFound = model.ErrNotFound
 
 // Store is the SQLite-backed state of one data dir. It is safe for

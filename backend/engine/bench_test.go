@@ -6,9 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshflow/meshflow/backend/engine/internal/benchrig"
 	"github.com/meshflow/meshflow/backend/ops"
+	"github.com/meshflow/meshflow/internal/benchrig"
+	"github.com/meshflow/meshflow/store"
 )
+
+// openStore opens the real SQLite store for the rig.
+func openStore(ctx context.Context, path string) (benchrig.Store, error) {
+	return store.Open(ctx, path)
+}
 
 // The benchmarks run the real engine over a real SQLite file in a temp dir,
 // with the local executor, the real shell and noop ops, the real clock and
@@ -49,14 +55,14 @@ func BenchmarkChain100Noop(b *testing.B) {
 func benchRuns(b *testing.B, src []byte, tasks int) {
 	ctx := b.Context()
 	dir := b.TempDir()
-	if err := benchrig.Prepare(ctx, dir); err != nil {
+	if err := benchrig.Prepare(ctx, dir, openStore); err != nil {
 		b.Fatal(err)
 	}
 	before, err := benchrig.DiskUsage(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := benchrig.Start(ctx, benchrig.Options{Dir: dir})
+	r, err := benchrig.Start(ctx, benchrig.Options{Dir: dir, Open: openStore})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,7 +113,7 @@ func BenchmarkTriggerToFirstStart(b *testing.B) {
 func benchFirstStart(b *testing.B, idle time.Duration) {
 	ctx := b.Context()
 	entered := make(chan time.Time, 1)
-	r, err := benchrig.Start(ctx, benchrig.Options{Dir: b.TempDir(), Shell: firstEntry{entered: entered, first: benchrig.TaskID(0)}})
+	r, err := benchrig.Start(ctx, benchrig.Options{Dir: b.TempDir(), Open: openStore, Shell: firstEntry{entered: entered, first: benchrig.TaskID(0)}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/store"
 )
 
 // Wait blocks until the run has ended and its outcome is in the store.
@@ -37,8 +36,8 @@ func (e *Engine) Wait(ctx context.Context, runID int64) (model.Run, error) {
 
 func (e *Engine) storedRun(ctx context.Context, runID int64) (model.Run, error) {
 	r, err := e.store.Run(ctx, runID)
-	if errors.Is(err, store.ErrNotFound) {
-		return r, fmt.Errorf("run %d: %w", runID, ErrRunNotFound)
+	if errors.Is(err, model.ErrNotFound) {
+		return r, model.Errorf(model.ErrNotFound, "run %d", runID)
 	}
 	return r, err
 }
@@ -59,11 +58,15 @@ func (e *Engine) Cancel(ctx context.Context, runID int64) error {
 		return err
 	}
 	if !found {
+		// The run may have ended a moment ago: read its committed outcome.
+		if err := e.journal.flush(ctx); err != nil {
+			return err
+		}
 		r, err := e.storedRun(ctx, runID)
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("run %d already ended %s; nothing to cancel", runID, r.State)
+		return model.Errorf(model.ErrConflict, "run %d already ended: %s", runID, r.State)
 	}
 	return nil
 }
@@ -109,38 +112,60 @@ func (e *Engine) Clear(ctx context.Context, runID int64, taskIDs []string, downs
 // store first if the run has ended. A run that is still ended afterwards
 // is not kept.
 func (e *Engine) withRun(ctx context.Context, runID int64, fn func(*activeRun) error) error {
-	loaded, err := e.reopen(ctx, runID)
-	if err != nil {
-		return err
+	// A run active when reopen looked may end before the call below; it is
+	// then loaded again, now from the store.
+	for range 3 {
+		loaded, err := e.reopen(ctx, runID)
+		if err != nil {
+			return err
+		}
+		var fnErr error
+		var gone bool
+		err = e.call(ctx, func() {
+			ar := e.runs[runID]
+			if ar == nil {
+				ar = loaded
+			}
+			if ar == nil {
+				gone = true
+				return
+			}
+			e.runs[runID] = ar
+			fnErr = fn(ar)
+			if ar.run.State.Done() {
+				delete(e.runs, runID)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if !gone {
+			return fnErr
+		}
 	}
-	var fnErr error
-	err = e.call(ctx, func() {
-		ar := e.runs[runID]
-		if ar == nil {
-			ar = loaded
-		}
-		if ar == nil {
-			fnErr = fmt.Errorf("run %d changed meanwhile; try again", runID)
-			return
-		}
-		e.runs[runID] = ar
-		fnErr = fn(ar)
-		if ar.run.State.Done() {
-			delete(e.runs, runID)
-		}
-	})
-	if err != nil {
-		return err
+	return model.Errorf(model.ErrUnavailable, "run %d keeps changing; try again", runID)
+}
+
+// notStarted refuses to change the tasks of a queued run: they have not
+// run, and changing them would start the run out of its turn.
+func notStarted(ar *activeRun, what string) error {
+	if ar.run.State != model.RunQueued {
+		return nil
 	}
-	return fnErr
+	return model.Errorf(model.ErrConflict,
+		"run %d is queued behind other runs of DAG %s and has not started, so there is nothing to %s; wait for it to start, or cancel it",
+		ar.run.ID, ar.run.DAG, what)
 }
 
 func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
+	if err := notStarted(ar, "clear"); err != nil {
+		return err
+	}
 	set := map[int]bool{}
 	for _, id := range taskIDs {
 		i := ar.plan.Index(id)
 		if i < 0 {
-			return fmt.Errorf("run %d has no task %q", ar.run.ID, id)
+			return noTask(ar, id)
 		}
 		set[i] = true
 		if downstream {
@@ -150,11 +175,12 @@ func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
 		}
 	}
 	for i := range set {
-		if ph := ar.phases[i]; ph == submitted || ph == executing {
-			return fmt.Errorf("task %s is running; cancel the run or wait for it", ar.tasks[i].TaskID)
+		if ar.phases[i].busy() {
+			return taskBusy(ar, i)
 		}
 	}
 	for i := range set {
+		ar.phases[i] = pending
 		row := &ar.tasks[i]
 		row.MaxTries = row.Try + maxTries(ar.dag.Defaults, ar.spec(i))
 		row.State, row.Error, row.Outputs, row.NextTryAt, row.EndedAt = model.TaskQueued, "", nil, zeroTime, zeroTime
@@ -182,30 +208,38 @@ func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
 // Retry clears the failed tasks of a run (failed, upstream_failed and
 // cancelled ones; every task with failedOnly false) and their downstream.
 func (e *Engine) Retry(ctx context.Context, runID int64, failedOnly bool) error {
-	if err := e.journal.flush(ctx); err != nil {
-		return err
-	}
-	tasks, err := e.store.TaskRuns(ctx, runID)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for _, t := range tasks {
-		if !failedOnly || t.State == model.TaskFailed || t.State == model.TaskUpstreamFailed || t.State == model.TaskCancelled {
-			ids = append(ids, t.TaskID)
+	return e.withRun(ctx, runID, func(ar *activeRun) error {
+		if err := notStarted(ar, "retry"); err != nil {
+			return err
 		}
-	}
-	if len(ids) == 0 {
-		return fmt.Errorf("run %d has no failed tasks to retry", runID)
-	}
-	return e.Clear(ctx, runID, ids, true)
+		var ids []string
+		for _, t := range ar.tasks {
+			if !failedOnly || t.State == model.TaskFailed || t.State == model.TaskUpstreamFailed || t.State == model.TaskCancelled {
+				ids = append(ids, t.TaskID)
+			}
+		}
+		if len(ids) == 0 {
+			return model.Errorf(model.ErrConflict, "run %d has no failed, upstream_failed or cancelled task to retry", runID)
+		}
+		return e.clear(ar, ids, true)
+	})
 }
 
 // Mark sets a task that is not executing to success or failed by hand, and
 // lets its downstream tasks react.
 func (e *Engine) Mark(ctx context.Context, runID int64, taskID string, state model.TaskState) error {
 	if state != model.TaskSuccess && state != model.TaskFailed {
-		return fmt.Errorf("a task can be marked success or failed, not %s", state)
+		return model.Errorf(model.ErrInvalid, "a task can be marked %s or %s, not %q", model.TaskSuccess, model.TaskFailed, state)
 	}
 	return e.withRun(ctx, runID, func(ar *activeRun) error { return e.mark(ar, taskID, state) })
+}
+
+// taskBusy refuses to change a task that is running or about to.
+func taskBusy(ar *activeRun, i int) error {
+	return model.Errorf(model.ErrConflict, "task %s of run %d is running; wait for it to end, or cancel the run", ar.tasks[i].TaskID, ar.run.ID)
+}
+
+// noTask is the error for a task id the run's DAG does not have.
+func noTask(ar *activeRun, taskID string) error {
+	return model.Errorf(model.ErrNotFound, "run %d has no task %q", ar.run.ID, taskID)
 }

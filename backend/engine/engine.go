@@ -8,7 +8,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,23 +17,36 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// Errors callers may test for.
-var (
-	ErrRunNotFound = model.ErrNotFound
-	ErrSkipped     = errors.New("skipped: the DAG already has its maximum of active runs")
-	ErrStopped     = fmt.Errorf("the engine has stopped: %w", model.ErrUnavailable)
-	// ErrInvalid is matched by errors caused by the request: the caller
-	// can fix them, unlike failures of the engine or its store.
-	ErrInvalid = errors.New("invalid request")
-)
+// ErrSkipped is returned for a scheduled run that is not created because
+// the DAG already has its maximum of active runs and its overlap policy is
+// skip. It matches model.ErrConflict.
+//
+// Every other refusal is a model error: model.ErrNotFound for an unknown
+// run or task, model.ErrInvalid for a bad request (params, graph, state),
+// model.ErrConflict for a run or task not in a state that allows it, and
+// model.ErrUnavailable once the engine has stopped; each reads as a
+// sentence meant for the user.
+var ErrSkipped = model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs")
 
-// Store is the durable record the engine writes and recovers from.
+// errStopped answers calls made after Run returned.
+var errStopped = model.Errorf(model.ErrUnavailable, "the workflow engine has stopped")
+
+// Store is the durable record the engine writes and recovers from: all it
+// knows of the database. Lookups of something that does not exist fail
+// with an error matching model.ErrNotFound.
 type Store interface {
 	BatchStore
+	// CreateRun records a new run with its task rows and the DAG source it
+	// executes, filling in r.ID and r.SpecHash. A second scheduled run for
+	// the same DAG and logical date fails with model.ErrDuplicateRun.
 	CreateRun(ctx context.Context, r *model.Run, spec []byte, tasks []model.TaskRun) error
+	// Run returns one run.
 	Run(ctx context.Context, id int64) (model.Run, error)
+	// ActiveRuns returns the runs queued or running, oldest first.
 	ActiveRuns(ctx context.Context) ([]model.Run, error)
+	// TaskRuns returns a run's task rows.
 	TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error)
+	// Spec returns the DAG source kept under a run's SpecHash.
 	Spec(ctx context.Context, hash string) ([]byte, error)
 }
 
@@ -153,7 +165,7 @@ func (e *Engine) call(ctx context.Context, fn func()) error {
 	select {
 	case e.calls <- wrapped:
 	case <-e.stopped:
-		return ErrStopped
+		return errStopped
 	case <-ctx.Done():
 		return ctx.Err()
 	}

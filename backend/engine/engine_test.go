@@ -285,3 +285,41 @@ tasks:
 		t.Errorf("a run was created despite bad params: %+v", runs)
 	}
 }
+
+// Clearing one task of a running run must leave the tasks still executing
+// alone: they used to be counted as pending again and started a second
+// time, their first try's pool slot never returned.
+func TestClearDuringARunLeavesExecutingTasksAlone(t *testing.T) {
+	r := newRig(t, map[string]int{"one": 1})
+	r.step.failFirst["flaky"] = 1
+	gate := r.step.gate("long")
+	run := r.trigger(t, `
+name: busy
+tasks:
+  - {id: flaky, op: step}
+  - {id: long, op: step, pool: one}
+  - {id: also, op: step, pool: one, needs: [flaky]}
+`, nil)
+	eventually(t, "flaky failed and long running", func() bool {
+		r.step.mu.Lock()
+		defer r.step.mu.Unlock()
+		return r.step.running["long"] && r.step.tries["flaky"] == 1 && !r.step.running["flaky"]
+	})
+	if err := r.engine.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "flaky failed", func() bool { return r.states(t, run.ID)["flaky"] == model.TaskFailed })
+	if err := r.engine.Retry(t.Context(), run.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	got := r.wait(t, run.ID)
+	if got.State != model.RunSuccess {
+		t.Fatalf("run = %s (%s), tasks %v", got.State, got.Error, r.states(t, run.ID))
+	}
+	r.step.mu.Lock()
+	defer r.step.mu.Unlock()
+	if r.step.tries["long"] != 1 || r.step.tries["also"] != 1 || r.step.tries["flaky"] != 2 {
+		t.Errorf("tries = %v, want long and also once, flaky twice", r.step.tries)
+	}
+}

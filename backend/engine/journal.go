@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/store"
 )
 
 // journal writes the engine's state changes to the store in the background,
@@ -23,7 +22,7 @@ type journal struct {
 	onCommit func(runIDs []int64)
 
 	mu      sync.Mutex
-	pending store.Batch
+	pending model.Batch
 	// taskAt finds a task's row in pending.Tasks. A task that starts and
 	// ends between two writes is written once, in its last state: the rows
 	// carry every field, so the last one says all the earlier ones did.
@@ -40,7 +39,7 @@ type taskKey struct {
 
 // BatchStore persists batches of state changes.
 type BatchStore interface {
-	SaveBatch(ctx context.Context, b store.Batch) error
+	SaveBatch(ctx context.Context, b model.Batch) error
 }
 
 func newJournal(s BatchStore, logger *slog.Logger, onCommit func(runIDs []int64)) *journal {
@@ -104,7 +103,7 @@ func (j *journal) loop(ctx context.Context) {
 func (j *journal) write() {
 	j.mu.Lock()
 	b, after := j.pending, j.after
-	j.pending, j.after = store.Batch{}, nil
+	j.pending, j.after = model.Batch{}, nil
 	clear(j.taskAt)
 	j.mu.Unlock()
 
@@ -160,7 +159,7 @@ func (j *journal) reindex() {
 }
 
 // batchRuns lists the runs a batch has rows of, each once.
-func batchRuns(b store.Batch) []int64 {
+func batchRuns(b model.Batch) []int64 {
 	seen := map[int64]bool{}
 	var ids []int64
 	add := func(id int64) {
@@ -181,8 +180,8 @@ func batchRuns(b store.Batch) []int64 {
 	return ids
 }
 
-func mergeBatch(a, b store.Batch) store.Batch {
-	return store.Batch{
+func mergeBatch(a, b model.Batch) model.Batch {
+	return model.Batch{
 		Runs:  append(a.Runs, b.Runs...),
 		Tasks: append(a.Tasks, b.Tasks...),
 		Tries: append(a.Tries, b.Tries...),

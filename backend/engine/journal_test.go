@@ -8,17 +8,16 @@ import (
 	"testing"
 
 	"github.com/meshflow/meshflow/backend/model"
-	"github.com/meshflow/meshflow/store"
 )
 
 // batches records what the journal saves; it fails while failing is set.
 type batches struct {
 	mu      sync.Mutex
-	saved   []store.Batch
+	saved   []model.Batch
 	failing bool
 }
 
-func (b *batches) SaveBatch(_ context.Context, batch store.Batch) error {
+func (b *batches) SaveBatch(_ context.Context, batch model.Batch) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failing {

@@ -115,12 +115,15 @@ func (e *Engine) reopen(ctx context.Context, runID int64) (*activeRun, error) {
 
 // mark sets task taskID of ar to state by hand.
 func (e *Engine) mark(ar *activeRun, taskID string, state model.TaskState) error {
+	if err := notStarted(ar, "mark"); err != nil {
+		return err
+	}
 	i := ar.plan.Index(taskID)
 	if i < 0 {
-		return fmt.Errorf("run %d has no task %q", ar.run.ID, taskID)
+		return noTask(ar, taskID)
 	}
-	if ph := ar.phases[i]; ph == submitted || ph == executing {
-		return fmt.Errorf("task %s is running; cancel the run first", taskID)
+	if ar.phases[i].busy() {
+		return taskBusy(ar, i)
 	}
 	reason := "marked " + string(state) + " by a user"
 	if ar.phases[i] != finished {

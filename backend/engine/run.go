@@ -57,13 +57,21 @@ func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun,
 	return ar
 }
 
+// busy reports whether a task is on its way through a pool, the executor
+// or a retry's delay: its phase is the engine's only record of that, and
+// the task cannot be cleared or marked until it is done.
+func (ph phase) busy() bool { return ph == pooled || ph == submitted || ph == executing }
+
 // recount rebuilds the phases, tallies and done count from the task states.
+// Busy tasks and tasks waiting to retry keep their phase: their attempt or
+// timer is still out, and must not be started a second time.
 func (ar *activeRun) recount() {
 	ar.done = 0
 	for i := range ar.tasks {
 		t := &ar.tasks[i]
 		ar.tallies[i] = upstreamTally{total: len(ar.plan.UpstreamIdx(i))}
 		switch {
+		case ar.phases[i].busy() || (ar.phases[i] == backoff && t.State == model.TaskUpForRetry):
 		case t.State.Done():
 			ar.phases[i] = finished
 			ar.done++

@@ -27,15 +27,15 @@ type TriggerRequest struct {
 // Trigger creates a run and starts it, or queues it when the DAG already
 // has max_active_runs running. A scheduled run of a DAG whose overlap
 // policy is skip is not created then, and ErrSkipped is returned; a second
-// run for the same scheduled time fails with store.ErrDuplicateRun.
+// run for the same scheduled time fails with model.ErrDuplicateRun.
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
 	params, err := dag.ResolveParams(req.DAG, req.Params)
 	if err != nil {
-		return model.Run{}, invalid{err}
+		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)
 	}
 	plan, err := dag.NewPlan(req.DAG)
 	if err != nil {
-		return model.Run{}, invalid{fmt.Errorf("engine: trigger %s: %w", req.DAG.Name, err)}
+		return model.Run{}, model.Errorf(model.ErrInvalid, "DAG %s: %w", req.DAG.Name, err)
 	}
 	vars, err := e.vars(ctx, req.DAG)
 	if err != nil {
@@ -103,10 +103,3 @@ func (e *Engine) vars(ctx context.Context, d *dag.DAG) (map[string]string, error
 	}
 	return out, nil
 }
-
-// invalid marks an error caused by the request itself (bad params, a bad
-// graph), so callers can tell it from a failure of the engine or store.
-type invalid struct{ error }
-
-func (e invalid) Is(target error) bool { return target == ErrInvalid || target == model.ErrInvalid }
-func (e invalid) Unwrap() error        { return e.error }

@@ -23,9 +23,14 @@ var (
 	// ErrUnavailable: the system cannot do it now (stopped, starting,
 	// busy); trying again later may work. HTTP 503.
 	ErrUnavailable = errors.New("unavailable")
-	// ErrDuplicateRun: a scheduled time already has its run. It is a
-	// conflict.
-	ErrDuplicateRun = fmt.Errorf("a run for this scheduled time exists already: %w", ErrConflict)
+)
+
+// Particular refusals more than one layer tests for.
+var (
+	// ErrDuplicateRun: a scheduled time already has its run (at most one
+	// run per DAG and scheduled time, whatever crashes and restarts
+	// happen). It matches ErrConflict.
+	ErrDuplicateRun = Errorf(ErrConflict, "a run for this scheduled time exists already")
 )
 
 // Errorf formats an error meant for the user as it reads, which matches

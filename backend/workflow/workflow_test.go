@@ -160,7 +160,7 @@ func TestRefusalsAreKindedAndSayWhy(t *testing.T) {
 		{"unknown DAG", unknownDAG, model.ErrNotFound, `"nope"`},
 		{"unknown run", unknownRun, model.ErrNotFound, "run 99"},
 		{"cancel an ended run", s.svc.Cancel(ctx, ended.ID), model.ErrConflict, "already ended"},
-		{"retry a run with no failed task", s.svc.Retry(ctx, ended.ID, true), model.ErrConflict, "no failed tasks"},
+		{"retry a run with no failed task", s.svc.Retry(ctx, ended.ID, true), model.ErrConflict, "no failed, upstream_failed or cancelled task"},
 		{"clear an unknown task", s.svc.ClearTask(ctx, ended.ID, "zz", false), model.ErrNotFound, `"zz"`},
 		{"mark with a state one cannot mark", s.svc.MarkTask(ctx, ended.ID, "a", model.TaskSkipped), model.ErrInvalid, "success or failed"},
 	}

@@ -1,7 +1,8 @@
-// Package benchrig builds the real engine stack — a SQLite store and task
-// logs in one data dir, the local executor, the shell and noop ops and the
-// real clock — for the engine's benchmarks and its peak-RSS probe, so that
-// both measure the same thing.
+// Package benchrig builds the real engine stack — a store and task logs in
+// one data dir, the local executor, the shell and noop ops and the real
+// clock — for the engine's benchmarks and its peak-RSS probe, so that both
+// measure the same thing. The caller opens the store (the SQLite one, in
+// both), so that only the composition root and tests import it.
 package benchrig
 
 import (
@@ -19,13 +20,23 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/tasklog"
-	"github.com/meshflow/meshflow/store"
 )
+
+// Store is the engine's store, which the rig closes when it is done.
+type Store interface {
+	engine.Store
+	Close() error
+}
+
+// OpenFunc opens (creating if needed) the store in the file at path.
+type OpenFunc func(ctx context.Context, path string) (Store, error)
 
 // Options configure a Rig.
 type Options struct {
 	// Dir is the data dir: meshflow.db and logs/ are made in it.
 	Dir string
+	// Open opens the database.
+	Open OpenFunc
 	// Parallelism is the engine's default pool and the executor's workers;
 	// 0 takes the engine's default.
 	Parallelism int
@@ -36,7 +47,7 @@ type Options struct {
 // Rig is a running engine over a data dir.
 type Rig struct {
 	Engine   *engine.Engine
-	Store    *store.Store
+	Store    Store
 	Registry *ops.Registry
 
 	exec   *local.Executor
@@ -49,7 +60,7 @@ const DBFile = "meshflow.db"
 
 // Start opens the store in o.Dir and runs an engine over it until Close.
 func Start(ctx context.Context, o Options) (*Rig, error) {
-	st, err := store.Open(ctx, filepath.Join(o.Dir, DBFile))
+	st, err := o.Open(ctx, filepath.Join(o.Dir, DBFile))
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +169,11 @@ func DiskUsage(dir string) (Usage, error) {
 
 // Prepare creates the database in dir with its schema, and closes it, so
 // that what a benchmark adds to the directory can be told apart.
-func Prepare(ctx context.Context, dir string) error {
+func Prepare(ctx context.Context, dir string, open OpenFunc) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, DBFile))
+	st, err := open(ctx, filepath.Join(dir, DBFile))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 // engine, over a new data dir, and prints the process's peak resident set
 // (VmHWM from /proc/self/status; Linux only) with the run's duration.
 //
-//	go run ./backend/engine/internal/peakrss -tasks 1000
+//	go run ./app/internal/peakrss -tasks 1000
 package main
 
 import (
@@ -17,7 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meshflow/meshflow/backend/engine/internal/benchrig"
+	"github.com/meshflow/meshflow/internal/benchrig"
+	"github.com/meshflow/meshflow/store"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := benchrig.Start(ctx, benchrig.Options{Dir: dir, Parallelism: *parallelism})
+	r, err := benchrig.Start(ctx, benchrig.Options{Dir: dir, Open: openStore, Parallelism: *parallelism})
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,11 @@ func memory() (map[string]int64, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// openStore opens the SQLite store, as meshflow does.
+func openStore(ctx context.Context, path string) (benchrig.Store, error) {
+	return store.Open(ctx, path)
 }
 
 func mib(kb int64) float64 { return float64(kb) / 1024 }
