@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +97,45 @@ func TestDAGCommandsThroughARunningServer(t *testing.T) {
 	runs, err := runIn(t.Context(), dir, "dag", "runs", "hello")
 	if err != nil || !strings.Contains(runs, "success") {
 		t.Errorf("runs: %v\n%s", err, runs)
+	}
+	if _, err := runIn(t.Context(), dir, "dag", "cancel", "1"); err == nil || err.Error() != "run 1 already ended: success" {
+		t.Errorf("cancel of an ended run through the server: %v", err)
+	}
+	apiRefusals(t, dir)
+}
+
+// apiRefusals checks that the API answers a user's mistakes with their
+// status and reason, not as server failures.
+func apiRefusals(t *testing.T, dir string) {
+	t.Helper()
+	var ep struct{ URL, Token string }
+	data, err := os.ReadFile(filepath.Join(dir, "server.json"))
+	if err != nil || json.Unmarshal(data, &ep) != nil {
+		t.Fatalf("server.json: %v", err)
+	}
+	for _, tt := range []struct {
+		method, path, body string
+		status             int
+		says               string
+	}{
+		{"POST", "/api/v1/runs/1/cancel", "{}", 409, "run 1 already ended: success"},
+		{"POST", "/api/v1/runs/1/retry-failed", "{}", 409, "run 1 has no failed"},
+		{"POST", "/api/v1/dags/hello/runs", `{"params": {"whom": "x"}}`, 422, "param whom is not declared"},
+		{"POST", "/api/v1/dags/nope/runs", "{}", 404, `no such DAG \"nope\"`},
+		{"GET", "/api/v1/runs/99", "", 404, "run 99"},
+		{"GET", "/api/v1/nothing", "", 404, "no such API route"},
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), tt.method, ep.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer "+ep.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.says) {
+			t.Errorf("%s %s = %d %s, want %d saying %q", tt.method, tt.path, resp.StatusCode, body, tt.status, tt.says)
+		}
 	}
 }
 
