@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/meshflow/meshflow/backend/dagdir"
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/tasklog"
 	"github.com/meshflow/meshflow/backend/workflow"
@@ -226,34 +227,15 @@ func (e *requestError) Error() string { return e.msg }
 
 func badRequest(msg string) error { return &requestError{http.StatusBadRequest, msg} }
 
-// status is the one mapping of the model's error vocabulary to HTTP
-// statuses in the UI; 0 for an error that is not the user's.
-func status(err error) int {
-	var re *requestError
-	switch {
-	case errors.As(err, &re):
-		return re.status
-	case errors.Is(err, model.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, model.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, model.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, model.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	}
-	return 0
-}
-
 // fail answers a request that could not be served: the user's own mistakes
 // and refusals with their status and reason, unknown DAGs and runs with a
 // 404 page, and anything else as a server error, logged once here.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	var re *requestError
-	switch code := status(err); {
+	switch code := httpstatus.Of(err); {
 	case errors.As(err, &re):
 		http.Error(w, re.msg, re.status)
-	case code == 0:
+	case code == http.StatusInternalServerError:
 		h.serverError(w, r, what, err)
 	case code == http.StatusNotFound:
 		h.missing(w, r, "error", "Not found", "meshflow has no "+err.Error()+".")

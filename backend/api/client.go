@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/workflow"
 )
@@ -108,7 +109,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if e.Error == "" {
 			e.Error = resp.Status
 		}
-		if kind := kindOf(resp.StatusCode); kind != nil {
+		if kind := httpstatus.Kind(resp.StatusCode); kind != nil {
 			return model.Errorf(kind, "%s", e.Error)
 		}
 		return errors.New(e.Error)
@@ -117,19 +118,4 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-// kindOf maps a status back to the error vocabulary (see statusOf).
-func kindOf(status int) error {
-	switch status {
-	case http.StatusNotFound:
-		return model.ErrNotFound
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		return model.ErrInvalid
-	case http.StatusConflict:
-		return model.ErrConflict
-	case http.StatusServiceUnavailable:
-		return model.ErrUnavailable
-	}
-	return nil
 }

@@ -3,11 +3,11 @@ package api
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
@@ -131,22 +131,6 @@ func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-// statusOf is the one mapping of the model's error vocabulary to HTTP
-// statuses in the API; Client maps them back.
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, model.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, model.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, model.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, model.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // reply writes v as JSON, or err as an error document: the user's own
 // mistakes and refusals with their reason, anything else as a 500 whose
 // details (paths, SQL) stay in the server's log.
@@ -156,7 +140,7 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 		_ = json.NewEncoder(w).Encode(v)
 		return
 	}
-	code := statusOf(err)
+	code := httpstatus.Of(err)
 	if code == http.StatusInternalServerError {
 		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, code, "internal error: see the meshflow server's log")
