@@ -4,13 +4,14 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
 // afterRunAction answers an action on a run: back to the run's page, with
 // done as the flash when it worked, and the engine's reason when it was
-// refused (recorded in the audit log as 409).
+// refused (recorded in the audit log with the refusal's status).
 func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID int64, err error, done string) {
 	if errors.Is(err, model.ErrNotFound) {
 		h.missingRun(w, r, runID)
@@ -18,7 +19,12 @@ func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID i
 	}
 	flash := pages.Flash{Message: done}
 	if err != nil {
-		auditRefused(r, http.StatusConflict)
+		code := httpstatus.Of(err)
+		if code == http.StatusInternalServerError {
+			h.serverError(w, r, "change run "+id(runID), err)
+			return
+		}
+		auditRefused(r, code)
 		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
 	}
 	redirect(w, r, pages.RunURL(runID)+"?flash="+h.flashes.add(flash))

@@ -1,7 +1,6 @@
 package frontend_test
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,7 +84,7 @@ func TestRunLiveRefreshIsAFragment(t *testing.T) {
 }
 
 func TestRunActions(t *testing.T) {
-	refused := errors.New("task count_a is running; cancel the run first")
+	refused := model.Errorf(model.ErrConflict, "task count_a is running; cancel the run first")
 	tests := []struct {
 		name, path  string
 		refuse      error
