@@ -40,7 +40,7 @@ func (e *Engine) evaluate(ar *activeRun, i int) {
 func (e *Engine) prepare(ar *activeRun, i int) {
 	t := ar.spec(i)
 	if t.When != "" {
-		ok, err := dag.RenderWhen(t.When, ar.data, e.opts.Secret)
+		ok, _, err := dag.RenderWhen(t.When, ar.data, e.opts.Secret)
 		if err != nil {
 			e.finishTask(ar, i, model.TaskFailed, "when: "+err.Error(), nil)
 			return
