@@ -36,12 +36,28 @@ const (
 // a fake secret store. The database and the task logs share one folder, so
 // scanning it covers every byte the runs left behind.
 type secretRig struct {
-	engine  *engine.Engine
-	store   *store.Store
-	dir     string
-	secrets map[string]string
-	stop    func() // stops the engine and its executor
+	engine   *engine.Engine
+	store    *store.Store
+	dir      string
+	secrets  map[string]string
+	children childRuns
+	stop     func() // stops the engine and its executor
 }
+
+// childRuns records the runs trigger_dag would start.
+type childRuns struct {
+	mu     sync.Mutex
+	params []map[string]any
+}
+
+func (c *childRuns) TriggerChild(_ context.Context, _ int64, _ string, params map[string]any) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.params = append(c.params, params)
+	return int64(len(c.params)), nil
+}
+
+func (c *childRuns) WaitRun(context.Context, int64) (string, error) { return "success", nil }
 
 func newSecretRig(t *testing.T, secrets map[string]string) *secretRig {
 	t.Helper()
@@ -60,7 +76,7 @@ func newSecretRig(t *testing.T, secrets map[string]string) *secretRig {
 // restart: it recovers the runs the previous one left.
 func (r *secretRig) start(t *testing.T) {
 	t.Helper()
-	reg := ops.NewRegistry(ops.Shell{}, ops.HTTP{}, ops.Noop{})
+	reg := ops.NewRegistry(ops.Shell{}, ops.HTTP{}, ops.Noop{}, ops.TriggerDAG{Runs: &r.children})
 	var exec *local.Executor
 	e := engine.New(engine.Options{
 		Store: r.store, Catalog: reg,
@@ -280,6 +296,25 @@ tasks:
 	}
 	if v := tasks["read"].Outputs["v"]; v != tasklog.Mask {
 		t.Errorf("read's output v = %q, want it masked", v)
+	}
+	r.assertNoLeak(t, canary)
+}
+
+// A child run's params are stored and shown in the clear, so trigger_dag
+// refuses to pass a secret in them, even one its own templates did not use.
+func TestSecretIsNotPassedToAChildRun(t *testing.T) {
+	r := newSecretRig(t, map[string]string{"c": canary})
+	run, tasks := r.run(t, `
+name: parent
+tasks:
+  - {id: use, op: shell, with: {command: 'echo "v={{ secret "c" }}" > "$MESHFLOW_OUTPUT"; echo {{ secret "c" }}'}}
+  - {id: child, op: trigger_dag, needs: [use], with: {dag: other, params: {token: '{{ .tasks.use.outputs.v }}', raw: '{{ secret "c" }}'}}}
+`)
+	if run.State != model.RunFailed || !strings.Contains(tasks["child"].Error, "with.params.raw holds a secret") {
+		t.Fatalf("run = %s, child's error = %q; want it refused", run.State, tasks["child"].Error)
+	}
+	if len(r.children.params) != 0 {
+		t.Errorf("a child run was started with params %v", r.children.params)
 	}
 	r.assertNoLeak(t, canary)
 }

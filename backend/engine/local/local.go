@@ -180,7 +180,7 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	log := tasklog.NewWriter(e.logs.Path(a.DAG, a.RunID, a.TaskID, a.Try), masker)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
-		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit,
+		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker,
 	})
 	if cerr := log.Close(); cerr != nil && err == nil {
 		err = cerr
