@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"text/template"
 	"time"
+
+	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
 // TemplateData is what a template in a task's arguments or condition can
@@ -120,8 +122,10 @@ func templateError(text string, err error) error {
 
 // Render expands the template in text. Text without "{{" is returned as is
 // without parsing. secretsUsed lists the values `secret` returned, so the
-// caller can redact them from logs; secret may be nil when no secret store
-// is available, and a template calling it then fails.
+// caller can redact them from logs; it is complete even when Render fails,
+// and the error never holds one of them (a secret name computed from a
+// secret is quoted by the lookup's error). secret may be nil when no secret
+// store is available, and a template calling it then fails.
 func Render(text string, data TemplateData, secret SecretFunc) (out string, secretsUsed []string, err error) {
 	if !strings.Contains(text, "{{") {
 		return text, nil, nil
@@ -142,7 +146,7 @@ func Render(text string, data TemplateData, secret SecretFunc) (out string, secr
 	}
 	var buf limitedBuffer
 	if err := t.Execute(&buf, ct.root(data)); err != nil {
-		return "", secretsUsed, templateError(text, err)
+		return "", secretsUsed, maskError(templateError(text, err), secretsUsed)
 	}
 	return buf.String(), secretsUsed, nil
 }
@@ -200,12 +204,22 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 // RenderArgs renders every string in an op's arguments, recursively,
-// returning a new map (the DAG's own is never modified). Errors name the
-// argument: "with.command: ...".
+// returning a new map (the DAG's own is never modified) and the secret
+// values used, also when it fails. Errors name the argument:
+// "with.command: ...", and hold none of the secrets.
 func RenderArgs(with map[string]any, data TemplateData, secret SecretFunc) (map[string]any, []string, error) {
 	r := argRenderer{data: data, secret: secret}
 	out, _ := r.value("with", with).(map[string]any)
-	return out, r.used, errors.Join(r.errs...)
+	return out, r.used, maskError(errors.Join(r.errs...), r.used)
+}
+
+// maskError masks secrets in err's text. The result does not wrap err:
+// unwrapping must not give the unmasked text back.
+func maskError(err error, secrets []string) error {
+	if err == nil || len(secrets) == 0 {
+		return err
+	}
+	return errors.New(tasklog.NewMasker(secrets).String(err.Error()))
 }
 
 type argRenderer struct {
@@ -255,20 +269,21 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // RenderWhen evaluates a task's `when` condition. An empty condition means
 // "always run"; otherwise the task runs unless the rendered text is empty,
-// "false", "0" or "no" (any case, surrounding space ignored).
-func RenderWhen(expr string, data TemplateData, secret SecretFunc) (bool, error) {
+// "false", "0" or "no" (any case, surrounding space ignored). Like Render it
+// returns the secret values used, also when it fails.
+func RenderWhen(expr string, data TemplateData, secret SecretFunc) (bool, []string, error) {
 	if strings.TrimSpace(expr) == "" {
-		return true, nil
+		return true, nil, nil
 	}
-	out, _, err := Render(expr, data, secret)
+	out, used, err := Render(expr, data, secret)
 	if err != nil {
-		return false, fmt.Errorf("when: %w", err)
+		return false, used, fmt.Errorf("when: %w", err)
 	}
 	switch strings.ToLower(strings.TrimSpace(out)) {
 	case "", "false", "0", "no":
-		return false, nil
+		return false, used, nil
 	}
-	return true, nil
+	return true, used, nil
 }
 
 // funcs are the template functions. secret is bound per render (see

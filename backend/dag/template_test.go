@@ -170,7 +170,7 @@ func TestRenderWhen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			got, err := RenderWhen(tt.expr, testData(), nil)
+			got, _, err := RenderWhen(tt.expr, testData(), nil)
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Errorf("got %v, %v; want %v (error %v)", got, err, tt.want, tt.wantErr)
 			}

@@ -51,6 +51,7 @@ func (e *Engine) onReport(rep Report) {
 // failTry ends a failed try: the task waits for its retry, or fails.
 func (e *Engine) failTry(ar *activeRun, i int, reason string, at time.Time) {
 	t, row := ar.spec(i), &ar.tasks[i]
+	reason = ar.secrets.mask(reason)
 	if row.Try >= row.MaxTries {
 		e.finishTask(ar, i, model.TaskFailed, reason, nil)
 		return
@@ -86,6 +87,7 @@ func (e *Engine) retryAfter(ar *activeRun, i, try int, delay time.Duration) {
 func (e *Engine) finishTask(ar *activeRun, i int, state model.TaskState, reason string, outputs map[string]string) {
 	row := &ar.tasks[i]
 	wasTry := ar.phases[i] == submitted || ar.phases[i] == executing
+	reason, outputs = ar.secrets.mask(reason), ar.secrets.maskOutputs(outputs)
 	row.State, row.Error, row.Outputs, row.NextTryAt = state, reason, outputs, zeroTime
 	row.EndedAt = e.clock.Now()
 	ar.phases[i] = finished
@@ -138,6 +140,7 @@ func (e *Engine) finishRun(ar *activeRun) {
 	if ar.run.State == model.RunFailed && ar.run.Error == "" {
 		ar.run.Error = failedTasks(ar)
 	}
+	ar.run.Error = ar.secrets.mask(ar.run.Error)
 	delete(e.runs, ar.run.ID)
 	e.journal.run(ar.run)
 

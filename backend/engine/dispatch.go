@@ -40,9 +40,11 @@ func (e *Engine) evaluate(ar *activeRun, i int) {
 func (e *Engine) prepare(ar *activeRun, i int) {
 	t := ar.spec(i)
 	if t.When != "" {
-		ok, err := dag.RenderWhen(t.When, ar.data, e.opts.Secret)
+		secrets := e.secrets(ar)
+		ok, used, err := dag.RenderWhen(t.When, ar.data, e.opts.Secret)
+		secrets.add(used)
 		if err != nil {
-			e.finishTask(ar, i, model.TaskFailed, "when: "+err.Error(), nil)
+			e.finishTask(ar, i, model.TaskFailed, err.Error(), nil) // it says "when: ..."
 			return
 		}
 		if !ok {
@@ -95,7 +97,9 @@ func (e *Engine) pool(name string) *pool {
 // submit renders the task's arguments and hands a new try to the executor.
 func (e *Engine) submit(ar *activeRun, i int) {
 	t, row := ar.spec(i), &ar.tasks[i]
-	args, secrets, err := dag.RenderArgs(t.With, ar.data, e.opts.Secret)
+	secrets := e.secrets(ar)
+	args, used, err := dag.RenderArgs(t.With, ar.data, e.opts.Secret)
+	secrets.add(used)
 	if err != nil {
 		e.release(ar, i)
 		e.finishTask(ar, i, model.TaskFailed, err.Error(), nil)
@@ -106,7 +110,7 @@ func (e *Engine) submit(ar *activeRun, i int) {
 	ar.phases[i] = submitted
 	e.exec.Submit(Attempt{
 		DAG: ar.run.DAG, RunID: ar.run.ID, TaskID: t.ID, Try: row.Try, Op: t.Op,
-		Args: args, Env: attemptEnv(ar, t.ID, row.Try), Timeout: timeout(ar.dag.Defaults, t), Secrets: secrets,
+		Args: args, Env: attemptEnv(ar, t.ID, row.Try), Timeout: timeout(ar.dag.Defaults, t), Secrets: secrets.list(),
 	})
 }
 

@@ -13,7 +13,7 @@ type Attempt struct {
 	Args    map[string]any // rendered
 	Env     []string       // MESHFLOW_* variables for processes
 	Timeout time.Duration  // 0: none
-	Secrets []string       // values to mask in the log
+	Secrets []string       // values to mask in the log, errors and outputs: all the run's
 }
 
 // Report is what an executor tells the engine about an attempt: that it

@@ -33,7 +33,8 @@ type activeRun struct {
 	// attempts still executing have stopped.
 	cancelling bool
 	waiters    []chan model.Run
-	env        []string // see attemptEnv
+	env        []string   // see attemptEnv
+	secrets    runSecrets // see secrets.go
 }
 
 // newActiveRun prepares the in-memory state of a run from its definition

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
 // Op is one kind of task.
@@ -41,6 +42,10 @@ type Task struct {
 	TempDir string
 	// OutputLimit caps the bytes of outputs a try may return.
 	OutputLimit int
+	// Secrets knows every secret of the run (nil: none). Log, errors and
+	// outputs are masked with it by the executor; an op that passes text
+	// anywhere else — a child run's params — checks it holds none.
+	Secrets *tasklog.Masker
 }
 
 // ErrExit is wrapped by errors from ops whose process exited non-zero; use

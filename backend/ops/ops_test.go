@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
 func newTask(t *testing.T, args map[string]any) (*Task, *bytes.Buffer) {
@@ -219,5 +220,18 @@ func TestTriggerDAGWaitsAndFailsWithTheChild(t *testing.T) {
 	out, err := TriggerDAG{Runs: runs}.Run(t.Context(), task)
 	if err != nil || out["run_id"] != "42" || out["state"] != "success" {
 		t.Fatalf("out = %v, err = %v", out, err)
+	}
+}
+
+func TestTriggerDAGRefusesASecretInParams(t *testing.T) {
+	runs := &fakeRuns{state: "success"}
+	task, _ := newTask(t, map[string]any{"dag": "child", "params": map[string]any{"who": "x", "hosts": []any{"a", "pre-s3cr3t"}}})
+	task.Secrets = tasklog.NewMasker([]string{"s3cr3t"})
+	_, err := TriggerDAG{Runs: runs}.Run(t.Context(), task)
+	if err == nil || !strings.Contains(err.Error(), "with.params.hosts[1] holds a secret") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("err = %v, want params.hosts[1] refused without its value", err)
+	}
+	if runs.params != nil {
+		t.Errorf("the child run was started with params %v", runs.params)
 	}
 }

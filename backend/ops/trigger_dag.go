@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
 // Runs is what trigger_dag needs from the engine.
@@ -45,6 +46,9 @@ func (o TriggerDAG) Run(ctx context.Context, t *Task) (map[string]string, error)
 		return nil, err
 	}
 	params, _ := t.Args["params"].(map[string]any)
+	if err := refuseSecrets(t.Secrets, "with.params", params); err != nil {
+		return nil, err
+	}
 	id, err := o.Runs.TriggerChild(ctx, t.RunID, name, params)
 	if err != nil {
 		return nil, fmt.Errorf("trigger_dag: %w", err)
@@ -64,4 +68,30 @@ func (o TriggerDAG) Run(ctx context.Context, t *Task) (map[string]string, error)
 		return nil, fmt.Errorf("trigger_dag: run %d of %s ended %s", id, name, state)
 	}
 	return out, nil
+}
+
+// refuseSecrets fails when a param holds a secret: a run's params are
+// stored, shown on its page and set in its tasks' environment in the
+// clear, and the child run would not know to mask them.
+func refuseSecrets(m *tasklog.Masker, path string, v any) error {
+	switch v := v.(type) {
+	case string:
+		if m.Contains(v) {
+			return fmt.Errorf("trigger_dag: %s holds a secret, and a run's params are stored and shown in the clear: "+
+				"read the secret in the child DAG with {{ secret \"NAME\" }} instead", path)
+		}
+	case map[string]any:
+		for k, x := range v {
+			if err := refuseSecrets(m, path+"."+k, x); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if err := refuseSecrets(m, fmt.Sprintf("%s[%d]", path, i), x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

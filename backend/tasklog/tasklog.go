@@ -5,45 +5,37 @@
 package tasklog
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
-
-// Mask replaces every secret value in log text.
-const Mask = "********"
 
 // Writer writes one try's log. The file is created on the first write, so
 // tasks that print nothing leave nothing on disk. Secrets are masked even
 // when split across writes (see Write).
 type Writer struct {
-	path     string
-	secrets  []string
-	holdBack int // bytes kept back: the longest secret's length minus one
+	path string
+	m    *Masker
+	hold int // bytes kept back: the longest secret form's length minus one
 
-	mu      sync.Mutex
-	f       *os.File
-	pending []byte
+	mu sync.Mutex
+	f  *os.File
+	// buf is raw output: buf[:done] is already written, kept as context so
+	// that a secret straddling two writes is still recognised whole, and
+	// buf[done:] is held back.
+	buf     []byte
+	done    int
+	masking bool // the last byte written was inside a mask
+	out     []byte
 	err     error
 }
 
-// NewWriter returns a writer for the log at path that masks each of secrets.
-func NewWriter(path string, secrets []string) *Writer {
-	var keep []string
-	for _, s := range secrets {
-		if s != "" {
-			keep = append(keep, s)
-		}
-	}
-	hold := 0
-	for _, s := range keep {
-		hold = max(hold, len(s)-1)
-	}
-	return &Writer{path: path, secrets: keep, holdBack: hold}
+// NewWriter returns a writer for the log at path that masks with m (nil:
+// nothing to mask).
+func NewWriter(path string, m *Masker) *Writer {
+	return &Writer{path: path, m: m, hold: max(m.longest()-1, 0)}
 }
 
 // Write masks secrets and appends to the file. A secret may arrive split
@@ -56,32 +48,46 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	w.pending = append(w.pending, p...)
-	w.mask()
-	if cut := len(w.pending) - w.holdBack; cut > 0 {
-		w.flush(cut)
+	if w.m == nil {
+		w.write(p)
+		return len(p), w.err
 	}
+	w.buf = append(w.buf, p...)
+	w.drain(len(w.buf) - w.hold)
 	return len(p), w.err
 }
 
-// mask replaces every complete secret in the pending bytes.
-func (w *Writer) mask() {
-	for _, s := range w.secrets {
-		if bytes.Contains(w.pending, []byte(s)) {
-			w.pending = bytes.ReplaceAll(w.pending, []byte(s), []byte(Mask))
-		}
+// drain writes buf[done:cut], masked, and keeps hold bytes before cut as
+// context. Cutting inside a secret is safe: the context holds enough of it
+// to recognise the rest, and masking says its start is already masked.
+func (w *Writer) drain(cut int) {
+	if cut <= w.done {
+		return
 	}
-}
-
-// MaskString replaces every secret in s, for text that leaves a try other
-// than through its log: error messages and outputs.
-func MaskString(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, Mask)
+	w.out = w.out[:0]
+	pos := w.done
+	for _, sp := range w.m.spans(w.buf) {
+		if sp.end <= pos {
+			continue
 		}
+		if sp.start >= cut {
+			break
+		}
+		if sp.start > pos {
+			w.out, w.masking = append(w.out, w.buf[pos:sp.start]...), false
+		}
+		if !w.masking || sp.start >= w.done {
+			w.out = append(w.out, Mask...)
+		}
+		pos, w.masking = min(sp.end, cut), true
 	}
-	return s
+	if pos < cut {
+		w.out, w.masking = append(w.out, w.buf[pos:cut]...), false
+	}
+	w.write(w.out)
+	keep := max(cut-w.hold, 0)
+	w.buf = append(w.buf[:0], w.buf[keep:]...)
+	w.done = cut - keep
 }
 
 // copyBufs are ReadFrom's buffers.
@@ -111,8 +117,11 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// flush writes the first n pending bytes, masked.
-func (w *Writer) flush(n int) {
+// write appends p to the file, creating it on the first write.
+func (w *Writer) write(p []byte) {
+	if len(p) == 0 || w.err != nil {
+		return
+	}
 	if w.f == nil {
 		if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
 			w.err = fmt.Errorf("task log: %w", err)
@@ -125,19 +134,17 @@ func (w *Writer) flush(n int) {
 		}
 		w.f = f
 	}
-	if _, err := w.f.Write(w.pending[:n]); err != nil {
+	if _, err := w.f.Write(p); err != nil {
 		w.err = fmt.Errorf("task log: %w", err)
 	}
-	w.pending = append(w.pending[:0], w.pending[n:]...)
 }
 
 // Close writes what is left and closes the file.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.pending) > 0 && w.err == nil {
-		w.mask()
-		w.flush(len(w.pending))
+	if w.m != nil && w.err == nil {
+		w.drain(len(w.buf))
 	}
 	if w.f != nil {
 		if err := w.f.Close(); err != nil && w.err == nil {

@@ -176,30 +176,27 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 		}
 		defer removeDir(tmp)
 	}
-	log := e.logs.Create(tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}, a.Secrets)
+	masker := tasklog.NewMasker(a.Secrets)
+	log := e.logs.Create(tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}, masker)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
-		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit,
+		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker,
 	})
 	if cerr := log.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	rep.At, rep.Outputs = e.clock.Now(), outputs
 	describeErr(ctx, err, &rep)
-	maskReport(&rep, a.Secrets)
+	maskReport(&rep, masker)
 	return rep
 }
 
-// maskReport masks secrets in what leaves the try besides its log: the
-// error (an HTTP client error quotes the URL, query and all) and outputs.
-func maskReport(rep *engine.Report, secrets []string) {
-	if len(secrets) == 0 {
-		return
-	}
-	rep.Err = tasklog.MaskString(rep.Err, secrets)
-	for k, v := range rep.Outputs {
-		rep.Outputs[k] = tasklog.MaskString(v, secrets)
-	}
+// maskReport masks secrets in what leaves the try besides its log, with
+// the log's masker: the error (an HTTP client error quotes the URL, query
+// and all) and the outputs.
+func maskReport(rep *engine.Report, m *tasklog.Masker) {
+	rep.Err = m.String(rep.Err)
+	rep.Outputs = m.Map(rep.Outputs)
 }
 
 // describeErr fills in how an attempt failed, if it did.
