@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -25,13 +26,36 @@ var version = "dev"
 var examples embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(os.Stderr)
 	err := run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "meshflow:", err)
+		cli.PrintError(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, so that a
+// command stops cleanly (a server lets requests finish and closes the
+// database). A second signal ends the process at once, so that a shutdown
+// that hangs never needs SIGKILL.
+func signalContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		// With no channel left, the runtime applies the default action
+		// to the next signal: the process ends.
+		signal.Stop(sigs)
+		fmt.Fprintln(stderr, "meshflow: stopping; signal again to exit at once")
+		cancel()
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
 }
 
 // run is the whole program; main only adds the process around it.

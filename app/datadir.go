@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/meshflow/meshflow/backend/vault"
 )
 
 // DataDir is the directory that holds all of one installation's state.
@@ -16,6 +18,9 @@ func (d DataDir) DB() string { return filepath.Join(string(d), "meshflow.db") }
 
 // DAGs is the folder of DAG definitions, one YAML file each.
 func (d DataDir) DAGs() string { return filepath.Join(string(d), "dags") }
+
+// Key is the key secrets are sealed with (see backend/vault).
+func (d DataDir) Key() string { return filepath.Join(string(d), vault.KeyFileName) }
 
 // Logs is the folder of task logs.
 func (d DataDir) Logs() string { return filepath.Join(string(d), "logs") }

@@ -25,6 +25,21 @@ const shutdownGrace = 15 * time.Second
 // lets in-flight requests finish. ready, if not nil, is called with the
 // bound address once the listener accepts connections.
 func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
+	return a.serve(ctx, ready, defaultTimeouts())
+}
+
+// timeouts bound how long a client may hold a connection doing nothing.
+type timeouts struct {
+	header time.Duration // to send the request line and headers
+	body   time.Duration // to send the whole request, body included
+	idle   time.Duration // between requests on a kept-alive connection
+}
+
+func defaultTimeouts() timeouts {
+	return timeouts{header: 10 * time.Second, body: time.Minute, idle: 2 * time.Minute}
+}
+
+func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) error {
 	if err := checkLoopback(a.Config.Addr); err != nil {
 		return err
 	}
@@ -43,7 +58,17 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(a.Workflows().Service, token, a.Logger))
 	mux.Handle("/", a.Handler(false))
-	srv := &http.Server{Handler: loopbackHostsOnly(mux), ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout bounds the whole request, body included, so a slow
+	// upload is cut off; it does not cut a long answer (event streams, the
+	// API's wait for a run), because net/http lifts the read deadline once
+	// the body has been read (TestLongAnswersOutliveTheTimeouts holds it
+	// to that). There is no WriteTimeout: it would end every event stream.
+	srv := &http.Server{
+		Handler:           loopbackHostsOnly(mux),
+		ReadHeaderTimeout: limits.header,
+		ReadTimeout:       limits.body,
+		IdleTimeout:       limits.idle,
+	}
 	// Shutdown waits for requests to finish but does not cancel them; live
 	// pages hold event streams open until their context ends, so end them.
 	base, endStreams := context.WithCancel(context.WithoutCancel(ctx))

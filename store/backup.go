@@ -25,6 +25,11 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	}
 	tmp := dest + ".partial"
 	_ = os.Remove(tmp) // a leftover from an interrupted backup
+	// Created first, so that SQLite writes into a file only its owner can
+	// read: the copy holds what the database does.
+	if err := createNew(tmp); err != nil {
+		return fmt.Errorf("store: backup to %s: %w", dest, err)
+	}
 	if err := s.backupTo(ctx, tmp); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("store: backup to %s: %w", dest, err)

@@ -36,6 +36,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func open(ctx context.Context, path string, ms []migration) (*Store, error) {
+	if err := restrictFiles(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

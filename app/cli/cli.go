@@ -24,10 +24,17 @@ type Env struct {
 	Stdout   io.Writer
 	Stderr   io.Writer
 	Getenv   func(string) string
+
+	// rawStdout is Stdout before cleaning, for output asked for as written.
+	rawStdout io.Writer
 }
 
-// Run executes the command line args (without the program name).
+// Run executes the command line args (without the program name). All
+// output passes a cleanWriter (see clean.go): it shows text from DAG files,
+// users and tasks, which must not drive the terminal.
 func Run(ctx context.Context, args []string, env Env) error {
+	out, errOut := newCleanWriter(env.Stdout), newCleanWriter(env.Stderr)
+	env.rawStdout, env.Stdout, env.Stderr = env.Stdout, out, errOut
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetOut(env.Stdout)
@@ -35,7 +42,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 	if env.Stdin != nil {
 		root.SetIn(env.Stdin)
 	}
-	return root.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
+	return errors.Join(err, out.Flush(), errOut.Flush())
 }
 
 // globals are the flags every command accepts.

@@ -18,11 +18,15 @@ import (
 )
 
 func newDAGLogs(env Env, g *globals) *cobra.Command {
-	var follow bool
+	var follow, raw bool
 	cmd := &cobra.Command{
 		Use:   "logs RUN [TASK]",
 		Short: "Print the logs of a run, or of one of its tasks",
-		Args:  cobra.RangeArgs(1, 2),
+		Long: `Print the logs of a run, or of one of its tasks, each try under its own
+heading. Control characters and terminal escape sequences in the output
+(colours, cursor movement, window titles) are left out, so that a task cannot
+drive your terminal; --raw prints the bytes as the task wrote them.`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseRunID(args[0])
 			if err != nil {
@@ -32,6 +36,10 @@ func newDAGLogs(env Env, g *globals) *cobra.Command {
 			if len(args) == 2 {
 				task = args[1]
 			}
+			out := cmd.OutOrStdout()
+			if raw {
+				out = env.rawStdout
+			}
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
 				r, err := a.Workflows().Service.Run(cmd.Context(), id)
 				if err != nil {
@@ -39,15 +47,16 @@ func newDAGLogs(env Env, g *globals) *cobra.Command {
 				}
 				logs := a.Workflows().Logs
 				if !follow || r.State.Done() {
-					return printLogs(cmd.OutOrStdout(), logs, r.DAG, id, task)
+					return printLogs(out, logs, r.DAG, id, task)
 				}
 				done := make(chan struct{})
 				go func() { waitDone(cmd.Context(), a, id); close(done) }()
-				return logs.Follow(cmd.Context(), cmd.OutOrStdout(), r.DAG, id, task, done)
+				return logs.Follow(cmd.Context(), out, r.DAG, id, task, done)
 			})
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing as the run writes, until it ends")
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the output as written, escape sequences included")
 	return cmd
 }
 

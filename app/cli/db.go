@@ -14,19 +14,25 @@ import (
 func newDB(env Env, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Back up or reset the database",
+		Short: "Back up, restore or reset the database",
 	}
-	cmd.AddCommand(newDBBackup(env, g), newDBReset(env, g))
+	cmd.AddCommand(newDBBackup(env, g), newDBRestore(env, g), newDBReset(env, g))
 	return cmd
 }
 
 func newDBBackup(env Env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "backup FILE",
-		Short: "Write a consistent copy of the database to FILE",
-		Long: `Write a consistent copy of the database to FILE. Safe while meshflow is
-running: the copy is the state at one instant, verified with an integrity
-check before it appears under FILE. An existing FILE is never overwritten.`,
+		Short: "Write a consistent copy of the database, and its secrets' key, to FILE and FILE.key",
+		Long: `Write a consistent copy of the database to FILE, and the key its secrets are
+sealed with (secret.key) to FILE.key. Safe while meshflow is running: the copy
+is the state at one instant, verified with an integrity check before it
+appears under FILE. Both files are readable by you only (0600); keep them
+together and as private as the data dir, since FILE.key opens every secret.
+Neither file is ever overwritten. Restore with 'meshflow db restore FILE'.
+
+DAG files (dags/) and task logs (logs/) are plain files and not part of the
+backup.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, _, err := load(env, *g, "")
@@ -42,12 +48,55 @@ check before it appears under FILE. An existing FILE is never overwritten.`,
 				return err
 			}
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				if err := a.Store.Backup(cmd.Context(), dest); err != nil {
+				keyFile, err := a.Backup(cmd.Context(), dest)
+				if err != nil {
 					return err
 				}
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "backed up %s to %s\n", a.Store.Path(), dest)
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "backed up %s to %s\n", a.Store.Path(), dest)
+				if keyFile == "" {
+					fmt.Fprintln(out, "no secret.key yet (no secret was ever set): the backup needs no key")
+					return nil
+				}
+				_, err = fmt.Fprintf(out, "and the key of its secrets to %s: keep the two together and private\n", keyFile)
 				return err
 			})
+		},
+	}
+}
+
+func newDBRestore(env Env, g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore FILE",
+		Short: "Restore a backup (FILE and FILE.key) into an empty data dir",
+		Long: `Restore a backup written by 'meshflow db backup FILE' into the data dir,
+which must have no database and no secret.key yet and must not be in use
+(start from a new directory with --data, or move the old files away). FILE is
+checked first — integrity, a schema this meshflow understands, and that
+FILE.key, when the backup holds secrets, opens them — and then FILE.key and
+FILE are put in place as secret.key and meshflow.db.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _, err := load(env, *g, "")
+			if err != nil {
+				return err
+			}
+			src, err := filepath.Abs(args[0])
+			if err != nil {
+				return err
+			}
+			dir := app.DataDir(cfg.DataDir)
+			info, err := dir.Restore(cmd.Context(), src)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "restored %s into %s (schema version %d)\n", src, dir.DB(), info.SchemaVersion)
+			if _, err := os.Stat(dir.Key()); err == nil {
+				fmt.Fprintf(out, "and %s into %s\n", src+app.KeySuffix, dir.Key())
+			}
+			_, err = fmt.Fprintf(out, "start meshflow with --data %s; DAG files are not part of a backup: put yours in %s\n", dir, dir.DAGs())
+			return err
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,7 @@ func newVarSet(env Env, g *globals) *cobra.Command {
 			if len(args) == 2 {
 				value = args[1]
 			} else {
-				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxVarSize+1))
+				b, err := readAll(cmd.Context(), io.LimitReader(cmd.InOrStdin(), maxVarSize+1))
 				if err != nil {
 					return err
 				}
@@ -122,5 +123,25 @@ func newVarRm(env Env, g *globals) *cobra.Command {
 				return nil
 			})
 		},
+	}
+}
+
+// readAll reads r to the end, or gives up when ctx ends: a read from a
+// terminal or a pipe does not return on a signal by itself.
+func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(r)
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		return res.b, res.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading the value from stdin: %w", context.Cause(ctx))
 	}
 }

@@ -2,10 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A secret set from stdin reaches the task that asks for it, never shows
@@ -97,5 +101,29 @@ func setSecretFromStdin(t *testing.T, dir, name, value string) {
 	})
 	if err != nil {
 		t.Fatalf("set secret: %v %s", err, out.String())
+	}
+}
+
+// A value awaited on stdin must not hold up Ctrl+C or SIGTERM.
+func TestVarSetFromStdinStopsOnCancel(t *testing.T) {
+	stdin, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"var", "set", "TOKEN", "--secret", "--data", t.TempDir()}, Env{
+			Version: "v", Examples: starters, Stdin: stdin,
+			Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("var set kept waiting for stdin after the cancel")
 	}
 }

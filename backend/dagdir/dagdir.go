@@ -37,7 +37,9 @@ type Dir struct {
 	path    string
 	catalog dag.Catalog
 
-	mu     sync.RWMutex
+	loading sync.Mutex // one Load at a time; held while files are read
+
+	mu     sync.RWMutex // guards byFile; never held while reading a file
 	byFile map[string]*Entry
 }
 
@@ -49,9 +51,10 @@ func New(path string, catalog dag.Catalog) *Dir {
 // Path is the folder's location.
 func (d *Dir) Path() string { return d.path }
 
-// LoadFile parses and validates one file.
+// LoadFile parses and validates one file. It refuses, without blocking,
+// a file that is not a regular file or is larger than MaxFileSize.
 func LoadFile(path string, catalog dag.Catalog) (*dag.DAG, []byte, error) {
-	src, err := os.ReadFile(path)
+	src, err := readFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,35 +65,60 @@ func LoadFile(path string, catalog dag.Catalog) (*dag.DAG, []byte, error) {
 	return parsed, src, nil
 }
 
+// loaded is what one read of a file found, before it is applied.
+type loaded struct {
+	file   string
+	parsed *dag.DAG
+	src    []byte
+	err    error
+	same   bool // the content is what the entry already holds
+}
+
 // Load reads every YAML file in the folder, and forgets files that are
-// gone. It reports whether anything changed.
+// gone. It reports whether anything changed. The files are read and parsed
+// without holding the lock that List and Get take, so a slow file system
+// delays only this reload, never the pages and commands that look.
 func (d *Dir) Load() (bool, error) {
+	d.loading.Lock()
+	defer d.loading.Unlock()
 	files, err := yamlFiles(d.path)
 	if err != nil {
 		return false, fmt.Errorf("dag folder: %w", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	changed := false
+	// Only Load changes byFile and loading is held: this snapshot stays
+	// true while the files are read.
+	d.mu.RLock()
+	last := make(map[string][]byte, len(d.byFile))
+	for f, e := range d.byFile {
+		last[f] = e.read
+	}
+	d.mu.RUnlock()
 	seen := map[string]bool{}
 	for _, f := range files {
 		seen[f] = true
 	}
+	removed := false
+	for f := range last {
+		if !seen[f] {
+			removed = true
+		}
+	}
+	results := make([]loaded, 0, len(files))
+	for _, f := range files {
+		results = append(results, readOne(f, last, removed, d.catalog))
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	changed := false
 	for f := range d.byFile {
 		if !seen[f] {
 			delete(d.byFile, f)
 			changed = true
 		}
 	}
-	if changed {
-		// A removed file may have held a name another file was refused
-		// for: read everything again so that one becomes valid.
-		for _, e := range d.byFile {
-			e.read = nil
-		}
-	}
-	for _, f := range files {
-		if d.reload(f) {
+	for _, r := range results {
+		if d.apply(r) {
 			changed = true
 		}
 	}
@@ -100,21 +128,39 @@ func (d *Dir) Load() (bool, error) {
 	return changed, nil
 }
 
-// reload re-reads one file; it reports whether its entry changed.
-func (d *Dir) reload(file string) bool {
-	old := d.byFile[file]
-	parsed, src, err := LoadFile(file, d.catalog)
-	if old != nil && src != nil && bytes.Equal(src, old.read) {
+// readOne reads one file, and parses it unless it holds what was read
+// last time. After a removal every file is parsed again: the removed file
+// may have held a name another file was refused for.
+func readOne(file string, last map[string][]byte, removed bool, catalog dag.Catalog) loaded {
+	src, err := readFile(file)
+	if err != nil {
+		return loaded{file: file, err: err}
+	}
+	if prev, ok := last[file]; ok && !removed && prev != nil && bytes.Equal(src, prev) {
+		return loaded{file: file, src: src, same: true}
+	}
+	parsed, err := dag.Load(file, src, catalog)
+	return loaded{file: file, parsed: parsed, src: src, err: err}
+}
+
+// apply records what reading one file found; it reports whether its entry
+// changed.
+func (d *Dir) apply(r loaded) bool {
+	if r.same {
 		return false
 	}
-	e := &Entry{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), Err: err, read: src}
+	old := d.byFile[r.file]
+	if old != nil && r.src == nil && old.read == nil && old.Err != nil && r.err != nil && old.Err.Error() == r.err.Error() {
+		return false // still unreadable, for the same reason
+	}
+	e := &Entry{File: r.file, Name: strings.TrimSuffix(filepath.Base(r.file), filepath.Ext(r.file)), Err: r.err, read: r.src}
 	if old != nil {
 		e.Name, e.DAG, e.Source = old.Name, old.DAG, old.Source
 	}
-	if err == nil {
-		e.Name, e.DAG, e.Source = parsed.Name, parsed, src
+	if r.err == nil {
+		e.Name, e.DAG, e.Source = r.parsed.Name, r.parsed, r.src
 	}
-	d.byFile[file] = e
+	d.byFile[r.file] = e
 	return true
 }
 

@@ -133,3 +133,18 @@ func TestWatchAppliesEditsWithinASecond(t *testing.T) {
 	}
 	t.Logf("picked up %v after the write", time.Since(start).Round(time.Millisecond))
 }
+
+// A file over the size limit is refused without being parsed, and its
+// error says what to do.
+func TestOversizedFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	big := dagSrc("big") + "# " + strings.Repeat("x", MaxFileSize) + "\n"
+	path := write(t, dir, "big.yaml", big)
+	d := New(dir, catalog)
+	d.Load()
+	list := d.List()
+	if len(list) != 1 || list[0].DAG != nil || list[0].Err == nil ||
+		!strings.Contains(list[0].Err.Error(), path+": over the 1 MiB limit") {
+		t.Fatalf("list = %+v", list)
+	}
+}
