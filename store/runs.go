@@ -186,7 +186,7 @@ func updateTasks(ctx context.Context, tx *sql.Tx, tasks []model.TaskRun) error {
 	}
 	stmt, err := tx.PrepareContext(ctx, `
 		UPDATE task_runs SET state = ?, try = ?, max_tries = ?, started_at = ?, ended_at = ?, next_try_at = ?, exit_code = ?, error = ?, outputs = ?,
-			proc_group = ?, proc_start = ?
+			proc_group = ?, proc_start = ?, proc_boot = ?
 		WHERE run_id = ? AND task = ?`)
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func updateTasks(ctx context.Context, tx *sql.Tx, tasks []model.TaskRun) error {
 			return err
 		}
 		if _, err := stmt.ExecContext(ctx, t.State, t.Try, t.MaxTries, ms(t.StartedAt), ms(t.EndedAt), ms(t.NextTryAt),
-			t.ExitCode, t.Error, outputs, procGroup(t.Process), procStart(t.Process), t.RunID, t.TaskID); err != nil {
+			t.ExitCode, t.Error, outputs, procGroup(t.Process), procStart(t.Process), procBoot(t.Process), t.RunID, t.TaskID); err != nil {
 			return err
 		}
 	}
@@ -214,7 +214,8 @@ func insertTries(ctx context.Context, tx *sql.Tx, tries []model.TaskRun) error {
 	})
 }
 
-// procGroup and procStart are a task's process columns: NULL when none.
+// procGroup, procStart and procBoot are a task's process columns: NULL
+// when none.
 func procGroup(p model.Process) any {
 	if p.IsZero() {
 		return nil
@@ -227,6 +228,13 @@ func procStart(p model.Process) any {
 		return nil
 	}
 	return p.StartTime
+}
+
+func procBoot(p model.Process) any {
+	if p.IsZero() {
+		return nil
+	}
+	return p.Boot
 }
 
 func encodeOutputs(o map[string]string) (any, error) {

@@ -138,7 +138,7 @@ func TestTaskProcessRoundTrip(t *testing.T) {
 	if err := s.CreateRun(ctx, r, []byte("name: hello\n"), []model.TaskRun{{TaskID: "a", State: model.TaskQueued, MaxTries: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	proc := model.Process{PGID: 4242, StartTime: 987654321}
+	proc := model.Process{PGID: 4242, StartTime: 987654321, Boot: "0f6e4c1a-boot"}
 	running := model.TaskRun{RunID: r.ID, TaskID: "a", State: model.TaskRunning, Try: 1, MaxTries: 2, StartedAt: at, Process: proc}
 	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{running}}); err != nil {
 		t.Fatal(err)

@@ -95,6 +95,9 @@ type Process struct {
 	// Linux clock ticks since boot, field 22 of /proc/<pid>/stat); 0 where
 	// it cannot be read.
 	StartTime int64
+	// Boot names the boot of the machine it ran in (on Linux its boot_id):
+	// after a reboot the same pid and start time can be another process.
+	Boot string
 }
 
 // IsZero reports whether no process is recorded.
