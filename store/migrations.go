@@ -106,6 +106,14 @@ var migrations = []migration{
 			secret     INTEGER NOT NULL DEFAULT 0,
 			updated_at INTEGER NOT NULL
 		) STRICT`)},
+	// The process group of a running try, its leader's start time and the
+	// machine's boot it ran in: what
+	// a restart after a crash needs to find and end what the try left
+	// running before it retries the task. NULL when nothing runs.
+	{"task processes", exec(
+		`ALTER TABLE task_runs ADD COLUMN proc_group INTEGER`,
+		`ALTER TABLE task_runs ADD COLUMN proc_start INTEGER`,
+		`ALTER TABLE task_runs ADD COLUMN proc_boot TEXT`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.

@@ -178,7 +178,8 @@ func updateTasks(ctx context.Context, tx *sql.Tx, tasks []model.TaskRun) error {
 		return nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `
-		UPDATE task_runs SET state = ?, try = ?, max_tries = ?, started_at = ?, ended_at = ?, next_try_at = ?, exit_code = ?, error = ?, outputs = ?
+		UPDATE task_runs SET state = ?, try = ?, max_tries = ?, started_at = ?, ended_at = ?, next_try_at = ?, exit_code = ?, error = ?, outputs = ?,
+			proc_group = ?, proc_start = ?, proc_boot = ?
 		WHERE run_id = ? AND task = ?`)
 	if err != nil {
 		return err
@@ -190,7 +191,7 @@ func updateTasks(ctx context.Context, tx *sql.Tx, tasks []model.TaskRun) error {
 			return err
 		}
 		if _, err := stmt.ExecContext(ctx, t.State, t.Try, t.MaxTries, ms(t.StartedAt), ms(t.EndedAt), ms(t.NextTryAt),
-			t.ExitCode, t.Error, outputs, t.RunID, t.TaskID); err != nil {
+			t.ExitCode, t.Error, outputs, procGroup(t.Process), procStart(t.Process), procBoot(t.Process), t.RunID, t.TaskID); err != nil {
 			return err
 		}
 	}
@@ -204,6 +205,29 @@ func insertTries(ctx context.Context, tx *sql.Tx, tries []model.TaskRun) error {
 		t := &tries[i]
 		return append(args, t.RunID, t.TaskID, t.Try, t.State, ms(t.StartedAt), ms(t.EndedAt), t.ExitCode, t.Error), nil
 	})
+}
+
+// procGroup, procStart and procBoot are a task's process columns: NULL
+// when none.
+func procGroup(p model.Process) any {
+	if p.IsZero() {
+		return nil
+	}
+	return p.PGID
+}
+
+func procStart(p model.Process) any {
+	if p.IsZero() {
+		return nil
+	}
+	return p.StartTime
+}
+
+func procBoot(p model.Process) any {
+	if p.IsZero() {
+		return nil
+	}
+	return p.Boot
 }
 
 func encodeOutputs(o map[string]string) (any, error) {

@@ -44,14 +44,16 @@ func (s *Store) TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun
 }
 
 // taskRunColumns are the task_runs columns scanTaskRun reads, in order.
-const taskRunColumns = `run_id, task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs`
+const taskRunColumns = `run_id, task, state, try, max_tries, started_at, ended_at, next_try_at, exit_code, error, outputs,
+	COALESCE(proc_group, 0), COALESCE(proc_start, 0), COALESCE(proc_boot, '')`
 
 // scanTaskRun reads one task_runs row selected with taskRunColumns.
 func scanTaskRun(row rowScanner) (model.TaskRun, error) {
 	var t model.TaskRun
 	var started, ended, next, exit sql.NullInt64
 	var outputs sql.NullString
-	if err := row.Scan(&t.RunID, &t.TaskID, &t.State, &t.Try, &t.MaxTries, &started, &ended, &next, &exit, &t.Error, &outputs); err != nil {
+	if err := row.Scan(&t.RunID, &t.TaskID, &t.State, &t.Try, &t.MaxTries, &started, &ended, &next, &exit, &t.Error, &outputs,
+		&t.Process.PGID, &t.Process.StartTime, &t.Process.Boot); err != nil {
 		return t, err
 	}
 	t.StartedAt, t.EndedAt, t.NextTryAt = fromMS(started), fromMS(ended), fromMS(next)

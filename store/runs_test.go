@@ -127,3 +127,31 @@ func TestDAGStateRoundTrip(t *testing.T) {
 		t.Fatalf("state = %+v ok=%v err=%v, want %+v", got, ok, err, want)
 	}
 }
+
+// A running try's process group is what a restart needs to end it: it must
+// survive a reopen, and a row whose try ended must no longer name it.
+func TestTaskProcessRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	at := time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC)
+	r := newRun("hello", model.TriggerManual, at)
+	if err := s.CreateRun(ctx, r, []byte("name: hello\n"), []model.TaskRun{{TaskID: "a", State: model.TaskQueued, MaxTries: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	proc := model.Process{PGID: 4242, StartTime: 987654321, Boot: "0f6e4c1a-boot"}
+	running := model.TaskRun{RunID: r.ID, TaskID: "a", State: model.TaskRunning, Try: 1, MaxTries: 2, StartedAt: at, Process: proc}
+	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{running}}); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := s.TaskRuns(ctx, r.ID); err != nil || len(rows) != 1 || rows[0].Process != proc {
+		t.Fatalf("running task = %+v, %v; want process %+v", rows, err, proc)
+	}
+	ended := running
+	ended.State, ended.EndedAt, ended.Process = model.TaskSuccess, at.Add(time.Second), model.Process{}
+	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{ended}}); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := s.TaskRunsOf(ctx, []int64{r.ID}); err != nil || len(rows) != 1 || !rows[0].Process.IsZero() {
+		t.Fatalf("ended task = %+v, %v; want no process", rows, err)
+	}
+}

@@ -22,11 +22,17 @@ func (e *Engine) onReport(rep Report) {
 	}
 	row := &ar.tasks[i]
 	if rep.Started {
-		if ar.phases[i] != submitted {
+		switch ar.phases[i] {
+		case submitted:
+			ar.phases[i] = executing
+			row.State, row.StartedAt, row.EndedAt = model.TaskRunning, rep.At, zeroTime
+		case executing: // a later report of the try names its process
+		default:
 			return
 		}
-		ar.phases[i] = executing
-		row.State, row.StartedAt, row.EndedAt = model.TaskRunning, rep.At, zeroTime
+		// Written with the running state, so that a restart after a crash
+		// finds what the try left running (see endLeftovers).
+		row.Process = rep.Process
 		e.journal.task(*row, false)
 		return
 	}
@@ -34,6 +40,7 @@ func (e *Engine) onReport(rep Report) {
 		return
 	}
 	e.release(ar, i)
+	row.Process = model.Process{}
 	if row.StartedAt.IsZero() {
 		row.StartedAt = rep.At
 	}

@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
 
 // Attempt is one try of one task, handed to an Executor. It holds only
 // plain data so that a distributed executor can ship it to a worker.
@@ -23,7 +27,10 @@ type Report struct {
 	TaskID string
 	Try    int
 
-	Started   bool // true: the attempt began executing at At; nothing else is set
+	Started bool // true: the attempt began executing at At; only Process may be set too
+	// Process, with Started, is what the attempt runs, if it started a
+	// process that can outlive meshflow; zero otherwise.
+	Process   model.Process
 	At        time.Time
 	Outputs   map[string]string
 	Err       string // empty on success

@@ -28,9 +28,15 @@ func (e *Engine) recover(ctx context.Context) error {
 			continue
 		}
 		e.runs[r.ID] = ar
-		if r.State == model.RunRunning {
+	}
+	unended, err := e.endLeftovers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if ar, ok := e.runs[r.ID]; ok && r.State == model.RunRunning {
 			e.running[r.DAG]++
-			e.interruptTries(ar)
+			e.interruptTries(ar, unended)
 		}
 	}
 	// Resume in run order, queued runs behind running ones as before.
@@ -52,19 +58,32 @@ func (e *Engine) recover(ctx context.Context) error {
 }
 
 // interruptTries fails the tries that were executing or waiting when the
-// previous process died, and retries them per their policy.
-func (e *Engine) interruptTries(ar *activeRun) {
+// previous process died, and retries them per their policy; a try whose
+// processes may still run (unended) is failed for good instead.
+func (e *Engine) interruptTries(ar *activeRun, unended map[taskKey]error) {
 	now := e.clock.Now()
 	for i := range ar.tasks {
 		row := &ar.tasks[i]
 		switch {
-		case row.State == model.TaskRunning || (row.State == model.TaskQueued && row.Try > 0 && !row.StartedAt.IsZero()):
+		case interruptedTry(*row):
 			ar.phases[i] = executing // so failTry records the try
+			proc := row.Process
+			row.Process = model.Process{}
+			if err, ok := unended[taskKey{row.RunID, row.TaskID}]; ok {
+				e.finishTask(ar, i, model.TaskFailed, unendedReason(proc.PGID, err), nil)
+				continue
+			}
 			e.failTry(ar, i, interrupted, now)
 		case row.State == model.TaskUpForRetry:
 			e.retryAfter(ar, i, row.Try, max(row.NextTryAt.Sub(now), 0))
 		}
 	}
+}
+
+// interruptedTry reports whether row's try was executing when the previous
+// process died.
+func interruptedTry(row model.TaskRun) bool {
+	return row.State == model.TaskRunning || (row.State == model.TaskQueued && row.Try > 0 && !row.StartedAt.IsZero())
 }
 
 // load rebuilds a run's in-memory state from the store.

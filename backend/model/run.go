@@ -79,7 +79,29 @@ type TaskRun struct {
 	ExitCode  *int      // exit status of a process-running op; nil otherwise
 	Error     string
 	Outputs   map[string]string
+	// Process identifies what the current try runs, while it runs, so that
+	// a meshflow restarted after a crash can end what the try left behind
+	// before it retries. Zero when the op started no process or it ended.
+	Process Process
 }
+
+// Process identifies the process group a try started. A pid alone is not
+// enough: once a process is gone the system may give its pid to another,
+// so the leader's start time is kept too and must match before anything
+// is signalled.
+type Process struct {
+	PGID int // the process group's id, which is its leader's pid
+	// StartTime is when the leader started, in the system's own unit (on
+	// Linux clock ticks since boot, field 22 of /proc/<pid>/stat); 0 where
+	// it cannot be read.
+	StartTime int64
+	// Boot names the boot of the machine it ran in (on Linux its boot_id):
+	// after a reboot the same pid and start time can be another process.
+	Boot string
+}
+
+// IsZero reports whether no process is recorded.
+func (p Process) IsZero() bool { return p.PGID == 0 }
 
 // DAGState is what meshflow keeps about a DAG besides its file: whether it
 // is paused and where its schedule stands.

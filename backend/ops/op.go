@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
@@ -46,6 +47,32 @@ type Task struct {
 	// outputs are masked with it by the executor; an op that passes text
 	// anywhere else — a child run's params — checks it holds none.
 	Secrets *tasklog.Masker
+
+	// Started, if set, is called by an op that implements ProcessEnder as
+	// soon as the process doing the try's work runs, with what identifies
+	// it; the executor reports the try started then, so that the record of
+	// a running try names its process. Zero on systems where it cannot be
+	// found again.
+	Started func(model.Process)
+}
+
+// started tells the executor that t's process runs.
+func (t *Task) started(p model.Process) {
+	if t.Started != nil {
+		t.Started(p)
+	}
+}
+
+// ProcessEnder is an op whose tries run processes that can outlive a
+// meshflow that crashed. Before such a try is retried after a restart, the
+// executor asks the op to end what it left running.
+type ProcessEnder interface {
+	// EndLeftover ends the processes of p that still run and returns their
+	// pids. A process is only signalled once it is certain to be the try's:
+	// marks are environment entries (KEY=VALUE) each process of the try
+	// inherited. An error means they may still run: the try must not be
+	// retried on top of them.
+	EndLeftover(ctx context.Context, p model.Process, marks []string) ([]int, error)
 }
 
 // ErrExit is wrapped by errors from ops whose process exited non-zero; use

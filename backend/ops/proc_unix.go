@@ -4,8 +4,11 @@ package ops
 
 import (
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 const (
@@ -16,9 +19,19 @@ const (
 // runGroup runs cmd as the leader of a new process group, so that stopping
 // it stops everything it started: on cancel the whole group gets SIGTERM,
 // and after grace SIGKILL. Whatever is left of the group when the leader
-// exits is killed too, so no stray child outlives its task.
-func runGroup(cmd *exec.Cmd, grace time.Duration) error {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+// exits is killed too, so no stray child outlives its task. started hears
+// of the group as soon as it exists.
+func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process)) error {
+	cmd.SysProcAttr = sysProcAttr()
+	if pdeathsig {
+		// The kernel sends the parent-death signal when the thread that
+		// forked the child ends, not the process (go.dev/issue/27505), and
+		// the Go runtime ends a thread whenever a goroutine exits while
+		// locked to it. Keeping this goroutine on its thread until the
+		// child is reaped means only meshflow's death ends that thread.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	cmd.Cancel = func() error {
 		pid := cmd.Process.Pid
 		_ = syscall.Kill(-pid, syscall.SIGTERM)
@@ -30,7 +43,14 @@ func runGroup(cmd *exec.Cmd, grace time.Duration) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	err := cmd.Wait()
+	// Until Wait reaps it the leader cannot vanish, so its start time read
+	// now is its own, whatever it has already done.
+	p, err := ProcessOf(cmd.Process.Pid)
+	if err != nil {
+		p = model.Process{PGID: cmd.Process.Pid}
+	}
+	started(p)
+	err = cmd.Wait()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	return err
 }

@@ -3,8 +3,11 @@
 package ops
 
 import (
+	"context"
 	"os/exec"
 	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 const (
@@ -13,8 +16,20 @@ const (
 )
 
 // runGroup runs cmd; on cancel the process is killed. Windows has no
-// process groups in the POSIX sense; children may outlive a killed task.
-func runGroup(cmd *exec.Cmd, grace time.Duration) error {
+// process groups in the POSIX sense; children may outlive a killed task,
+// and nothing identifies the process for a restart after a crash, so an
+// interrupted try is retried as before.
+func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process)) error {
 	cmd.WaitDelay = grace
-	return cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	started(model.Process{})
+	return cmd.Wait()
 }
+
+// ProcessOf returns no identity on Windows; see runGroup.
+func ProcessOf(int) (model.Process, error) { return model.Process{}, nil }
+
+// EndLeftover has nothing to end: no process is ever recorded here.
+func (Shell) EndLeftover(context.Context, model.Process, []string) ([]int, error) { return nil, nil }

@@ -24,7 +24,10 @@ type Shell struct {
 	Grace time.Duration
 }
 
-var _ Op = Shell{}
+var (
+	_ Op           = Shell{}
+	_ ProcessEnder = Shell{}
+)
 
 func (Shell) Spec() dag.OpSpec {
 	return dag.OpSpec{
@@ -54,7 +57,7 @@ func (s Shell) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	cmd.Env = append(cmd.Env, "MESHFLOW_OUTPUT="+outFile)
 	cmd.Stdout, cmd.Stderr = t.Log, t.Log
 
-	err = runGroup(cmd, s.grace())
+	err = runGroup(cmd, s.grace(), t.started)
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/engine"
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/tasklog"
 )
@@ -130,7 +131,6 @@ func (e *Executor) work() {
 		e.cancels[key{a.RunID, a.TaskID}] = cancel
 		e.mu.Unlock()
 
-		e.reports <- engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Started: true, At: e.clock.Now()}
 		rep := e.run(ctx, a)
 
 		e.mu.Lock()
@@ -157,10 +157,20 @@ func removeDir(dir string) {
 // run executes one attempt and describes how it ended.
 func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	rep := engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try}
+	started := func(p model.Process) {
+		e.reports <- engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Started: true, At: e.clock.Now(), Process: p}
+	}
 	op, ok := e.ops.Get(a.Op)
 	if !ok {
+		started(model.Process{})
 		rep.At, rep.Err = e.clock.Now(), fmt.Sprintf("unknown op %q", a.Op)
 		return rep
+	}
+	// An op that starts processes reports the start itself, with the
+	// process, so that the running state is recorded together with it.
+	_, startsProcess := op.(ops.ProcessEnder)
+	if !startsProcess {
+		started(model.Process{})
 	}
 	if a.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -180,7 +190,7 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	log := e.logs.Create(tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}, masker)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
-		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker,
+		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker, Started: started,
 	})
 	if cerr := log.Close(); cerr != nil && err == nil {
 		err = cerr
