@@ -106,6 +106,14 @@ var migrations = []migration{
 			secret     INTEGER NOT NULL DEFAULT 0,
 			updated_at INTEGER NOT NULL
 		) STRICT`)},
+	// Browser sessions survive a restart of serve. Only a hash of each
+	// session id is kept, so a copy of the database signs no one in.
+	{"browser sessions", exec(`
+		CREATE TABLE sessions (
+			id_hash    TEXT PRIMARY KEY,
+			created_at INTEGER NOT NULL,
+			expires_at INTEGER NOT NULL
+		) STRICT, WITHOUT ROWID`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.
