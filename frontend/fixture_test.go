@@ -13,6 +13,8 @@ import (
 
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/auth"
+	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -26,7 +28,9 @@ import (
 // fixture is the UI over a real SQLite store and a real DAG folder in a
 // temp dir; only the engine is replaced (see fakeWorkflows).
 type fixture struct {
-	handler http.Handler
+	handler http.Handler // as a signed-in browser sees it (see signedIn)
+	raw     http.Handler // the handler itself: requests carry no session
+	auth    *auth.Auth   // the real sign-in, over the temp dir's store
 	store   *store.Store
 	flows   *fakeWorkflows
 	vars    *app.Variables // the real ones, sealing secrets under the temp dir's key
@@ -128,11 +132,13 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := app.NewVariables(st, app.DataDir(dir))
+	f := &fixture{store: st, flows: flows, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real())}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: flows, Control: flows, History: st, Variables: vars,
-		Logs: logs, Info: info, CheckOrigin: !desktop,
+		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 	})
-	return &fixture{handler: h, store: st, flows: flows, vars: vars, logs: logs, info: info}
+	f.raw, f.handler = h, f.signedIn(t, h)
+	return f
 }
 
 // fakeWorkflows stands in for app.Workflows: the DAG folder and the store
