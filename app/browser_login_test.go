@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/network"
 )
 
 // TestBrowserSignInAndOut follows a user through the login: a page asked
@@ -59,6 +61,15 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	// The other browser's session is its own.
 	b2.follow(t, navItem(t, "dags"))
 	b2.check(t, "second browser after the first signed out")
+
+	// A session lost while a page is open: the next click, an htmx swap,
+	// shows the sign-in page in full rather than nothing.
+	b2.run(t, "lose the session", network.ClearBrowserCookies())
+	b2.expect(s.url+"/runs", http.StatusUnauthorized)
+	b2.expect(s.url+"/dags", http.StatusUnauthorized) // the reload
+	b2.clickAndWait(t, `[data-testid="nav-runs"]`, pageSelector("signin"))
+	b2.check(t, "click after the session was lost")
+	b2.checkExpected(t)
 
 	events, err := s.app.Store.AuditEvents(t.Context(), 0, 100)
 	if err != nil {
