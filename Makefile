@@ -12,9 +12,9 @@ DESKTOP_TAGS := desktop,production,webkit2_41
 .PHONY: run build deps test-deps generate check check-generated check-vendor fmt \
         lint vet test test-go fuzz test-desktop desktop desktop-windows bench clean
 
-## run: install, generate, build, and serve on $(ADDR) with the default data dir
+## run: install, generate, build, serve on $(ADDR) with the default data dir, and open the login link
 run: deps generate build
-	./bin/meshflow serve --addr $(ADDR) $(if $(DATA),--data $(DATA))
+	./bin/meshflow serve --open --addr $(ADDR) $(if $(DATA),--data $(DATA))
 
 deps:
 	scripts/install-deps.sh run

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meshflow/meshflow/backend/auth"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
@@ -41,6 +42,8 @@ type App struct {
 
 	workflowsOnce sync.Once
 	workflows     *Workflows
+	authOnce      sync.Once
+	auth          *auth.Auth
 }
 
 // Open prepares the data dir (creating and seeding it on first start) and
@@ -109,6 +112,11 @@ func (a *App) Handler(desktop bool) http.Handler {
 	if !desktop {
 		info.Addr = a.Config.Addr
 	}
+	// The desktop window needs no sign-in: no other program can reach it.
+	var sessions frontend.Sessions
+	if !desktop {
+		sessions = a.Auth()
+	}
 	w := a.Workflows()
 	return frontend.New(frontend.Options{
 		Store:        a.Store,
@@ -122,5 +130,6 @@ func (a *App) Handler(desktop bool) http.Handler {
 		Info:         info,
 		Logger:       a.Logger,
 		CheckOrigin:  !desktop,
+		Sessions:     sessions,
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,10 +30,12 @@ import (
 // run instead of stalling it until go test's own ten-minute timeout.
 const browserTimeout = 60 * time.Second
 
-// site is a real app on a temp data dir behind a loopback HTTP server.
+// site is a real app on a temp data dir, served by App.Serve as `meshflow
+// serve` serves it: loopback listener, Host check, API and sign-in.
 type site struct {
-	app *app.App
-	url string // http://127.0.0.1:PORT, no trailing slash
+	app  *app.App
+	url  string // http://127.0.0.1:PORT, no trailing slash
+	link string // the one-time login link serve printed
 }
 
 // startSite opens the app as `meshflow serve` would, but on a fresh data dir
@@ -45,7 +47,7 @@ func startSite(t *testing.T) site { return startSiteWith(t, nil) }
 func startSiteWith(t *testing.T, dags map[string]string) site {
 	t.Helper()
 	noEnv := func(string) string { return "" }
-	cfg, err := app.LoadConfig(app.Overrides{DataDir: t.TempDir()}, noEnv)
+	cfg, err := app.LoadConfig(app.Overrides{DataDir: t.TempDir(), Addr: "127.0.0.1:0"}, noEnv)
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
@@ -70,17 +72,48 @@ func startSiteWith(t *testing.T, dags map[string]string) site {
 			t.Fatal(err)
 		}
 	}
-	// As serve does: the engine, the scheduler and the folder watcher run
-	// beside the UI, so what the pages trigger really runs.
-	stop := a.StartWorkflows(t.Context())
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stop workflows: %v", err)
+	// Serve runs the engine, the scheduler and the folder watcher beside
+	// the UI, so what the pages trigger really runs. Its ready callback
+	// mints the login link exactly as the serve command does to print it.
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan site, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- a.Serve(ctx, func(bound net.Addr) {
+			link, err := a.LoginLink(ctx, "serve")
+			if err != nil {
+				t.Errorf("login link: %v", err)
+			}
+			ready <- site{app: a, url: "http://" + bound.String(), link: link}
+		})
+	}()
+	t.Cleanup(func() { // runs before a.Close: cleanups are last in, first out
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
 		}
 	})
-	srv := httptest.NewServer(a.Handler(false))
-	t.Cleanup(srv.Close) // runs before a.Close: cleanups are last in, first out
-	return site{app: a, url: srv.URL}
+	select {
+	case s := <-ready:
+		return s
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start listening")
+	}
+	return site{}
+}
+
+// browser starts a headless Chromium and signs it in through the site's
+// login link, the way a user opens the link serve printed.
+func (s site) browser(t *testing.T) *browser {
+	t.Helper()
+	b := newBrowser(t)
+	b.open(t, s.link, "overview")
+	if got := b.state(t).Path; got != "/" {
+		t.Fatalf("after the login link the address bar shows %q, want / (no token)", got)
+	}
+	return b
 }
 
 // browser is one headless Chromium tab plus a record of everything that went

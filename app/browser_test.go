@@ -29,7 +29,7 @@ var docshots = flag.String("docshots", "", "also write the README screenshots (o
 // htmx failing to update the title, the URL or the active link.
 func TestBrowserVisitsEveryPage(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
+	b := s.browser(t)
 	// A temp dir that go test removes, unless run with -artifacts to keep
 	// the screenshots for a look: go test -run Browser -artifacts -outputdir DIR ./app/
 	shots := t.ArtifactDir()
@@ -74,7 +74,7 @@ func TestBrowserVisitsEveryPage(t *testing.T) {
 // theme on <html>, the database and the audit log.
 func TestBrowserSettingsSaveIsAudited(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
+	b := s.browser(t)
 	const name = "lab bench"
 
 	b.open(t, s.url+"/settings", "settings")
@@ -104,7 +104,7 @@ func TestBrowserSettingsSaveIsAudited(t *testing.T) {
 // past it and are what the server's own check exists for.
 func TestBrowserSettingsRejectsEmptyName(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
+	b := s.browser(t)
 
 	b.open(t, s.url+"/settings", "settings")
 	b.expect(s.url+"/settings", http.StatusUnprocessableEntity) // the form, back with its errors
@@ -139,7 +139,7 @@ func TestBrowserSettingsRejectsEmptyName(t *testing.T) {
 // let every page pass.
 func TestBrowserWatcherCatchesCSPViolations(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
+	b := s.browser(t)
 	b.open(t, s.url+"/", "overview")
 	b.check(t, "first load")
 
@@ -224,7 +224,7 @@ tasks:
 // followed live until it ends.
 func TestBrowserTriggersHelloAndWatchesItRun(t *testing.T) {
 	s := startSiteWith(t, map[string]string{"slow.yaml": slowDAG, "broken.yaml": brokenDAG})
-	b := newBrowser(t)
+	b := s.browser(t)
 	shots := t.ArtifactDir()
 
 	b.open(t, s.url+"/dags", "dags")

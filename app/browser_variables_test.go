@@ -16,7 +16,7 @@ import (
 // its row's confirm step.
 func TestBrowserVariablesKeepSecrets(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
+	b := s.browser(t)
 	shots := t.ArtifactDir()
 	const secret = "tok-4f9c-DO-NOT-SHOW"
 

@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultAddr is where `meshflow serve` listens unless told otherwise:
-// loopback only, because the UI has no login yet.
+// loopback only, because meshflow has no TLS yet.
 const DefaultAddr = "127.0.0.1:8080"
 
 // ConfigFileName is the optional settings file inside the data dir.

@@ -15,8 +15,9 @@ import (
 )
 
 // ErrNotLoopback is returned when asked to listen where other machines can
-// connect, which needs authentication that this version does not have.
-var ErrNotLoopback = errors.New("refusing to listen beyond loopback without authentication")
+// connect: without TLS, login links and session cookies would cross the
+// network in the clear.
+var ErrNotLoopback = errors.New("refusing to listen beyond loopback without TLS")
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 15 * time.Second
@@ -57,6 +58,9 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	token := newToken()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(a.Workflows().Service, token, a.Logger))
+	mux.Handle("POST "+api.LoginLinkPath, api.LoginLinks(func(ctx context.Context) (string, error) {
+		return a.LoginLink(ctx, "api")
+	}, token, a.Logger))
 	mux.Handle("/", a.Handler(false))
 	// ReadTimeout bounds the whole request, body included, so a slow
 	// upload is cut off; it does not cut a long answer (event streams, the
@@ -146,7 +150,7 @@ func checkLoopback(addr string) error {
 	if shown == "" {
 		shown = "every interface"
 	}
-	return fmt.Errorf(`%w: %s (%s) can be reached from other machines, and this version of meshflow has no login yet.
+	return fmt.Errorf(`%w: %s (%s) can be reached from other machines, and meshflow has no TLS yet: its login links and session cookies would cross the network in the clear.
   To use meshflow on this machine, listen on loopback: --addr 127.0.0.1:8080 (the default).
   To reach it from another machine, forward the port over SSH and browse http://127.0.0.1:8080 there:
       ssh -N -L 8080:127.0.0.1:8080 you@this-machine`, ErrNotLoopback, addr, shown)

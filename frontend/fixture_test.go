@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshflow/meshflow/backend/auth"
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
@@ -29,7 +30,9 @@ import (
 // and a real DAG folder in a temp dir; only the engine is replaced, behind
 // the service's Engine interface (see fakeEngine).
 type fixture struct {
-	handler http.Handler
+	handler http.Handler // as a signed-in browser sees it (see signedIn)
+	raw     http.Handler // the handler itself: requests carry no session
+	auth    *auth.Auth   // the real sign-in, over the temp dir's store
 	store   *store.Store
 	flows   *workflow.Service
 	folder  *dagdir.Dir
@@ -146,11 +149,13 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
+	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real())}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
-		Logs: logs, Info: info, CheckOrigin: !desktop,
+		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 	})
-	return &fixture{handler: h, store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info}
+	f.raw, f.handler = h, f.signedIn(t, h)
+	return f
 }
 
 // fakeEngine stands in for the engine behind the workflow service: runs

@@ -122,6 +122,10 @@ type Options struct {
 	// (cross-site request forgery). The browser-facing server turns it on;
 	// the desktop window, which no other site can reach, leaves it off.
 	CheckOrigin bool
+	// Sessions signs browsers in; every page but the sign-in page needs
+	// one. Required unless Info.Desktop: the desktop window, which no
+	// other program can reach, needs no sign-in.
+	Sessions Sessions
 }
 
 // Handler holds what the UI handlers share. Each action lives in its own
@@ -140,6 +144,9 @@ type Handler struct {
 	now     func() time.Time
 	csrf    *http.CrossOriginProtection // nil: no origin check
 	flashes *flashes
+
+	sessions Sessions // nil: no sign-in (the desktop window)
+	cookie   string   // the session cookie's name
 }
 
 // New returns the UI's http.Handler with every route registered.
@@ -157,6 +164,14 @@ func New(opts Options) http.Handler {
 		logger:  opts.Logger,
 		now:     opts.Now,
 		flashes: newFlashes(),
+
+		sessions: opts.Sessions,
+		cookie:   sessionCookie(opts.Info.DataDir),
+	}
+	if h.sessions == nil && !opts.Info.Desktop {
+		// A browser-facing UI without sign-in would let any local user
+		// drive it; refuse to build one.
+		panic("frontend: Options.Sessions is required outside the desktop window")
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
@@ -178,7 +193,10 @@ func (h *Handler) chrome(ctx context.Context, active string) pages.Chrome {
 		h.logger.Warn("load settings for page chrome", "err", err)
 		st = model.DefaultSettings()
 	}
-	return pages.Chrome{Active: active, InstanceName: st.InstanceName, Theme: st.Theme, Version: h.info.Version}
+	return pages.Chrome{
+		Active: active, InstanceName: st.InstanceName, Theme: st.Theme, Version: h.info.Version,
+		SignOut: h.sessions != nil,
+	}
 }
 
 // render writes a component as the response with the given status.

@@ -8,10 +8,17 @@ import (
 
 // routes registers every UI route in one place.
 func (h *Handler) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET "+static.Prefix, static.Handler())
-	mux.HandleFunc("GET /healthz", h.health)
+	// Open to anyone: what a browser needs to show the sign-in page and
+	// to sign in, and the health check, which tells nothing.
+	public := http.NewServeMux()
+	public.Handle("GET "+static.Prefix, static.Handler())
+	public.HandleFunc("GET /healthz", h.health)
+	public.HandleFunc("GET /login", h.login)
 
+	// Everything else needs a signed-in browser, GET included: pages show
+	// run logs, outputs and the audit log.
+	mux := http.NewServeMux()
+	public.Handle("/", h.withSession(mux))
 	mux.HandleFunc("GET /{$}", h.showOverview)
 	for _, s := range sections {
 		mux.HandleFunc("GET "+s.path, h.showSection(s))
@@ -35,8 +42,10 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /settings", h.showSettings)
 	mux.HandleFunc("POST /settings", h.saveSettings)
 	mux.HandleFunc("GET /audit", h.listAudit)
+	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("/", h.notFound)
 
-	// Refused cross-origin attempts pass through withAudit, so they are on record.
-	return h.withRequestLog(h.withAudit(h.withOriginCheck(h.withSecurityHeaders(mux))))
+	// Refused cross-origin attempts and requests without a session pass
+	// through withAudit, so they are on record.
+	return h.withRequestLog(h.withAudit(h.withOriginCheck(h.withSecurityHeaders(public))))
 }

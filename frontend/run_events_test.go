@@ -62,10 +62,10 @@ func waitEvent(t *testing.T, r *bufio.Reader, name, want string) sseEvent {
 func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 	f := newFixture(t, false)
 	bus := &events.Bus{}
-	h := frontend.New(frontend.Options{
+	h := f.signedIn(t, frontend.New(frontend.Options{
 		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
-		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus,
-	})
+		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus, Sessions: f.auth,
+	}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	start := time.Now()
@@ -132,10 +132,10 @@ func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 
 func TestRunEventsOfAnEndedRunSendDoneAtOnce(t *testing.T) {
 	f := newFixture(t, false)
-	h := frontend.New(frontend.Options{
+	h := f.signedIn(t, frontend.New(frontend.Options{
 		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
-		Variables: f.vars, Logs: f.logs, Info: f.info, Events: &events.Bus{},
-	})
+		Variables: f.vars, Logs: f.logs, Info: f.info, Events: &events.Bus{}, Sessions: f.auth,
+	}))
 	runID := f.addRun(t, "nightly", model.RunFailed, time.Now(), map[string]model.TaskState{"extract": model.TaskFailed})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), "GET", "/runs/"+strconv.FormatInt(runID, 10)+"/events", nil))
@@ -153,10 +153,10 @@ func TestRunEventsOfAnEndedRunSendDoneAtOnce(t *testing.T) {
 func TestGraphEventsStreamUntilTheRunEnds(t *testing.T) {
 	f := newFixture(t, false)
 	bus := &events.Bus{}
-	h := frontend.New(frontend.Options{
+	h := f.signedIn(t, frontend.New(frontend.Options{
 		Store: f.store, Installation: f.store, Workflows: f.flows, Control: f.flows, History: f.flows,
-		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus,
-	})
+		Variables: f.vars, Logs: f.logs, Info: f.info, Events: bus, Sessions: f.auth,
+	}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	start := time.Now()

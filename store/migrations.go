@@ -114,6 +114,14 @@ var migrations = []migration{
 		`ALTER TABLE task_runs ADD COLUMN proc_group INTEGER`,
 		`ALTER TABLE task_runs ADD COLUMN proc_start INTEGER`,
 		`ALTER TABLE task_runs ADD COLUMN proc_boot TEXT`)},
+	// Browser sessions survive a restart of serve. Only a hash of each
+	// session id is kept, so a copy of the database signs no one in.
+	{"browser sessions", exec(`
+		CREATE TABLE sessions (
+			id_hash    TEXT PRIMARY KEY,
+			created_at INTEGER NOT NULL,
+			expires_at INTEGER NOT NULL
+		) STRICT, WITHOUT ROWID`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.

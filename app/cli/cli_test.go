@@ -51,9 +51,11 @@ func run(ctx context.Context, args ...string) (string, error) {
 // server is a `meshflow serve` running in the background of a test.
 type server struct {
 	url    string
+	link   string // the login link serve printed
 	cancel context.CancelFunc
 	done   chan error
 	out    *syncBuffer
+	cookie *http.Cookie // the session signed in with link, once asked for
 }
 
 func startServe(t *testing.T, dir string) *server {
@@ -64,11 +66,11 @@ func startServe(t *testing.T, dir string) *server {
 		s.done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir},
 			Env{Version: "v1.2.3", Examples: starters, Stdout: s.out, Stderr: s.out, Getenv: func(string) string { return "" }})
 	}()
-	re := regexp.MustCompile(`running at (http://127\.0\.0\.1:\d+)/`)
+	re := regexp.MustCompile(`running at (http://127\.0\.0\.1:\d+)/(?s:.*)\s(http://\S+/login\?token=\S+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(s.out.String()); m != nil {
-			s.url = m[1]
+			s.url, s.link = m[1], m[2]
 			t.Cleanup(func() { s.stop(t) })
 			return s
 		}
@@ -81,6 +83,32 @@ func startServe(t *testing.T, dir string) *server {
 	cancel()
 	t.Fatalf("serve did not start:\n%s", s.out)
 	return nil
+}
+
+// session signs in with the link serve printed, the first time, and
+// returns the session cookie the UI then wants with every request.
+func (s *server) session(t *testing.T) *http.Cookie {
+	t.Helper()
+	if s.cookie == nil {
+		s.cookie = signIn(t, s.link)
+	}
+	return s.cookie
+}
+
+// signIn opens a login link as a browser does and returns the session
+// cookie it is given.
+func signIn(t *testing.T, link string) *http.Cookie {
+	t.Helper()
+	req, _ := http.NewRequest("GET", link, nil)
+	resp, err := http.DefaultTransport.RoundTrip(req) // no redirects followed
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("login link %s: %s, cookies %v", link, resp.Status, resp.Cookies())
+	}
+	return resp.Cookies()[0]
 }
 
 // stop cancels the server as SIGINT would and waits for a clean exit.
@@ -114,7 +142,7 @@ func TestServeRefusesNonLoopbackAndSaysWhatToDo(t *testing.T) {
 		if !errors.Is(err, app.ErrNotLoopback) {
 			t.Fatalf("%s: err = %v, want ErrNotLoopback", addr, err)
 		}
-		for _, hint := range []string{"no login yet", "--addr 127.0.0.1:8080", "ssh -N -L 8080:127.0.0.1:8080"} {
+		for _, hint := range []string{"no TLS yet", "--addr 127.0.0.1:8080", "ssh -N -L 8080:127.0.0.1:8080"} {
 			if !strings.Contains(err.Error(), hint) {
 				t.Errorf("%s: message lacks %q:\n%v", addr, hint, err)
 			}
@@ -166,6 +194,7 @@ func TestServeCreatesDataDirServesAndShutsDownCleanly(t *testing.T) {
 func TestDBBackupWhileServerWrites(t *testing.T) {
 	dir := t.TempDir()
 	s := startServe(t, dir)
+	cookie := s.session(t)
 	var saves atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -180,6 +209,7 @@ func TestDBBackupWhileServerWrites(t *testing.T) {
 				strings.NewReader(url.Values{"instance_name": {"n" + strings.Repeat("x", i%30)}, "theme": {"dark"}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			req.AddCookie(cookie)
 			resp, err := http.DefaultTransport.RoundTrip(req)
 			if err != nil {
 				t.Error(err)
@@ -225,6 +255,7 @@ func TestDBReset(t *testing.T) {
 	s := startServe(t, dir)
 	req, _ := http.NewRequest("POST", s.url+"/settings", strings.NewReader("instance_name=lab&theme=dark"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(s.session(t))
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +328,9 @@ func TestShutdownEndsOpenEventStreams(t *testing.T) {
 	if err != nil {
 		t.Fatalf("trigger: %v %s", err, out)
 	}
-	resp, err := http.Get(s.url + "/runs/2/events")
+	req, _ := http.NewRequest("GET", s.url+"/runs/2/events", nil)
+	req.AddCookie(s.session(t))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ type Chrome struct {
 	InstanceName string
 	Theme        model.Theme
 	Version      string
+	SignOut      bool // the browser has a session it can end
 }
 
 // Flash is the one-line outcome of an action, shown at the top of the page
