@@ -117,11 +117,16 @@ func startServer(t *testing.T, bin, dir string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	waitFor(t, "the server to publish its endpoint", func() bool {
-		_, err := app.DataDir(dir).Remote()
-		return err == nil
-	})
-	return cmd
+	deadline := time.Now().Add(90 * time.Second) // a restart may first end a crashed run's processes
+	for {
+		if _, err := app.DataDir(dir).Remote(); err == nil {
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for the server to publish its endpoint; its output:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func stopServer(t *testing.T, cmd *exec.Cmd) {

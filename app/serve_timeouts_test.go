@@ -25,9 +25,9 @@ const slowDAG = "name: slow\ntasks:\n  - {id: nap, op: shell, with: {command: 's
 
 // serveForTest runs a real server on a free loopback port with limits,
 // over a data dir whose dags/ holds slowDAG.
-func serveForTest(t *testing.T, limits timeouts) (addr string, dir DataDir) {
+func serveForTest(t *testing.T, limits timeouts) (addr string, a *App) {
 	t.Helper()
-	dir = DataDir(t.TempDir())
+	dir := DataDir(t.TempDir())
 	if err := os.MkdirAll(dir.DAGs(), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func serveForTest(t *testing.T, limits timeouts) (addr string, dir DataDir) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := Open(t.Context(), cfg, Options{Exclusive: true})
+	a, err = Open(t.Context(), cfg, Options{Exclusive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func serveForTest(t *testing.T, limits timeouts) (addr string, dir DataDir) {
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	}
-	return addr, dir
+	return addr, a
 }
 
 // closedWithin reports whether the server closes conn within d.
@@ -131,8 +131,8 @@ func TestIdleKeepAliveIsClosed(t *testing.T) {
 // Long answers outlive the body and idle timeouts: a run page's event
 // stream lasts until the run ends, and so does the API's wait for it.
 func TestLongAnswersOutliveTheTimeouts(t *testing.T) {
-	addr, dir := serveForTest(t, shortTimeouts)
-	client, err := dir.Remote()
+	addr, a := serveForTest(t, shortTimeouts)
+	client, err := a.Dir.Remote()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +149,21 @@ func TestLongAnswersOutliveTheTimeouts(t *testing.T) {
 		waited <- err
 	}()
 
+	link, err := a.LoginLink(t.Context(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	signIn, err := noFollow.Get(link)
+	if err != nil || len(signIn.Cookies()) != 1 {
+		t.Fatalf("sign in: %v", err)
+	}
+	signIn.Body.Close()
+	cookie := signIn.Cookies()[0]
 	start := time.Now()
-	resp, err := http.Get("http://" + addr + "/runs/" + strconv.FormatInt(run.ID, 10) + "/events")
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+addr+"/runs/"+strconv.FormatInt(run.ID, 10)+"/events", nil)
+	req.AddCookie(cookie)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
