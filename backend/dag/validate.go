@@ -33,7 +33,8 @@ var (
 // Validate checks what a DAG's values mean: names, schedule and time zone,
 // params, task ids, ops and their arguments, needs, cycles, trigger rules
 // and the references inside templates. ops may be nil to skip op checks.
-// It returns every problem found, as Errors, or nil.
+// It returns every problem found, as Errors, or nil, and sets d.Warnings
+// to the problems that do not stop the DAG from running.
 func Validate(d *DAG, ops Catalog) error {
 	if d == nil {
 		return errors.New("dag: validate: no DAG")
@@ -46,6 +47,8 @@ func Validate(d *DAG, ops Catalog) error {
 	v.dependencies()
 	v.selfTrigger()
 	v.templates()
+	v.shellPastes()
+	d.Warnings = v.warns.errs.sorted()
 	return v.errs.err()
 }
 
@@ -55,6 +58,7 @@ type validator struct {
 	d          *DAG
 	ops        Catalog
 	errs       errorList
+	warns      errorList
 	index      map[string]int // task id → index of its first task
 	ids        []string       // distinct task ids in file order, for suggestions
 	up         [][]int        // known needs by index, for "is upstream" checks
@@ -64,7 +68,7 @@ type validator struct {
 }
 
 func newValidator(d *DAG, ops Catalog) *validator {
-	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, index: make(map[string]int, len(d.Tasks))}
+	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, warns: errorList{file: d.File, warning: true}, index: make(map[string]int, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		if _, dup := v.index[t.ID]; !dup && t.ID != "" {
 			v.index[t.ID] = i

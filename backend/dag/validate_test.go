@@ -32,8 +32,8 @@ func (c testCatalog) Names() []string { return sortedKeys(c) }
 func newTestCatalog() testCatalog {
 	return testCatalog{
 		"shell": {Name: "shell", AnyOutputs: true, Args: []ArgSpec{
-			{Name: "command", Type: ArgString, Required: true, Description: "the shell command to run"},
-			{Name: "script", Type: ArgString},
+			{Name: "command", Type: ArgString, Required: true, Description: "the shell command to run", Shell: true},
+			{Name: "script", Type: ArgString, Shell: true},
 			{Name: "env", Type: ArgMap},
 			{Name: "dir", Type: ArgString},
 		}},
