@@ -95,11 +95,13 @@ type errorList struct {
 }
 
 // add records a problem at p. The hint is the "how to fix" part and may be
-// empty when the message already says it.
+// empty when the message already says it. Values from the file go in
+// through excerpt; the cut here only backs that up, so no message can
+// grow with its input.
 func (l *errorList) add(p Pos, hint, format string, args ...any) {
 	l.errs = append(l.errs, &Error{
 		File: l.file, Line: p.Line, Col: p.Col,
-		Msg: fmt.Sprintf(format, args...), Hint: hint, Warning: l.warning,
+		Msg: cut(fmt.Sprintf(format, args...), maxMessage), Hint: cut(hint, maxMessage), Warning: l.warning,
 	})
 }
 

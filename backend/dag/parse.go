@@ -94,7 +94,7 @@ func (p *parser) checkAliases(doc *yaml.Node) {
 	switch size, loop := measure(doc); {
 	case loop != nil:
 		p.errs.add(posOf(loop), "an anchor cannot contain itself; copy the values instead",
-			"alias *%s is used inside its own anchor", loop.Value)
+			"alias *%s is used inside its own anchor", cut(loop.Value, maxShownLength))
 	case size > maxExpanded:
 		p.errs.add(posOf(firstAlias(doc)), "use fewer aliases (*name) or merges (<<), or split the DAG",
 			"the document has more than %d values once its aliases are expanded", maxExpanded)
@@ -148,7 +148,7 @@ func untagMergeKeys(n *yaml.Node) {
 // reliable (often the enclosing block's, sometimes 0-based, often absent),
 // so the line is found by decoding ever longer prefixes of the file.
 func (p *parser) syntaxError(data []byte, err error) {
-	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	msg := cut(yamlLine.ReplaceAllString(err.Error(), ""), maxForeignMsg)
 	if strings.HasPrefix(msg, "a DAG file holds one") {
 		p.errs.add(Pos{Line: lineOf(err)}, "remove the --- and what follows, or move it into its own file", "%s", msg)
 		return
@@ -177,7 +177,7 @@ func syntaxLine(data []byte, msg string) int {
 
 func prefixFails(lines [][]byte, msg string) bool {
 	_, err := decodeDoc(bytes.Join(lines, nil))
-	return err != nil && !errors.Is(err, io.EOF) && yamlLine.ReplaceAllString(err.Error(), "") == msg
+	return err != nil && !errors.Is(err, io.EOF) && cut(yamlLine.ReplaceAllString(err.Error(), ""), maxForeignMsg) == msg
 }
 
 // lineOf extracts N from an error that starts "line N:", for the errors
@@ -195,16 +195,16 @@ func lineOf(err error) int {
 // to the DAG's fields are not reflected (the canvas edits the document).
 func (d *DAG) Marshal() ([]byte, error) {
 	if d.doc == nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, ErrNoDocument)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), ErrNoDocument)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(d.doc); err != nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), err)
 	}
 	return buf.Bytes(), nil
 }

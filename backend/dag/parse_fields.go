@@ -50,7 +50,7 @@ func (p *parser) dagField(d *DAG, pr pair) {
 }
 
 func (p *parser) unknownField(pr pair, ctx string, known []string) {
-	p.errs.add(posOf(pr.k), meantOr(pr.key, known, "known fields"), "%sunknown field %q", ctx, pr.key)
+	p.errs.add(posOf(pr.k), meantOr(pr.key, known, "known fields"), "%sunknown field %s", ctx, excerpt(pr.key))
 }
 
 // params decodes `params:`, a mapping of name to its definition. Positions
@@ -71,7 +71,7 @@ func (p *parser) params(n *yaml.Node, pos map[string]Pos) []Param {
 }
 
 func (p *parser) param(prm *Param, n *yaml.Node, pos map[string]Pos) {
-	ctx := "param " + strconv.Quote(prm.Name) + ": "
+	ctx := "param " + excerpt(prm.Name) + ": "
 	m, ok := p.mapping(n, ctx, "its definition")
 	if !ok || m == nil {
 		return
@@ -140,7 +140,7 @@ func (p *parser) vars(n *yaml.Node, pos map[string]Pos) []Var {
 	}
 	var out []Var
 	for _, pr := range p.pairs(m, "vars: ") {
-		v := Var{Name: pr.key, Value: p.str(pr.v, "var "+strconv.Quote(pr.key)+": ", "its value"), Pos: posOf(pr.k)}
+		v := Var{Name: pr.key, Value: p.str(pr.v, "var "+excerpt(pr.key)+": ", "its value"), Pos: posOf(pr.k)}
 		pos["vars."+pr.key] = v.Pos
 		out = append(out, v)
 	}

@@ -15,12 +15,12 @@ var (
 	nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
 	// identRE is the shape of param and var names, so templates can read
 	// them as .params.NAME.
-	identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
 )
 
 const (
 	nameHint  = `use letters, digits, "_", "." and "-", starting with a letter or digit, at most 64 characters`
-	identHint = `use letters, digits and "_", not starting with a digit, so templates can read it as .params.NAME or .vars.NAME`
+	identHint = `use letters, digits and "_", not starting with a digit, at most 64 characters, so templates can read it as .params.NAME or .vars.NAME`
 )
 
 var (
@@ -113,7 +113,7 @@ func (v *validator) dagFields() {
 	if d.Timezone != "" {
 		if _, err := time.LoadLocation(d.Timezone); err != nil {
 			v.errs.add(v.dagPos("timezone"), `use an IANA name like "Europe/Berlin", "America/New_York" or "UTC"`,
-				"unknown timezone %q", d.Timezone)
+				"unknown timezone %s", excerpt(d.Timezone))
 		}
 	}
 	oneOf(v, v.dagPos("catchup"), "", "catchup", d.Catchup, catchupPolicies)
@@ -134,11 +134,11 @@ func (v *validator) name() {
 	case nameRE.MatchString(d.Name):
 	case !set:
 		v.errs.add(Pos{}, "add a name: field, or rename the file; "+nameHint,
-			"the file name gives the DAG the name %q, which is not valid", d.Name)
+			"the file name gives the DAG the name %s, which is not valid", excerpt(d.Name))
 	case d.Name == "":
 		v.errs.add(pos, nameHint, "the DAG name is empty")
 	default:
-		v.errs.add(pos, nameHint, "invalid DAG name %q", d.Name)
+		v.errs.add(pos, nameHint, "invalid DAG name %s", excerpt(d.Name))
 	}
 }
 
@@ -148,7 +148,7 @@ func oneOf[T ~string](v *validator, at Pos, ctx, field string, val T, valid []T)
 	if val == "" || slices.Contains(valid, val) {
 		return
 	}
-	v.errs.add(at, meantAnd(string(val), stringsOf(valid), "valid values"), "%sinvalid %s %q", ctx, field, val)
+	v.errs.add(at, meantAnd(string(val), stringsOf(valid), "valid values"), "%sinvalid %s %s", ctx, field, excerpt(string(val)))
 }
 
 // nonNegative reports a negative count or duration.
@@ -160,13 +160,13 @@ func (v *validator) nonNegative(at Pos, field string, negative bool, found any) 
 
 func (v *validator) params() {
 	for _, p := range v.d.Params {
-		ctx := `param "` + p.Name + `": `
+		ctx := "param " + excerpt(p.Name) + ": "
 		at := func(field string) Pos { return v.dagPos("params." + p.Name + field) }
 		if !identRE.MatchString(p.Name) {
-			v.errs.add(at(""), identHint, "invalid param name %q", p.Name)
+			v.errs.add(at(""), identHint, "invalid param name %s", excerpt(p.Name))
 		}
 		if !slices.Contains(paramTypes, p.Type) {
-			v.errs.add(at(".type"), paramTypeHint(p.Type), "%sunknown type %q", ctx, p.Type)
+			v.errs.add(at(".type"), paramTypeHint(p.Type), "%sunknown type %s", ctx, excerpt(string(p.Type)))
 			continue
 		}
 		switch {
@@ -215,7 +215,7 @@ func (v *validator) paramDefault(p Param, ctx string, at Pos) {
 		return
 	}
 	if s, _ := p.Default.(string); p.Type == ParamEnum && len(p.Values) > 0 && !slices.Contains(p.Values, s) {
-		v.errs.add(at, meantAnd(s, p.Values, "values"), "%sdefault %q is not one of its values", ctx, s)
+		v.errs.add(at, meantAnd(s, p.Values, "values"), "%sdefault %s is not one of its values", ctx, excerpt(s))
 	}
 }
 
@@ -257,7 +257,7 @@ func paramTypeNoun(t ParamType) string {
 func (v *validator) vars() {
 	for _, vr := range v.d.Vars {
 		if !identRE.MatchString(vr.Name) {
-			v.errs.add(vr.Pos, identHint, "invalid var name %q", vr.Name)
+			v.errs.add(vr.Pos, identHint, "invalid var name %s", excerpt(vr.Name))
 		}
 	}
 }

@@ -66,7 +66,7 @@ func (v *validator) chosenElsewhere(ref []string, tainted map[string]bool) (stri
 	if len(ref) == 0 {
 		return "", false
 	}
-	field := "." + strings.Join(ref[:min(len(ref), 4)], ".")
+	field := cut("."+strings.Join(ref[:min(len(ref), 4)], "."), 2*maxShownLength)
 	switch ref[0] {
 	case "tasks":
 		return field, v.freeOutputs(ref)
