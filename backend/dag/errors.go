@@ -90,7 +90,8 @@ func (es Errors) sorted() Errors {
 // errorList collects errors while a parse or validation walks the DAG.
 type errorList struct {
 	file    string
-	warning bool // the list holds warnings
+	warning bool         // the list holds warnings
+	skip    map[Pos]bool // positions to say nothing more about (see parser.bad)
 	errs    Errors
 }
 
@@ -99,6 +100,9 @@ type errorList struct {
 // through excerpt; the cut here only backs that up, so no message can
 // grow with its input.
 func (l *errorList) add(p Pos, hint, format string, args ...any) {
+	if l.skip[p] && p != (Pos{}) {
+		return
+	}
 	l.errs = append(l.errs, &Error{
 		File: l.file, Line: p.Line, Col: p.Col,
 		Msg: cut(fmt.Sprintf(format, args...), maxMessage), Hint: cut(hint, maxMessage), Warning: l.warning,

@@ -36,10 +36,25 @@ var yamlLine = regexp.MustCompile(`^(yaml: )?(line \d+: )?`)
 // Task.KeyPos has the task's keys plus "with.<arg>" and deeper paths
 // ("with.env.HOME", "with.args[0]") and "needs.<id>" at each listed id.
 func Parse(file string, data []byte) (*DAG, error) {
-	p := &parser{errs: errorList{file: file}}
-	root, doc, err := p.decode(data)
+	d, p, err := decodeDAG(file, data)
 	if err != nil {
 		return nil, err
+	}
+	if err := p.errs.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeDAG decodes what it can. It fails only when there is no mapping to
+// read (a syntax error, an empty file); otherwise it returns the DAG with
+// the fields that decoded, and the parser holds the errors of the others
+// and where they are, so Load can still validate the rest.
+func decodeDAG(file string, data []byte) (*DAG, *parser, error) {
+	p := &parser{errs: errorList{file: file}, bad: map[Pos]bool{}}
+	root, doc, err := p.decode(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	d := &DAG{
 		File: file, doc: doc, Pos: map[string]Pos{},
@@ -48,15 +63,12 @@ func Parse(file string, data []byte) (*DAG, error) {
 	}
 	for _, pr := range p.pairs(root, "") {
 		d.Pos[pr.key] = posOf(pr.k)
-		p.dagField(d, pr)
-	}
-	if err := p.errs.err(); err != nil {
-		return nil, err
+		p.field(pr, func() { p.dagField(d, pr) })
 	}
 	if _, set := d.Pos["name"]; !set {
 		d.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
-	return d, nil
+	return d, p, nil
 }
 
 // decode turns bytes into the document node and its root mapping, or into
@@ -212,13 +224,23 @@ func (d *DAG) Marshal() ([]byte, error) {
 // Load parses and validates one DAG file: what the dags/ folder watcher and
 // `meshflow dag validate` do with each file. The DAG is returned only when
 // it is valid, so a caller cannot run a half-checked one by mistake.
+//
+// A field that does not decode does not hide the rest of the file: what
+// did decode is validated too, and all errors come back at once, except
+// those a broken field would only cause ("no op" after "op must be a
+// string").
 func Load(file string, data []byte, ops Catalog) (*DAG, error) {
-	d, err := Parse(file, data)
+	d, p, err := decodeDAG(file, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := Validate(d, ops); err != nil {
-		return nil, err
+	v := newValidator(d, ops)
+	v.errs.skip = p.bad
+	v.paramsLost = p.bad[d.Pos["params"]] && len(d.Params) == 0
+	v.run()
+	all := append(p.errs.errs, v.errs.errs...)
+	if len(all) > 0 {
+		return nil, all.sorted()
 	}
 	return d, nil
 }

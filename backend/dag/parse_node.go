@@ -27,6 +27,20 @@ const (
 // parser walks a yaml.Node tree into a DAG, collecting every error.
 type parser struct {
 	errs errorList
+	// bad are the keys whose values did not decode. Validation says
+	// nothing more at those positions: the field is only missing, not
+	// wrong a second time.
+	bad map[Pos]bool
+}
+
+// field decodes one key's value with fn, marking the key bad if that
+// added an error.
+func (p *parser) field(pr pair, fn func()) {
+	before := len(p.errs.errs)
+	fn()
+	if len(p.errs.errs) > before && p.bad != nil {
+		p.bad[posOf(pr.k)] = true
+	}
 }
 
 // pair is one key/value of a mapping with the key already decoded.

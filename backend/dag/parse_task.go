@@ -53,7 +53,7 @@ func (p *parser) task(n *yaml.Node, i int) (Task, bool) {
 	ctx := taskLabel(n, i)
 	for _, pr := range p.pairs(n, ctx) {
 		t.KeyPos[pr.key] = posOf(pr.k)
-		p.taskField(&t, pr, ctx)
+		p.field(pr, func() { p.taskField(&t, pr, ctx) })
 	}
 	return t, true
 }

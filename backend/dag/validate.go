@@ -40,6 +40,13 @@ func Validate(d *DAG, ops Catalog) error {
 		return errors.New("dag: validate: no DAG")
 	}
 	v := newValidator(d, ops)
+	v.run()
+	return v.errs.err()
+}
+
+// run does every check, setting d.Warnings. No check stops the others:
+// each reports what it finds and the next goes on.
+func (v *validator) run() {
 	v.dagFields()
 	v.params()
 	v.vars()
@@ -48,8 +55,7 @@ func Validate(d *DAG, ops Catalog) error {
 	v.selfTrigger()
 	v.templates()
 	v.shellPastes()
-	d.Warnings = v.warns.errs.sorted()
-	return v.errs.err()
+	v.d.Warnings = v.warns.errs.sorted()
 }
 
 // validator holds what the checks share: the task index and the params,
@@ -63,6 +69,7 @@ type validator struct {
 	ids        []string       // distinct task ids in file order, for suggestions
 	up         [][]int        // known needs by index, for "is upstream" checks
 	paramNames []string
+	paramsLost bool  // params: did not decode, so no param can be checked
 	seen       []int // generation stamps for upstream searches
 	gen        int
 }
@@ -171,7 +178,10 @@ func (v *validator) params() {
 		}
 		switch {
 		case p.Type == ParamEnum && len(p.Values) == 0:
-			v.errs.add(at(""), "add values: [a, b] listing the choices", "%stype enum needs values", ctx)
+			// at(".values") falls back to the param when there is no
+			// values: key, and a values: that did not decode is then not
+			// reported twice.
+			v.errs.add(at(".values"), "add values: [a, b] listing the choices", "%stype enum needs values", ctx)
 		case p.Type != ParamEnum && len(p.Values) > 0:
 			v.errs.add(at(".values"), "remove values, or use type: enum", "%svalues only apply to type enum", ctx)
 		}

@@ -95,7 +95,7 @@ func (v *validator) refProblem(task int, ref []string) (msg, hint string) {
 	field := cut("."+strings.Join(ref, "."), 2*maxShownLength)
 	switch ref[0] {
 	case "params":
-		if !slices.Contains(v.paramNames, ref[1]) {
+		if !slices.Contains(v.paramNames, ref[1]) && !v.paramsLost {
 			return fmt.Sprintf("%s reads param %s, which is not declared", field, excerpt(ref[1])),
 				joinHints(meant(ref[1], v.paramNames), "declare it under params:")
 		}
