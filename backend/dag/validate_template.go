@@ -72,6 +72,10 @@ func (v *validator) checkTemplate(s templateSite, text string) {
 			"%s: invalid template: %s", s.name, foreign(ct.err))
 		return
 	}
+	if ct.use.computedSecret {
+		v.errs.add(s.at, `write the name out; to choose between secrets, use {{ if ... }}{{ secret "a" }}{{ else }}{{ secret "b" }}{{ end }}`,
+			`%s: secret must be given its name as a quoted string, such as {{ secret "db_password" }}: a name computed at run time could show a secret in an error`, s.name)
+	}
 	reported := map[string]bool{}
 	for _, ref := range ct.use.refs {
 		msg, hint := v.refProblem(s.task, ref)
