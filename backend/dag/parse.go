@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -107,6 +108,9 @@ func (p *parser) checkAliases(doc *yaml.Node) {
 	case loop != nil:
 		p.errs.add(posOf(loop), "an anchor cannot contain itself; copy the values instead",
 			"alias *%s is used inside its own anchor", cut(loop.Value, maxShownLength))
+	case size > maxExpanded && firstAlias(doc) == doc:
+		p.errs.add(Pos{}, "split it into several DAGs",
+			"the document has more than %d values", maxExpanded)
 	case size > maxExpanded:
 		p.errs.add(posOf(firstAlias(doc)), "use fewer aliases (*name) or merges (<<), or split the DAG",
 			"the document has more than %d values once its aliases are expanded", maxExpanded)
@@ -165,20 +169,30 @@ func (p *parser) syntaxError(data []byte, err error) {
 		p.errs.add(Pos{Line: lineOf(err)}, "remove the --- and what follows, or move it into its own file", "%s", msg)
 		return
 	}
-	p.errs.add(Pos{Line: syntaxLine(data, msg)},
+	p.errs.add(Pos{Line: syntaxLine(data, msg, yamlErrLine(err))},
 		"check the indentation and quoting on this line and the one before it",
 		"invalid YAML: %s", msg)
 }
 
 // syntaxLine returns the first line at which a prefix of data fails with
 // msg, found by binary search: once the broken line is included the error
-// stays, and before it the prefix decodes.
-func syntaxLine(data []byte, msg string) int {
+// stays, and before it the prefix decodes. Each step decodes a prefix, so
+// the search stops after maxSyntaxSearch bytes (a broken 7 MiB file took
+// 36 s) and then trusts yaml.v3's own line, guess, if it is in the range
+// still open.
+func syntaxLine(data []byte, msg string, guess int) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	lo, hi := 1, len(lines)
-	for lo < hi {
+	offset := make([]int, len(lines)+1) // offset[k]: bytes in the first k lines
+	for k, l := range lines {
+		offset[k+1] = offset[k] + len(l)
+	}
+	for budget := maxSyntaxSearch; lo < hi; {
 		mid := (lo + hi) / 2
-		if prefixFails(lines[:mid], msg) {
+		if budget -= offset[mid]; budget < 0 {
+			return min(max(guess, lo), hi)
+		}
+		if prefixFails(data[:offset[mid]], msg) {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -187,8 +201,20 @@ func syntaxLine(data []byte, msg string) int {
 	return lo
 }
 
-func prefixFails(lines [][]byte, msg string) bool {
-	_, err := decodeDoc(bytes.Join(lines, nil))
+// yamlErrLineRE finds the line yaml.v3 names in its message.
+var yamlErrLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+):`)
+
+func yamlErrLine(err error) int {
+	m := yamlErrLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func prefixFails(prefix []byte, msg string) bool {
+	_, err := decodeDoc(prefix)
 	return err != nil && !errors.Is(err, io.EOF) && cut(yamlLine.ReplaceAllString(err.Error(), ""), maxForeignMsg) == msg
 }
 

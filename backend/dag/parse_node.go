@@ -16,12 +16,13 @@ import (
 // a yaml.Node leaves aliases unexpanded, so measure counts what the walk
 // would visit before it starts ("billion laughs" files).
 const (
-	maxFileSize    = 8 << 20   // bytes; a 10,000-task DAG is well under 2 MiB
-	maxExpanded    = 1_000_000 // nodes once aliases and merges are expanded
-	maxMergeDepth  = 32        // nested "<<" merges
-	maxShownLength = 40        // characters of a value quoted in a message
-	maxForeignMsg  = 200       // characters kept of another library's message
-	maxMessage     = 1000      // characters of one message or hint: a backstop behind excerpt
+	maxFileSize     = 8 << 20   // bytes; a 10,000-task DAG is well under 2 MiB
+	maxSyntaxSearch = 4 << 20   // bytes decoded to find the line of a syntax error
+	maxExpanded     = 1_000_000 // nodes once aliases and merges are expanded
+	maxMergeDepth   = 32        // nested "<<" merges
+	maxShownLength  = 40        // characters of a value quoted in a message
+	maxForeignMsg   = 200       // characters kept of another library's message
+	maxMessage      = 1000      // characters of one message or hint: a backstop behind excerpt
 )
 
 // parser walks a yaml.Node tree into a DAG, collecting every error.

@@ -1,6 +1,7 @@
 package dag
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,4 +69,39 @@ func cycleDAG(n int) string {
 		fmt.Fprintf(&b, "  - {id: t%d, op: noop, needs: [t%d]}\n", i, (i+1)%n)
 	}
 	return b.String()
+}
+
+// TestLargeBrokenFileLoadsQuickly: finding the line of a syntax error
+// decodes prefixes of the file, which for a 7 MiB file took 36 s; the
+// search now has a budget and falls back to yaml.v3's own line.
+func TestLargeBrokenFileLoadsQuickly(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("tasks:\n")
+	lines := 1
+	for ; b.Len() < 6<<20; lines++ {
+		fmt.Fprintf(&b, "  - {id: t%d, op: noop}\n", lines)
+	}
+	b.WriteString("  - {id: x\n")
+	start := time.Now()
+	_, err := Load("big.yaml", []byte(b.String()), newTestCatalog())
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v", took)
+	}
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Msg, "invalid YAML") {
+		t.Fatalf("got %v", err)
+	}
+	if got := errs[0].Line; got < lines-1 || got > lines+1 {
+		t.Errorf("line %d, want about %d", got, lines+1)
+	}
+}
+
+// TestManyValuesWithoutAliases: the size limit's message must not blame
+// aliases in a file that has none.
+func TestManyValuesWithoutAliases(t *testing.T) {
+	src := "x-many: [" + strings.Repeat("1,", maxExpanded) + "1]\ntasks: [{id: a, op: noop}]\n"
+	_, err := Load("many.yaml", []byte(src), newTestCatalog())
+	if err == nil || strings.Contains(err.Error(), "alias") || !strings.Contains(err.Error(), "split it into several DAGs") {
+		t.Errorf("got %v", err)
+	}
 }
