@@ -72,8 +72,8 @@ func printDAGs(w io.Writer, dags []workflow.DAG) error {
 func newDAGValidate(env Env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate [FILE...]",
-		Short: "Check DAG files; exit non-zero on any problem",
-		Long:  "Check the given DAG files, or every file in the dags/ folder, and print each problem with its file, line and column.",
+		Short: "Check DAG files; exit non-zero on any error",
+		Long:  "Check the given DAG files, or every file in the dags/ folder, and print each problem with its file, line and column. Warnings (such as a param pasted unquoted into a shell command) are printed too, but do not fail the command.",
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if len(files) == 0 {
 				cfg, _, err := load(env, *g, "")
@@ -90,18 +90,35 @@ func newDAGValidate(env Env, g *globals) *cobra.Command {
 			}
 			bad := 0
 			for _, f := range files {
-				if _, _, err := dagdir.LoadFile(f, app.NewOps(nil)); err != nil {
+				d, _, err := dagdir.LoadFile(f, app.NewOps(nil))
+				if err != nil {
 					bad++
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", f)
+				printValid(cmd.OutOrStdout(), f, d.Warnings)
 			}
 			if bad > 0 {
 				return fmt.Errorf("%d of %d DAG files have problems", bad, len(files))
 			}
 			return nil
 		},
+	}
+}
+
+// printValid reports a file that loads. Its warnings are printed but do
+// not fail the command: the DAG loads and runs as it is.
+func printValid(w io.Writer, file string, warnings dag.Errors) {
+	for _, warn := range warnings {
+		fmt.Fprintln(w, warn)
+	}
+	switch len(warnings) {
+	case 0:
+		fmt.Fprintf(w, "%s: ok\n", file)
+	case 1:
+		fmt.Fprintf(w, "%s: ok (1 warning)\n", file)
+	default:
+		fmt.Fprintf(w, "%s: ok (%d warnings)\n", file, len(warnings))
 	}
 }
 

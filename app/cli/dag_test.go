@@ -47,6 +47,42 @@ func TestDAGTestRunsInTheForeground(t *testing.T) {
 	}
 }
 
+// TestStarterDAGDoesNotRunItsParam: the starter DAG is what people copy,
+// so a param holding shell syntax must come out as text, in the task that
+// reads the param and in the one that reads its output.
+func TestStarterDAGDoesNotRunItsParam(t *testing.T) {
+	out, err := runIn(t.Context(), t.TempDir(), "dag", "test", "hello", "--param", "who=$(echo INJECTED) `echo TOO` '\"")
+	if err != nil {
+		t.Fatalf("dag test hello: %v\n%s", err, out)
+	}
+	for _, want := range []string{"[greet.1] hello, $(echo INJECTED) `echo TOO` '\"", "[sum.1] hello, $(echo INJECTED) `echo TOO` '\""} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "INJECTED\n") {
+		t.Errorf("the param ran as a command:\n%s", out)
+	}
+}
+
+func TestDAGValidatePrintsWarningsAndSucceeds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "warn.yaml")
+	src := "name: warn\nparams:\n  who: {default: x}\ntasks:\n  - id: a\n    op: shell\n    with:\n      command: echo {{ .params.who }}\n"
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runIn(t.Context(), dir, "dag", "validate", file)
+	if err != nil {
+		t.Fatalf("warnings alone must not fail validate: %v\n%s", err, out)
+	}
+	for _, want := range []string{file + ":8:7: warning: task \"a\": with.command pastes .params.who", "{{ quote .params.who }}", file + ": ok (1 warning)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestDAGValidateReportsFileAndLine(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
@@ -140,11 +176,11 @@ func apiRefusals(t *testing.T, dir string) {
 }
 
 func TestDAGPlanRendersParams(t *testing.T) {
-	out, err := runIn(t.Context(), t.TempDir(), "dag", "plan", "hello", "-p", "who=planner")
+	out, err := runIn(t.Context(), t.TempDir(), "dag", "plan", "parent-child", "-p", "who=planner")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1. greet (shell)", `echo "hello, planner"`, "5. sum (shell) after count_a, count_b, count_c", "{{ .tasks.greet.outputs.greeting }}"} {
+	for _, want := range []string{"1. prepare (shell)", `params: {"who":"planner"}`, "3. report (shell) after child", "{{ .tasks.child.outputs.run_id }}"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}

@@ -39,14 +39,14 @@ const scheduleOptions = cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom
 func cronProblem(spec string) (msg, hint string) {
 	p, err := cron.TryNewParser(scheduleOptions)
 	if err != nil {
-		return fmt.Sprintf("cannot check schedule %q: %v", spec, err), ""
+		return fmt.Sprintf("cannot check schedule %s: %v", excerpt(spec), err), ""
 	}
 	if _, err = p.Parse(spec); err == nil {
 		return "", ""
 	}
 	s := strings.TrimSpace(spec)
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return fmt.Sprintf("invalid schedule %q: %v", spec, err), "set the zone with timezone: instead of inside the schedule"
+		return fmt.Sprintf("invalid schedule %s: %s", excerpt(spec), foreign(err)), "set the zone with timezone: instead of inside the schedule"
 	}
 	if strings.HasPrefix(s, "@") {
 		return descriptorProblem(spec, err)
@@ -57,7 +57,7 @@ func cronProblem(spec string) (msg, hint string) {
 		names = append([]cronField{secondsField}, cronFields...)
 	}
 	if len(fields) != len(names) {
-		return fmt.Sprintf("invalid schedule %q: it has %d fields; want 5 (minute hour day-of-month month day-of-week), or 6 with seconds first", spec, len(fields)),
+		return fmt.Sprintf("invalid schedule %s: it has %d fields; want 5 (minute hour day-of-month month day-of-week), or 6 with seconds first", excerpt(spec), len(fields)),
 			`for example "30 6 * * 1-5" is 06:30 on weekdays; descriptors such as @daily or @every 1h also work`
 	}
 	for i, f := range fields {
@@ -67,19 +67,19 @@ func cronProblem(spec string) (msg, hint string) {
 		}
 		probe[i] = f
 		if _, ferr := p.Parse(strings.Join(probe, " ")); ferr != nil {
-			return fmt.Sprintf("invalid schedule %q: %s field %q: %s", spec, names[i].name, f, cronQuotedTail.ReplaceAllString(ferr.Error(), "")),
+			return fmt.Sprintf("invalid schedule %s: %s field %s: %s", excerpt(spec), names[i].name, excerpt(f), cut(cronQuotedTail.ReplaceAllString(ferr.Error(), ""), maxForeignMsg)),
 				fmt.Sprintf("the %s field accepts %s, and *, lists (1,15), ranges (1-5) and steps (*/10)", names[i].name, names[i].accepts)
 		}
 	}
-	return fmt.Sprintf("invalid schedule %q: %v", spec, err), ""
+	return fmt.Sprintf("invalid schedule %s: %s", excerpt(spec), foreign(err)), ""
 }
 
 func descriptorProblem(spec string, err error) (msg, hint string) {
 	word := strings.Fields(spec)[0]
 	if word == "@every" {
-		return fmt.Sprintf("invalid schedule %q: %v", spec, err), `write @every and a Go duration, e.g. "@every 90s" or "@every 1h30m"`
+		return fmt.Sprintf("invalid schedule %s: %s", excerpt(spec), foreign(err)), `write @every and a Go duration, e.g. "@every 90s" or "@every 1h30m"`
 	}
-	return fmt.Sprintf("invalid schedule %q: unknown descriptor %s", spec, word),
+	return fmt.Sprintf("invalid schedule %s: unknown descriptor %s", excerpt(spec), cut(word, maxShownLength)),
 		meantAnd(word, cronDescriptors, "descriptors")
 }
 
@@ -93,3 +93,6 @@ func schedules(spec string) bool {
 	s, err := p.Parse(spec)
 	return err == nil && !cron.IsTriggered(s)
 }
+
+// foreign cuts another library's error, which may repeat the whole input.
+func foreign(err error) string { return cut(err.Error(), maxForeignMsg) }

@@ -27,6 +27,9 @@ type Error struct {
 	File      string
 	Line, Col int
 	Msg, Hint string
+	// Warning marks a problem that does not stop the DAG from loading or
+	// running (see DAG.Warnings); it is printed as "warning: msg".
+	Warning bool
 }
 
 // Error formats as "file:line:col: msg", the shape editors and terminals
@@ -42,6 +45,9 @@ func (e *Error) Error() string {
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
+	}
+	if e.Warning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(e.Msg)
 	if e.Hint != "" {
@@ -83,16 +89,23 @@ func (es Errors) sorted() Errors {
 
 // errorList collects errors while a parse or validation walks the DAG.
 type errorList struct {
-	file string
-	errs Errors
+	file    string
+	warning bool         // the list holds warnings
+	skip    map[Pos]bool // positions to say nothing more about (see parser.bad)
+	errs    Errors
 }
 
 // add records a problem at p. The hint is the "how to fix" part and may be
-// empty when the message already says it.
+// empty when the message already says it. Values from the file go in
+// through excerpt; the cut here only backs that up, so no message can
+// grow with its input.
 func (l *errorList) add(p Pos, hint, format string, args ...any) {
+	if l.skip[p] && p != (Pos{}) {
+		return
+	}
 	l.errs = append(l.errs, &Error{
 		File: l.file, Line: p.Line, Col: p.Col,
-		Msg: fmt.Sprintf(format, args...), Hint: hint,
+		Msg: cut(fmt.Sprintf(format, args...), maxMessage), Hint: cut(hint, maxMessage), Warning: l.warning,
 	})
 }
 

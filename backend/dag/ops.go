@@ -34,6 +34,10 @@ type ArgSpec struct {
 	Required    bool
 	Description string
 	Enum        []string // allowed values of a string argument; empty: any
+	// Shell says the op hands the value to a shell to parse (a command or
+	// a script), so validation warns where a param or an output is pasted
+	// into it without quote.
+	Shell bool
 }
 
 // Catalog answers which ops exist. The app builds it explicitly from the

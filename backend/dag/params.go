@@ -42,7 +42,7 @@ func ResolveParams(d *DAG, given map[string]any) (map[string]any, error) {
 	}
 	for name := range given {
 		if !known[name] {
-			errs = append(errs, fmt.Errorf("param %s is not declared by DAG %s (it declares: %s)", name, d.Name, paramNames(d)))
+			errs = append(errs, fmt.Errorf("param %s is not declared by DAG %s (it declares: %s)", cut(name, maxShownLength), d.Name, paramNames(d)))
 		}
 	}
 	if len(errs) > 0 {
@@ -67,7 +67,7 @@ func convertParam(p Param, v any) (any, error) {
 				return i, nil
 			}
 		}
-		return nil, fmt.Errorf("%v is not a whole number", v)
+		return nil, fmt.Errorf("%s is not a whole number", shown(v))
 	case ParamBool:
 		if b, ok := v.(bool); ok {
 			return b, nil
@@ -75,14 +75,14 @@ func convertParam(p Param, v any) (any, error) {
 		if b, err := strconv.ParseBool(s); isString && err == nil {
 			return b, nil
 		}
-		return nil, fmt.Errorf("%v is not true or false", v)
+		return nil, fmt.Errorf("%s is not true or false", shown(v))
 	case ParamList:
 		return convertList(v)
 	case ParamEnum:
 		if isString && slices.Contains(p.Values, s) {
 			return s, nil
 		}
-		return nil, fmt.Errorf("%v is not one of %s", v, strings.Join(p.Values, ", "))
+		return nil, fmt.Errorf("%s is not one of %s", shown(v), strings.Join(p.Values, ", "))
 	default:
 		if isString {
 			return s, nil
@@ -115,16 +115,23 @@ func convertList(v any) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("%v is not a list", v)
+	return nil, fmt.Errorf("%s is not a list", shown(v))
 }
 
 func paramNames(d *DAG) string {
 	if len(d.Params) == 0 {
 		return "none"
 	}
-	names := make([]string, len(d.Params))
-	for i, p := range d.Params {
-		names[i] = p.Name
+	names := make([]string, 0, min(len(d.Params), maxListed))
+	for _, p := range d.Params[:min(len(d.Params), maxListed)] {
+		names = append(names, cut(p.Name, maxShownLength))
+	}
+	if rest := len(d.Params) - len(names); rest > 0 {
+		return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", rest)
 	}
 	return strings.Join(names, ", ")
 }
+
+// shown is a given value as a message shows it: cut, since it comes from a
+// form or a command line and may be any size.
+func shown(v any) string { return cut(fmt.Sprint(v), maxShownLength) }

@@ -68,3 +68,11 @@ func TestResolveParamsErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveParamsQuotesAnExcerpt(t *testing.T) {
+	long := strings.Repeat("9x", 50_000)
+	_, err := ResolveParams(paramsDAG(t), map[string]any{"n": long, long: "x"})
+	if err == nil || len(err.Error()) > 1000 {
+		t.Fatalf("a %d-byte error for a 100 KB value", len(err.Error()))
+	}
+}

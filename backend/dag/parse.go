@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -36,10 +37,25 @@ var yamlLine = regexp.MustCompile(`^(yaml: )?(line \d+: )?`)
 // Task.KeyPos has the task's keys plus "with.<arg>" and deeper paths
 // ("with.env.HOME", "with.args[0]") and "needs.<id>" at each listed id.
 func Parse(file string, data []byte) (*DAG, error) {
-	p := &parser{errs: errorList{file: file}}
-	root, doc, err := p.decode(data)
+	d, p, err := decodeDAG(file, data)
 	if err != nil {
 		return nil, err
+	}
+	if err := p.errs.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeDAG decodes what it can. It fails only when there is no mapping to
+// read (a syntax error, an empty file); otherwise it returns the DAG with
+// the fields that decoded, and the parser holds the errors of the others
+// and where they are, so Load can still validate the rest.
+func decodeDAG(file string, data []byte) (*DAG, *parser, error) {
+	p := &parser{errs: errorList{file: file}, bad: map[Pos]bool{}}
+	root, doc, err := p.decode(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	d := &DAG{
 		File: file, doc: doc, Pos: map[string]Pos{},
@@ -48,15 +64,12 @@ func Parse(file string, data []byte) (*DAG, error) {
 	}
 	for _, pr := range p.pairs(root, "") {
 		d.Pos[pr.key] = posOf(pr.k)
-		p.dagField(d, pr)
-	}
-	if err := p.errs.err(); err != nil {
-		return nil, err
+		p.field(pr, func() { p.dagField(d, pr) })
 	}
 	if _, set := d.Pos["name"]; !set {
 		d.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
-	return d, nil
+	return d, p, nil
 }
 
 // decode turns bytes into the document node and its root mapping, or into
@@ -94,7 +107,10 @@ func (p *parser) checkAliases(doc *yaml.Node) {
 	switch size, loop := measure(doc); {
 	case loop != nil:
 		p.errs.add(posOf(loop), "an anchor cannot contain itself; copy the values instead",
-			"alias *%s is used inside its own anchor", loop.Value)
+			"alias *%s is used inside its own anchor", cut(loop.Value, maxShownLength))
+	case size > maxExpanded && firstAlias(doc) == doc:
+		p.errs.add(Pos{}, "split it into several DAGs",
+			"the document has more than %d values", maxExpanded)
 	case size > maxExpanded:
 		p.errs.add(posOf(firstAlias(doc)), "use fewer aliases (*name) or merges (<<), or split the DAG",
 			"the document has more than %d values once its aliases are expanded", maxExpanded)
@@ -148,25 +164,35 @@ func untagMergeKeys(n *yaml.Node) {
 // reliable (often the enclosing block's, sometimes 0-based, often absent),
 // so the line is found by decoding ever longer prefixes of the file.
 func (p *parser) syntaxError(data []byte, err error) {
-	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	msg := cut(yamlLine.ReplaceAllString(err.Error(), ""), maxForeignMsg)
 	if strings.HasPrefix(msg, "a DAG file holds one") {
 		p.errs.add(Pos{Line: lineOf(err)}, "remove the --- and what follows, or move it into its own file", "%s", msg)
 		return
 	}
-	p.errs.add(Pos{Line: syntaxLine(data, msg)},
+	p.errs.add(Pos{Line: syntaxLine(data, msg, yamlErrLine(err))},
 		"check the indentation and quoting on this line and the one before it",
 		"invalid YAML: %s", msg)
 }
 
 // syntaxLine returns the first line at which a prefix of data fails with
 // msg, found by binary search: once the broken line is included the error
-// stays, and before it the prefix decodes.
-func syntaxLine(data []byte, msg string) int {
+// stays, and before it the prefix decodes. Each step decodes a prefix, so
+// the search stops after maxSyntaxSearch bytes (a broken 7 MiB file took
+// 36 s) and then trusts yaml.v3's own line, guess, if it is in the range
+// still open.
+func syntaxLine(data []byte, msg string, guess int) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	lo, hi := 1, len(lines)
-	for lo < hi {
+	offset := make([]int, len(lines)+1) // offset[k]: bytes in the first k lines
+	for k, l := range lines {
+		offset[k+1] = offset[k] + len(l)
+	}
+	for budget := maxSyntaxSearch; lo < hi; {
 		mid := (lo + hi) / 2
-		if prefixFails(lines[:mid], msg) {
+		if budget -= offset[mid]; budget < 0 {
+			return min(max(guess, lo), hi)
+		}
+		if prefixFails(data[:offset[mid]], msg) {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -175,9 +201,21 @@ func syntaxLine(data []byte, msg string) int {
 	return lo
 }
 
-func prefixFails(lines [][]byte, msg string) bool {
-	_, err := decodeDoc(bytes.Join(lines, nil))
-	return err != nil && !errors.Is(err, io.EOF) && yamlLine.ReplaceAllString(err.Error(), "") == msg
+// yamlErrLineRE finds the line yaml.v3 names in its message.
+var yamlErrLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+):`)
+
+func yamlErrLine(err error) int {
+	m := yamlErrLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func prefixFails(prefix []byte, msg string) bool {
+	_, err := decodeDoc(prefix)
+	return err != nil && !errors.Is(err, io.EOF) && cut(yamlLine.ReplaceAllString(err.Error(), ""), maxForeignMsg) == msg
 }
 
 // lineOf extracts N from an error that starts "line N:", for the errors
@@ -195,16 +233,16 @@ func lineOf(err error) int {
 // to the DAG's fields are not reflected (the canvas edits the document).
 func (d *DAG) Marshal() ([]byte, error) {
 	if d.doc == nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, ErrNoDocument)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), ErrNoDocument)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(d.doc); err != nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("dag: marshal %q: %w", d.Name, err)
+		return nil, fmt.Errorf("dag: marshal %s: %w", excerpt(d.Name), err)
 	}
 	return buf.Bytes(), nil
 }
@@ -212,13 +250,23 @@ func (d *DAG) Marshal() ([]byte, error) {
 // Load parses and validates one DAG file: what the dags/ folder watcher and
 // `meshflow dag validate` do with each file. The DAG is returned only when
 // it is valid, so a caller cannot run a half-checked one by mistake.
+//
+// A field that does not decode does not hide the rest of the file: what
+// did decode is validated too, and all errors come back at once, except
+// those a broken field would only cause ("no op" after "op must be a
+// string").
 func Load(file string, data []byte, ops Catalog) (*DAG, error) {
-	d, err := Parse(file, data)
+	d, p, err := decodeDAG(file, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := Validate(d, ops); err != nil {
-		return nil, err
+	v := newValidator(d, ops)
+	v.errs.skip = p.bad
+	v.paramsLost = p.bad[d.Pos["params"]] && len(d.Params) == 0
+	v.run()
+	all := append(p.errs.errs, v.errs.errs...)
+	if len(all) > 0 {
+		return nil, all.sorted()
 	}
 	return d, nil
 }

@@ -50,7 +50,7 @@ func (p *parser) dagField(d *DAG, pr pair) {
 }
 
 func (p *parser) unknownField(pr pair, ctx string, known []string) {
-	p.errs.add(posOf(pr.k), meantOr(pr.key, known, "known fields"), "%sunknown field %q", ctx, pr.key)
+	p.errs.add(posOf(pr.k), meantOr(pr.key, known, "known fields"), "%sunknown field %s", ctx, excerpt(pr.key))
 }
 
 // params decodes `params:`, a mapping of name to its definition. Positions
@@ -71,29 +71,33 @@ func (p *parser) params(n *yaml.Node, pos map[string]Pos) []Param {
 }
 
 func (p *parser) param(prm *Param, n *yaml.Node, pos map[string]Pos) {
-	ctx := "param " + strconv.Quote(prm.Name) + ": "
+	ctx := "param " + excerpt(prm.Name) + ": "
 	m, ok := p.mapping(n, ctx, "its definition")
 	if !ok || m == nil {
 		return
 	}
 	for _, pr := range p.pairs(m, ctx) {
 		pos["params."+prm.Name+"."+pr.key] = posOf(pr.k)
-		switch pr.key {
-		case "type":
-			prm.Type = ParamType(p.str(pr.v, ctx, "type"))
-		case "default":
-			prm.Default = p.value(pr.v, ctx, "default", nil)
-		case "required":
-			prm.Required, _ = p.boolean(pr.v, ctx, "required")
-		case "description":
-			prm.Description = p.str(pr.v, ctx, "description")
-		case "values":
-			prm.Values, _ = p.strList(pr.v, ctx, "values")
-		default:
-			p.unknownField(pr, ctx, paramFields)
-		}
+		p.field(pr, func() { p.paramField(prm, pr, ctx) })
 	}
 	prm.Default = normalizeDefault(prm.Type, prm.Default)
+}
+
+func (p *parser) paramField(prm *Param, pr pair, ctx string) {
+	switch pr.key {
+	case "type":
+		prm.Type = ParamType(p.str(pr.v, ctx, "type"))
+	case "default":
+		prm.Default = p.value(pr.v, ctx, "default", nil)
+	case "required":
+		prm.Required, _ = p.boolean(pr.v, ctx, "required")
+	case "description":
+		prm.Description = p.str(pr.v, ctx, "description")
+	case "values":
+		prm.Values, _ = p.strList(pr.v, ctx, "values")
+	default:
+		p.unknownField(pr, ctx, paramFields)
+	}
 }
 
 // normalizeDefault converts a default to the Go type its param type
@@ -140,7 +144,7 @@ func (p *parser) vars(n *yaml.Node, pos map[string]Pos) []Var {
 	}
 	var out []Var
 	for _, pr := range p.pairs(m, "vars: ") {
-		v := Var{Name: pr.key, Value: p.str(pr.v, "var "+strconv.Quote(pr.key)+": ", "its value"), Pos: posOf(pr.k)}
+		v := Var{Name: pr.key, Value: p.str(pr.v, "var "+excerpt(pr.key)+": ", "its value"), Pos: posOf(pr.k)}
 		pos["vars."+pr.key] = v.Pos
 		out = append(out, v)
 	}
@@ -156,21 +160,25 @@ func (p *parser) defaults(n *yaml.Node, td *TaskDefaults, pos map[string]Pos) {
 	}
 	for _, pr := range p.pairs(m, ctx) {
 		pos["defaults."+pr.key] = posOf(pr.k)
-		switch pr.key {
-		case "retries":
-			td.Retries, _ = p.integer(pr.v, ctx, "retries")
-		case "retry_delay":
-			td.RetryDelay, _ = p.duration(pr.v, ctx, "retry_delay")
-		case "retry_backoff":
-			td.RetryBackoff = Backoff(p.str(pr.v, ctx, "retry_backoff"))
-		case "retry_max_delay":
-			td.RetryMaxDelay, _ = p.duration(pr.v, ctx, "retry_max_delay")
-		case "timeout":
-			td.Timeout, _ = p.duration(pr.v, ctx, "timeout")
-		case "pool":
-			td.Pool = p.str(pr.v, ctx, "pool")
-		default:
-			p.unknownField(pr, ctx, defaultsFields)
-		}
+		p.field(pr, func() { p.defaultsField(td, pr, ctx) })
+	}
+}
+
+func (p *parser) defaultsField(td *TaskDefaults, pr pair, ctx string) {
+	switch pr.key {
+	case "retries":
+		td.Retries, _ = p.integer(pr.v, ctx, "retries")
+	case "retry_delay":
+		td.RetryDelay, _ = p.duration(pr.v, ctx, "retry_delay")
+	case "retry_backoff":
+		td.RetryBackoff = Backoff(p.str(pr.v, ctx, "retry_backoff"))
+	case "retry_max_delay":
+		td.RetryMaxDelay, _ = p.duration(pr.v, ctx, "retry_max_delay")
+	case "timeout":
+		td.Timeout, _ = p.duration(pr.v, ctx, "timeout")
+	case "pool":
+		td.Pool = p.str(pr.v, ctx, "pool")
+	default:
+		p.unknownField(pr, ctx, defaultsFields)
 	}
 }

@@ -16,15 +16,32 @@ import (
 // a yaml.Node leaves aliases unexpanded, so measure counts what the walk
 // would visit before it starts ("billion laughs" files).
 const (
-	maxFileSize    = 8 << 20   // bytes; a 10,000-task DAG is well under 2 MiB
-	maxExpanded    = 1_000_000 // nodes once aliases and merges are expanded
-	maxMergeDepth  = 32        // nested "<<" merges
-	maxShownLength = 40        // characters of a value quoted in a message
+	maxFileSize     = 8 << 20   // bytes; a 10,000-task DAG is well under 2 MiB
+	maxSyntaxSearch = 4 << 20   // bytes decoded to find the line of a syntax error
+	maxExpanded     = 1_000_000 // nodes once aliases and merges are expanded
+	maxMergeDepth   = 32        // nested "<<" merges
+	maxShownLength  = 40        // characters of a value quoted in a message
+	maxForeignMsg   = 200       // characters kept of another library's message
+	maxMessage      = 1000      // characters of one message or hint: a backstop behind excerpt
 )
 
 // parser walks a yaml.Node tree into a DAG, collecting every error.
 type parser struct {
 	errs errorList
+	// bad are the keys whose values did not decode. Validation says
+	// nothing more at those positions: the field is only missing, not
+	// wrong a second time.
+	bad map[Pos]bool
+}
+
+// field decodes one key's value with fn, marking the key bad if that
+// added an error.
+func (p *parser) field(pr pair, fn func()) {
+	before := len(p.errs.errs)
+	fn()
+	if len(p.errs.errs) > before && p.bad != nil {
+		p.bad[posOf(pr.k)] = true
+	}
 }
 
 // pair is one key/value of a mapping with the key already decoded.
@@ -116,16 +133,28 @@ func describe(n *yaml.Node) string {
 	case n.ShortTag() == "!!null":
 		return "nothing (null)"
 	}
-	return shorten(n.Value)
+	return excerpt(n.Value)
 }
 
-// shorten quotes a value for a message, cut so a long script does not
-// swamp the error.
-func shorten(s string) string {
-	if r := []rune(s); len(r) > maxShownLength {
-		s = string(r[:maxShownLength]) + "…"
+// excerpt quotes a value from the file for a message, cut so a long
+// script (or a hostile 500 KB cron) does not swamp the error. Every
+// message that quotes input goes through it; quoting also escapes control
+// characters, so a value cannot drive the terminal that prints it.
+func excerpt(s string) string {
+	return strconv.Quote(cut(s, maxShownLength))
+}
+
+// cut shortens s to at most n characters, marking the cut with "…", for
+// input shown unquoted (paths, template fields) and for messages of other
+// libraries that repeat the input.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return strconv.Quote(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // pairs returns a mapping's entries in file order with "<<" merge keys
@@ -151,7 +180,7 @@ func (p *parser) mergedPairs(n *yaml.Node, ctx string, depth int) []pair {
 		}
 		if line, dup := seen[key]; dup {
 			p.errs.add(posOf(k), "YAML keeps only one of them; remove the other",
-				"%sduplicate key %q (first at line %d)", ctx, key, line)
+				"%sduplicate key %s (first at line %d)", ctx, excerpt(key), line)
 			continue
 		}
 		seen[key] = k.Line

@@ -2,7 +2,6 @@ package dag
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -38,7 +37,7 @@ func taskLabel(n *yaml.Node, i int) string {
 	for j := 0; j+1 < len(n.Content); j += 2 {
 		k, v := n.Content[j], deref(n.Content[j+1])
 		if k.Value == "id" && v.Kind == yaml.ScalarNode && v.Value != "" {
-			return "task " + strconv.Quote(v.Value) + ": "
+			return "task " + excerpt(v.Value) + ": "
 		}
 	}
 	return fmt.Sprintf("task #%d: ", i+1)
@@ -54,7 +53,7 @@ func (p *parser) task(n *yaml.Node, i int) (Task, bool) {
 	ctx := taskLabel(n, i)
 	for _, pr := range p.pairs(n, ctx) {
 		t.KeyPos[pr.key] = posOf(pr.k)
-		p.taskField(&t, pr, ctx)
+		p.field(pr, func() { p.taskField(&t, pr, ctx) })
 	}
 	return t, true
 }

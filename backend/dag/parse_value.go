@@ -77,6 +77,6 @@ func (p *parser) scalarValue(n *yaml.Node, ctx, path string) any {
 		return n.Value
 	}
 	p.errs.add(posOf(n), "quote it if it is meant as text",
-		"%s%s: invalid %s value %s", ctx, path, n.ShortTag()[2:], shorten(n.Value))
+		"%s%s: invalid %s value %s", ctx, cut(path, maxShownLength), n.ShortTag()[2:], excerpt(n.Value))
 	return nil
 }

@@ -39,7 +39,7 @@ func NewPlan(d *DAG) (*Plan, error) {
 	p := &Plan{ids: make([]string, len(d.Tasks)), index: make(map[string]int, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		if _, dup := p.index[t.ID]; dup {
-			return nil, fmt.Errorf("dag: plan %q: task id %q is used twice", d.Name, t.ID)
+			return nil, fmt.Errorf("dag: plan %s: task id %s is used twice", excerpt(d.Name), excerpt(t.ID))
 		}
 		p.ids[i], p.index[t.ID] = t.ID, i
 	}
@@ -48,7 +48,7 @@ func NewPlan(d *DAG) (*Plan, error) {
 	}
 	p.order = p.kahn()
 	if len(p.order) < len(p.ids) {
-		return nil, fmt.Errorf("dag: plan %q: %w: %s", d.Name, ErrCyclic, p.cyclePath())
+		return nil, fmt.Errorf("dag: plan %s: %w: %s", excerpt(d.Name), ErrCyclic, p.cyclePath())
 	}
 	p.idList = make([]string, len(p.order))
 	for k, i := range p.order {
@@ -69,7 +69,7 @@ func (p *Plan) link(d *DAG) error {
 		for _, need := range t.Needs {
 			j, ok := p.index[need]
 			if !ok {
-				return fmt.Errorf("dag: plan %q: task %q needs unknown task %q", d.Name, t.ID, need)
+				return fmt.Errorf("dag: plan %s: task %s needs unknown task %s", excerpt(d.Name), excerpt(t.ID), excerpt(need))
 			}
 			if stamp[j] != i+1 {
 				stamp[j] = i + 1
@@ -140,18 +140,29 @@ func (p *Plan) cyclePath() string {
 	// Only self-dependencies remain; they are not components.
 	for i := range p.ids {
 		if slices.Contains(p.up.row(i), i) {
-			return p.ids[i] + " → " + p.ids[i]
+			return cut(p.ids[i], maxShownLength) + " → " + cut(p.ids[i], maxShownLength)
 		}
 	}
 	return "(cycle not found)"
 }
 
+// maxCycleShown is how many tasks of a cycle a message names: enough to
+// find the loop in the file, not 10,000 ids in one line.
+const maxCycleShown = 8
+
+// formatCycle writes "a → b → c → a", or for a long cycle its first tasks,
+// how many are left out, and its last task.
 func formatCycle(cycle []int, ids []string) string {
-	parts := make([]string, 0, len(cycle)+1)
-	for _, i := range cycle {
-		parts = append(parts, ids[i])
+	name := func(i int) string { return cut(ids[i], maxShownLength) }
+	parts := make([]string, 0, maxCycleShown+2)
+	for k, i := range cycle {
+		if len(cycle) > maxCycleShown && k == maxCycleShown-1 {
+			parts = append(parts, fmt.Sprintf("… %d more …", len(cycle)-maxCycleShown), name(cycle[len(cycle)-1]))
+			break
+		}
+		parts = append(parts, name(i))
 	}
-	return strings.Join(append(parts, ids[cycle[0]]), " → ")
+	return strings.Join(append(parts, name(cycle[0])), " → ")
 }
 
 // Len is the number of tasks.

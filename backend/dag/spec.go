@@ -26,6 +26,10 @@ type DAG struct {
 	Defaults      TaskDefaults   // apply to every task that does not set its own
 	Tasks         []Task         // in file order
 	Pos           map[string]Pos // where each top-level key is, for error messages
+	// Warnings are the problems Validate found that do not stop the DAG
+	// from loading or running, such as a param pasted unquoted into a
+	// shell command; in file order, each with Warning set.
+	Warnings Errors
 
 	// File is the path the DAG was read from; errors are reported against it.
 	File string

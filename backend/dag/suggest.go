@@ -9,6 +9,10 @@ import (
 // still be suggested; beyond two, suggestions are more noise than help.
 const maxSuggestDistance = 2
 
+// maxSuggestLength is the longest input a suggestion is looked for: names
+// and ids are at most 64 characters, and fields are shorter.
+const maxSuggestLength = 64 + maxSuggestDistance
+
 // maxListed caps "known ...: a, b, c" hints so a DAG with thousands of tasks
 // does not print them all.
 const maxListed = 12
@@ -17,6 +21,9 @@ const maxListed = 12
 // none is within maxSuggestDistance edits. Very short inputs need a closer
 // match, or "x" would suggest every two-letter name.
 func closest(s string, candidates []string) string {
+	if len(s) > maxSuggestLength {
+		return "" // no name is that long, and the distance costs len(s)²
+	}
 	limit := min(maxSuggestDistance, max(1, len(s)/2))
 	best, bestDist := "", limit+1
 	ls := strings.ToLower(s)
@@ -68,7 +75,7 @@ func abs(n int) int {
 // meant returns `did you mean "x"?` for a near miss, else "".
 func meant(s string, candidates []string) string {
 	if c := closest(s, candidates); c != "" {
-		return fmt.Sprintf("did you mean %q?", c)
+		return fmt.Sprintf("did you mean %s?", excerpt(c))
 	}
 	return ""
 }
@@ -78,7 +85,10 @@ func listing(label string, names []string) string {
 	if len(names) == 0 {
 		return ""
 	}
-	shown := names[:min(len(names), maxListed)]
+	shown := make([]string, min(len(names), maxListed))
+	for i := range shown {
+		shown[i] = cut(names[i], maxShownLength)
+	}
 	s := label + ": " + strings.Join(shown, ", ")
 	if rest := len(names) - len(shown); rest > 0 {
 		s += fmt.Sprintf(" (and %d more)", rest)

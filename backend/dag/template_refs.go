@@ -14,6 +14,10 @@ type templateUse struct {
 	// ({{ index .tasks $id }} is [tasks]); the root itself is [].
 	refs  [][]string
 	funcs map[string]bool // functions called, by name
+	// computedSecret is set when secret is called with anything but a
+	// string literal: a name computed from a value (another secret, a
+	// param) could end up in an error message in the clear.
+	computedSecret bool
 }
 
 // walkTemplate collects the references of t and of the templates it
@@ -71,9 +75,31 @@ func (w *refWalker) pipe(p *parse.PipeNode, dotRoot bool) {
 	if p == nil {
 		return
 	}
-	for _, c := range p.Cmds {
+	for k, c := range p.Cmds {
+		if isCall(c, "secret") && !literalArg(p.Cmds, k) {
+			w.use.computedSecret = true
+		}
 		w.command(c, dotRoot)
 	}
+}
+
+func isCall(c *parse.CommandNode, name string) bool {
+	id, ok := c.Args[0].(*parse.IdentifierNode)
+	return ok && id.Ident == name
+}
+
+// literalArg reports whether command k of a pipeline gets one string
+// literal as its argument: {{ secret "name" }} or {{ "name" | secret }}.
+func literalArg(cmds []*parse.CommandNode, k int) bool {
+	switch c := cmds[k]; {
+	case len(c.Args) == 2:
+		_, ok := c.Args[1].(*parse.StringNode)
+		return ok
+	case len(c.Args) == 1 && k > 0 && len(cmds[k-1].Args) == 1:
+		_, ok := cmds[k-1].Args[0].(*parse.StringNode)
+		return ok
+	}
+	return false
 }
 
 func (w *refWalker) command(c *parse.CommandNode, dotRoot bool) {

@@ -15,12 +15,12 @@ var (
 	nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
 	// identRE is the shape of param and var names, so templates can read
 	// them as .params.NAME.
-	identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	identRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
 )
 
 const (
 	nameHint  = `use letters, digits, "_", "." and "-", starting with a letter or digit, at most 64 characters`
-	identHint = `use letters, digits and "_", not starting with a digit, so templates can read it as .params.NAME or .vars.NAME`
+	identHint = `use letters, digits and "_", not starting with a digit, at most 64 characters, so templates can read it as .params.NAME or .vars.NAME`
 )
 
 var (
@@ -33,12 +33,20 @@ var (
 // Validate checks what a DAG's values mean: names, schedule and time zone,
 // params, task ids, ops and their arguments, needs, cycles, trigger rules
 // and the references inside templates. ops may be nil to skip op checks.
-// It returns every problem found, as Errors, or nil.
+// It returns every problem found, as Errors, or nil, and sets d.Warnings
+// to the problems that do not stop the DAG from running.
 func Validate(d *DAG, ops Catalog) error {
 	if d == nil {
 		return errors.New("dag: validate: no DAG")
 	}
 	v := newValidator(d, ops)
+	v.run()
+	return v.errs.err()
+}
+
+// run does every check, setting d.Warnings. No check stops the others:
+// each reports what it finds and the next goes on.
+func (v *validator) run() {
 	v.dagFields()
 	v.params()
 	v.vars()
@@ -46,7 +54,8 @@ func Validate(d *DAG, ops Catalog) error {
 	v.dependencies()
 	v.selfTrigger()
 	v.templates()
-	return v.errs.err()
+	v.shellPastes()
+	v.d.Warnings = v.warns.errs.sorted()
 }
 
 // validator holds what the checks share: the task index and the params,
@@ -55,16 +64,18 @@ type validator struct {
 	d          *DAG
 	ops        Catalog
 	errs       errorList
+	warns      errorList
 	index      map[string]int // task id → index of its first task
 	ids        []string       // distinct task ids in file order, for suggestions
 	up         [][]int        // known needs by index, for "is upstream" checks
 	paramNames []string
+	paramsLost bool  // params: did not decode, so no param can be checked
 	seen       []int // generation stamps for upstream searches
 	gen        int
 }
 
 func newValidator(d *DAG, ops Catalog) *validator {
-	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, index: make(map[string]int, len(d.Tasks))}
+	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, warns: errorList{file: d.File, warning: true}, index: make(map[string]int, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		if _, dup := v.index[t.ID]; !dup && t.ID != "" {
 			v.index[t.ID] = i
@@ -109,7 +120,7 @@ func (v *validator) dagFields() {
 	if d.Timezone != "" {
 		if _, err := time.LoadLocation(d.Timezone); err != nil {
 			v.errs.add(v.dagPos("timezone"), `use an IANA name like "Europe/Berlin", "America/New_York" or "UTC"`,
-				"unknown timezone %q", d.Timezone)
+				"unknown timezone %s", excerpt(d.Timezone))
 		}
 	}
 	oneOf(v, v.dagPos("catchup"), "", "catchup", d.Catchup, catchupPolicies)
@@ -130,11 +141,11 @@ func (v *validator) name() {
 	case nameRE.MatchString(d.Name):
 	case !set:
 		v.errs.add(Pos{}, "add a name: field, or rename the file; "+nameHint,
-			"the file name gives the DAG the name %q, which is not valid", d.Name)
+			"the file name gives the DAG the name %s, which is not valid", excerpt(d.Name))
 	case d.Name == "":
 		v.errs.add(pos, nameHint, "the DAG name is empty")
 	default:
-		v.errs.add(pos, nameHint, "invalid DAG name %q", d.Name)
+		v.errs.add(pos, nameHint, "invalid DAG name %s", excerpt(d.Name))
 	}
 }
 
@@ -144,7 +155,7 @@ func oneOf[T ~string](v *validator, at Pos, ctx, field string, val T, valid []T)
 	if val == "" || slices.Contains(valid, val) {
 		return
 	}
-	v.errs.add(at, meantAnd(string(val), stringsOf(valid), "valid values"), "%sinvalid %s %q", ctx, field, val)
+	v.errs.add(at, meantAnd(string(val), stringsOf(valid), "valid values"), "%sinvalid %s %s", ctx, field, excerpt(string(val)))
 }
 
 // nonNegative reports a negative count or duration.
@@ -156,18 +167,21 @@ func (v *validator) nonNegative(at Pos, field string, negative bool, found any) 
 
 func (v *validator) params() {
 	for _, p := range v.d.Params {
-		ctx := `param "` + p.Name + `": `
+		ctx := "param " + excerpt(p.Name) + ": "
 		at := func(field string) Pos { return v.dagPos("params." + p.Name + field) }
 		if !identRE.MatchString(p.Name) {
-			v.errs.add(at(""), identHint, "invalid param name %q", p.Name)
+			v.errs.add(at(""), identHint, "invalid param name %s", excerpt(p.Name))
 		}
 		if !slices.Contains(paramTypes, p.Type) {
-			v.errs.add(at(".type"), paramTypeHint(p.Type), "%sunknown type %q", ctx, p.Type)
+			v.errs.add(at(".type"), paramTypeHint(p.Type), "%sunknown type %s", ctx, excerpt(string(p.Type)))
 			continue
 		}
 		switch {
 		case p.Type == ParamEnum && len(p.Values) == 0:
-			v.errs.add(at(""), "add values: [a, b] listing the choices", "%stype enum needs values", ctx)
+			// at(".values") falls back to the param when there is no
+			// values: key, and a values: that did not decode is then not
+			// reported twice.
+			v.errs.add(at(".values"), "add values: [a, b] listing the choices", "%stype enum needs values", ctx)
 		case p.Type != ParamEnum && len(p.Values) > 0:
 			v.errs.add(at(".values"), "remove values, or use type: enum", "%svalues only apply to type enum", ctx)
 		}
@@ -211,7 +225,7 @@ func (v *validator) paramDefault(p Param, ctx string, at Pos) {
 		return
 	}
 	if s, _ := p.Default.(string); p.Type == ParamEnum && len(p.Values) > 0 && !slices.Contains(p.Values, s) {
-		v.errs.add(at, meantAnd(s, p.Values, "values"), "%sdefault %q is not one of its values", ctx, s)
+		v.errs.add(at, meantAnd(s, p.Values, "values"), "%sdefault %s is not one of its values", ctx, excerpt(s))
 	}
 }
 
@@ -253,7 +267,7 @@ func paramTypeNoun(t ParamType) string {
 func (v *validator) vars() {
 	for _, vr := range v.d.Vars {
 		if !identRE.MatchString(vr.Name) {
-			v.errs.add(vr.Pos, identHint, "invalid var name %q", vr.Name)
+			v.errs.add(vr.Pos, identHint, "invalid var name %s", excerpt(vr.Name))
 		}
 	}
 }

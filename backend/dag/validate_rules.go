@@ -1,7 +1,5 @@
 package dag
 
-import "strconv"
-
 // opTriggerDAG is the op that starts a run of another DAG. The format
 // knows it by name for one check that only makes sense for it.
 const opTriggerDAG = "trigger_dag"
@@ -25,6 +23,6 @@ func (v *validator) selfTrigger() {
 		v.errs.add(v.taskPos(i, "with.dag"),
 			"to start the DAG again after this run, drop wait: true (the new run queues until this one ends); to reuse tasks, move them into another DAG and trigger that",
 			"%striggers its own DAG %s with wait: true, which never finishes: the new run waits for a slot (max_active_runs) this run holds while it waits",
-			v.label(i), strconv.Quote(name))
+			v.label(i), excerpt(name))
 	}
 }

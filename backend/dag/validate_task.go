@@ -11,7 +11,7 @@ import (
 // label names task i in messages: by id, or by its place when it has none.
 func (v *validator) label(i int) string {
 	if id := v.d.Tasks[i].ID; id != "" {
-		return "task " + strconv.Quote(id) + ": "
+		return "task " + excerpt(id) + ": "
 	}
 	return fmt.Sprintf("task #%d: ", i+1)
 }
@@ -43,10 +43,10 @@ func (v *validator) taskID(i int) {
 	case t.ID == "":
 		v.errs.add(v.taskPos(i, "id"), "add id: followed by a name; "+nameHint, "task #%d has no id", i+1)
 	case !nameRE.MatchString(t.ID):
-		v.errs.add(v.taskPos(i, "id"), nameHint, "invalid task id %q", t.ID)
+		v.errs.add(v.taskPos(i, "id"), nameHint, "invalid task id %s", excerpt(t.ID))
 	case first != i:
 		v.errs.add(v.taskPos(i, "id"), "task ids must be unique in a DAG; rename one of them",
-			"duplicate task id %q (first at line %d)", t.ID, v.d.Tasks[first].Pos.Line)
+			"duplicate task id %s (first at line %d)", excerpt(t.ID), v.d.Tasks[first].Pos.Line)
 	}
 }
 
@@ -78,7 +78,7 @@ func (v *validator) taskOp(i int) {
 	}
 	spec, ok := v.ops.Op(t.Op)
 	if !ok {
-		v.errs.add(v.taskPos(i, "op"), meantAnd(t.Op, v.ops.Names(), "known ops"), "%sunknown op %q", ctx, t.Op)
+		v.errs.add(v.taskPos(i, "op"), meantAnd(t.Op, v.ops.Names(), "known ops"), "%sunknown op %s", ctx, excerpt(t.Op))
 		return
 	}
 	v.args(i, spec)
@@ -95,7 +95,7 @@ func (v *validator) args(i int, spec OpSpec) {
 		k := slices.Index(names, name)
 		if k < 0 {
 			v.errs.add(v.taskPos(i, "with."+name), meantOr(name, names, "its arguments"),
-				"%sop %s has no argument %q", ctx, spec.Name, name)
+				"%sop %s has no argument %s", ctx, spec.Name, excerpt(name))
 			continue
 		}
 		if problem, hint := checkArg(spec.Args[k], t.With[name]); problem != "" {
@@ -131,7 +131,7 @@ func checkArg(a ArgSpec, val any) (problem, hint string) {
 		return "must be " + argTypeNoun(a.Type) + ", found " + describeValue(val), argTypeHint(a.Type, val)
 	}
 	if s, ok := val.(string); ok && len(a.Enum) > 0 && !slices.Contains(a.Enum, s) {
-		return fmt.Sprintf("must be one of %s, found %q", strings.Join(a.Enum, ", "), s), meant(s, a.Enum)
+		return fmt.Sprintf("must be one of %s, found %s", strings.Join(a.Enum, ", "), excerpt(s)), meant(s, a.Enum)
 	}
 	return "", ""
 }
@@ -194,7 +194,7 @@ func argTypeHint(t ArgType, val any) string {
 	switch s := val.(type) {
 	case int, float64, bool:
 		if t == ArgString {
-			return fmt.Sprintf(`quote it: "%v"`, val)
+			return fmt.Sprintf(`quote it: "%s"`, cut(fmt.Sprint(val), maxShownLength))
 		}
 	case string:
 		if _, err := strconv.Atoi(s); err == nil && (t == ArgInt || t == ArgDuration) {
@@ -213,13 +213,13 @@ func describeValue(val any) string {
 	case nil:
 		return "nothing (null)"
 	case string:
-		return shorten(x)
+		return excerpt(x)
 	case []any, []string:
 		return "a list"
 	case map[string]any:
 		return "a mapping"
 	}
-	return fmt.Sprintf("%v", val)
+	return cut(fmt.Sprintf("%v", val), maxShownLength)
 }
 
 // dependencies checks needs (unknown tasks, self) and cycles, and keeps
@@ -236,7 +236,7 @@ func (v *validator) dependencies() {
 				v.errs.add(v.taskPos(i, "needs."+need), "remove it from needs", "%sneeds itself", v.label(i))
 			case !ok:
 				v.errs.add(v.taskPos(i, "needs."+need), meantOr(need, v.ids, "known tasks"),
-					"%sneeds unknown task %q", v.label(i), need)
+					"%sneeds unknown task %s", v.label(i), excerpt(need))
 			case stamp[j] != i+1:
 				stamp[j] = i + 1
 				v.up[i] = append(v.up[i], j)

@@ -27,7 +27,7 @@ func (v *validator) templates() {
 	}
 	for _, vr := range v.d.Vars {
 		if strings.Contains(vr.Value, "{{") {
-			v.checkTemplate(templateSite{task: -1, at: vr.Pos, name: "var " + fmt.Sprintf("%q", vr.Name)}, vr.Value)
+			v.checkTemplate(templateSite{task: -1, at: vr.Pos, name: "var " + excerpt(vr.Name)}, vr.Value)
 		}
 	}
 }
@@ -42,8 +42,8 @@ func (v *validator) when(i int) {
 		v.checkTemplate(templateSite{task: i, at: v.taskPos(i, "when"), name: v.label(i) + "when"}, w)
 	case w == "" || slices.Contains([]string{"true", "false", "yes", "no", "0", "1"}, strings.ToLower(strings.TrimSpace(w))):
 	default:
-		v.errs.add(v.taskPos(i, "when"), fmt.Sprintf("write the condition as a template, e.g. when: '{{ %s }}'", w),
-			"%swhen %s has no {{ }}, so the task would always run", v.label(i), shorten(w))
+		v.errs.add(v.taskPos(i, "when"), fmt.Sprintf("write the condition as a template, e.g. when: '{{ %s }}'", cut(w, maxShownLength)),
+			"%swhen %s has no {{ }}, so the task would always run", v.label(i), excerpt(w))
 	}
 }
 
@@ -69,8 +69,12 @@ func (v *validator) checkTemplate(s templateSite, text string) {
 	ct := cache.get(text)
 	if ct.err != nil {
 		v.errs.add(s.at, "templates use Go text/template syntax: {{ .params.NAME }}; see docs/dag-format.md",
-			"%s: invalid template: %v", s.name, ct.err)
+			"%s: invalid template: %s", s.name, foreign(ct.err))
 		return
+	}
+	if ct.use.computedSecret {
+		v.errs.add(s.at, `write the name out; to choose between secrets, use {{ if ... }}{{ secret "a" }}{{ else }}{{ secret "b" }}{{ end }}`,
+			`%s: secret must be given its name as a quoted string, such as {{ secret "db_password" }}: a name computed at run time could show a secret in an error`, s.name)
 	}
 	reported := map[string]bool{}
 	for _, ref := range ct.use.refs {
@@ -87,16 +91,16 @@ func (v *validator) checkTemplate(s templateSite, text string) {
 func (v *validator) refProblem(task int, ref []string) (msg, hint string) {
 	if len(ref) < 2 {
 		if len(ref) == 1 && !slices.Contains(templateRoots, ref[0]) {
-			return fmt.Sprintf("unknown template field .%s", ref[0]),
+			return fmt.Sprintf("unknown template field .%s", cut(ref[0], maxShownLength)),
 				joinHints(meant(ref[0], templateRoots), "templates read .params, .vars, .run and .tasks")
 		}
 		return "", ""
 	}
-	field := "." + strings.Join(ref, ".")
+	field := cut("."+strings.Join(ref, "."), 2*maxShownLength)
 	switch ref[0] {
 	case "params":
-		if !slices.Contains(v.paramNames, ref[1]) {
-			return fmt.Sprintf("%s reads param %q, which is not declared", field, ref[1]),
+		if !slices.Contains(v.paramNames, ref[1]) && !v.paramsLost {
+			return fmt.Sprintf("%s reads param %s, which is not declared", field, excerpt(ref[1])),
 				joinHints(meant(ref[1], v.paramNames), "declare it under params:")
 		}
 	case "run":
@@ -108,7 +112,7 @@ func (v *validator) refProblem(task int, ref []string) (msg, hint string) {
 		return v.taskRefProblem(task, ref, field)
 	case "vars":
 	default:
-		return fmt.Sprintf("unknown template field .%s", ref[0]),
+		return fmt.Sprintf("unknown template field .%s", cut(ref[0], maxShownLength)),
 			joinHints(meant(ref[0], templateRoots), "templates read .params, .vars, .run and .tasks")
 	}
 	return "", ""
@@ -122,15 +126,15 @@ func (v *validator) taskRefProblem(task int, ref []string, field string) (msg, h
 		return fmt.Sprintf("vars cannot read task outputs (%s)", field),
 			"vars are set when the run starts, before any task has run; use the template in the task's with: instead"
 	case !known:
-		return fmt.Sprintf("%s reads unknown task %q", field, id), meantOr(id, v.ids, "known tasks")
+		return fmt.Sprintf("%s reads unknown task %s", field, excerpt(id)), meantOr(id, v.ids, "known tasks")
 	case j == task:
 		return fmt.Sprintf("%s reads the task's own outputs", field), "outputs exist only after the task finishes"
 	case !v.isUpstream(task, j):
 		me := v.d.Tasks[task].ID
-		return fmt.Sprintf("%s reads task %q, which is not upstream of %q", field, id, me),
-			fmt.Sprintf("add %q to the needs of %q so it runs first", id, me)
+		return fmt.Sprintf("%s reads task %s, which is not upstream of %s", field, excerpt(id), excerpt(me)),
+			fmt.Sprintf("add %s to the needs of %s so it runs first", excerpt(id), excerpt(me))
 	case len(ref) >= 3 && ref[2] != "outputs":
-		return fmt.Sprintf("%s: a task has only .outputs", field), fmt.Sprintf("write .tasks.%s.outputs.KEY", id)
+		return fmt.Sprintf("%s: a task has only .outputs", field), fmt.Sprintf("write .tasks.%s.outputs.KEY", cut(id, maxShownLength))
 	case len(ref) >= 4:
 		return v.outputProblem(j, ref[3], field)
 	}
@@ -151,7 +155,7 @@ func (v *validator) outputProblem(j int, key, field string) (msg, hint string) {
 	if len(spec.Outputs) == 0 {
 		return fmt.Sprintf("%s: op %s returns no outputs", field, spec.Name), ""
 	}
-	return fmt.Sprintf("%s: task %q (op %s) has no output %q", field, t.ID, spec.Name, key),
+	return fmt.Sprintf("%s: task %s (op %s) has no output %s", field, excerpt(t.ID), spec.Name, excerpt(key)),
 		meantOr(key, spec.Outputs, "its outputs")
 }
 

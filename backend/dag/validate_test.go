@@ -32,8 +32,8 @@ func (c testCatalog) Names() []string { return sortedKeys(c) }
 func newTestCatalog() testCatalog {
 	return testCatalog{
 		"shell": {Name: "shell", AnyOutputs: true, Args: []ArgSpec{
-			{Name: "command", Type: ArgString, Required: true, Description: "the shell command to run"},
-			{Name: "script", Type: ArgString},
+			{Name: "command", Type: ArgString, Required: true, Description: "the shell command to run", Shell: true},
+			{Name: "script", Type: ArgString, Shell: true},
 			{Name: "env", Type: ArgMap},
 			{Name: "dir", Type: ArgString},
 		}},
@@ -72,6 +72,9 @@ func TestExamplesAreValid(t *testing.T) {
 			d, err := Load(file, data, newTestCatalog())
 			if err != nil {
 				t.Fatalf("example does not load:\n%v", err)
+			}
+			if len(d.Warnings) > 0 {
+				t.Errorf("the starter DAGs teach by example; this one has warnings:\n%v", d.Warnings)
 			}
 			if _, err := NewPlan(d); err != nil {
 				t.Fatalf("example does not plan: %v", err)
@@ -198,8 +201,10 @@ func TestDocsMatchCode(t *testing.T) {
 	doc := string(readFixture(t, "docs/dag-format.md"))
 	_, rest, _ := strings.Cut(doc, "```yaml\n")
 	example, _, _ := strings.Cut(rest, "```")
-	if _, err := Load("docs-example.yaml", []byte(example), newTestCatalog()); err != nil {
+	if d, err := Load("docs-example.yaml", []byte(example), newTestCatalog()); err != nil {
 		t.Errorf("the first example in the docs does not load:\n%v", err)
+	} else if len(d.Warnings) > 0 {
+		t.Errorf("the first example in the docs has warnings:\n%v", d.Warnings)
 	}
 	_, rest, _ = strings.Cut(doc, "A selection, from the golden files:\n\n```\n")
 	samples, _, _ := strings.Cut(rest, "```")

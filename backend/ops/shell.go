@@ -34,8 +34,8 @@ func (Shell) Spec() dag.OpSpec {
 		Name:        "shell",
 		Description: "Runs a command or script on this machine.",
 		Args: []dag.ArgSpec{
-			{Name: "command", Type: dag.ArgString, Description: "Command line, run by the shell."},
-			{Name: "script", Type: dag.ArgString, Description: "Script text, written to a file and run by the shell."},
+			{Name: "command", Type: dag.ArgString, Description: "Command line, run by the shell.", Shell: true},
+			{Name: "script", Type: dag.ArgString, Description: "Script text, written to a file and run by the shell.", Shell: true},
 			{Name: "shell", Type: dag.ArgString, Description: "Interpreter; default /bin/sh."},
 			{Name: "env", Type: dag.ArgMap, Description: "Extra environment variables."},
 			{Name: "dir", Type: dag.ArgString, Description: "Working directory; default a fresh temporary one."},
