@@ -42,7 +42,7 @@ func (h *Handler) dagRow(ctx context.Context, d workflow.DAG) (pages.DAGRow, err
 	row := pages.DAGRow{
 		Name: d.Name, File: filepath.Base(d.File), Description: d.Description, Tags: d.Tags,
 		NextRun: d.NextRunAt, Paused: d.Paused, Error: h.relativeToDAGDir(d.Error), Stale: d.Stale,
-		Runnable: d.Error == "" || d.Stale, Now: h.now(),
+		Runnable: d.Error == "" || d.Stale, Now: h.now(), Warnings: len(d.Warnings),
 	}
 	if d.Schedule != "" {
 		row.Schedule = dag.DescribeSchedule(d.Schedule)

@@ -73,6 +73,9 @@ func (h *Handler) dagPage(r *http.Request, e *dagdir.Entry) (pages.DAGPage, erro
 	}
 	if d := e.DAG; d != nil {
 		page.Description, page.Tags, page.Timezone, page.Tasks = d.Description, d.Tags, d.Timezone, len(d.Tasks)
+		for _, w := range d.Warnings {
+			page.Warnings = append(page.Warnings, h.relativeToDAGDir(w.Error()))
+		}
 		if d.Schedule != "" {
 			page.Schedule = dag.DescribeSchedule(d.Schedule)
 		}

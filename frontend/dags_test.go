@@ -59,6 +59,11 @@ func TestDAGPages(t *testing.T) {
 			`data-testid="dag-error"`, "broken.yaml has errors.", "It does not run until they are fixed.", "broken.yaml:4:",
 		}, []string{f.info.DAGDir + "/broken.yaml"}},
 		{"list marks a manual DAG", "/dags", 200, []string{">manual<"}, nil},
+		{"list counts a DAG's warnings", "/dags", 200, []string{`data-testid="dag-warning-count">1 warning<`}, nil},
+		{"DAG page shows its warnings", "/dags/hello", 200, []string{
+			`data-testid="dag-warnings"`, "hello.yaml runs, with 1 warning.", "hello.yaml:13:", "pastes .params.who into shell code unquoted",
+		}, []string{f.info.DAGDir}},
+		{"a DAG without warnings shows none", "/dags/nightly", 200, nil, []string{`data-testid="dag-warnings"`}},
 		{"DAG page defaults to the graph of the newest run", "/dags/hello", 200, []string{
 			"<h1>hello</h1>", `data-testid="graph-view"`, `data-task="greet"`, `data-task="sum"`,
 			`class="edge`, "Colours of", `href="/runs/` + run(running) + `"`, `aria-current="true" data-testid="tab-graph"`,

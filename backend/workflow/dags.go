@@ -54,6 +54,9 @@ func (s *Service) describe(ctx context.Context, e *dagdir.Entry) (DAG, error) {
 	}
 	if e.DAG != nil {
 		d.Description, d.Tags, d.Schedule, d.Timezone = e.DAG.Description, e.DAG.Tags, e.DAG.Schedule, e.DAG.Timezone
+		for _, w := range e.DAG.Warnings {
+			d.Warnings = append(d.Warnings, w.Error())
+		}
 	}
 	st, _, err := s.store.DAGState(ctx, e.Name)
 	if err != nil {

@@ -27,8 +27,9 @@ type DAG struct {
 	Timezone    string    `json:"timezone,omitempty"`
 	Paused      bool      `json:"paused"`
 	NextRunAt   time.Time `json:"next_run_at,omitzero"`
-	Error       string    `json:"error,omitempty"` // what is wrong with the file now
-	Stale       bool      `json:"stale,omitempty"` // the last good version still runs
+	Error       string    `json:"error,omitempty"`    // what is wrong with the file now
+	Stale       bool      `json:"stale,omitempty"`    // the last good version still runs
+	Warnings    []string  `json:"warnings,omitempty"` // problems that do not stop it from running
 }
 
 // RunDetail is a run with its tasks in plan order.
