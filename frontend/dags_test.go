@@ -61,7 +61,7 @@ func TestDAGPages(t *testing.T) {
 		{"list marks a manual DAG", "/dags", 200, []string{">manual<"}, nil},
 		{"list counts a DAG's warnings", "/dags", 200, []string{`data-testid="dag-warning-count">1 warning<`}, nil},
 		{"DAG page shows its warnings", "/dags/hello", 200, []string{
-			`data-testid="dag-warnings"`, "hello.yaml runs, with 1 warning.", "hello.yaml:13:", "pastes .params.who into shell code unquoted",
+			`data-testid="dag-warnings"`, "hello.yaml runs, with 1 warning.", "hello.yaml:14:7: warning:", "pastes .params.who into shell code unquoted",
 		}, []string{f.info.DAGDir}},
 		{"a DAG without warnings shows none", "/dags/nightly", 200, nil, []string{`data-testid="dag-warnings"`}},
 		{"DAG page defaults to the graph of the newest run", "/dags/hello", 200, []string{
