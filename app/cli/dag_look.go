@@ -54,6 +54,10 @@ func printDAGs(w io.Writer, dags []workflow.DAG) error {
 			status = "invalid file; last good version runs"
 		case d.Error != "":
 			status = "invalid"
+		case len(d.Warnings) == 1:
+			status = "ok, 1 warning (see dag validate)"
+		case len(d.Warnings) > 1:
+			status = fmt.Sprintf("ok, %d warnings (see dag validate)", len(d.Warnings))
 		}
 		if d.Error != "" {
 			problems = append(problems, d.Error)
