@@ -26,9 +26,15 @@ func TestServeUIRefusesRequestsWithoutSession(t *testing.T) {
 	srv := startServe(t, bin, dir)
 
 	anon := []struct{ method, path string }{
-		{"GET", "/"}, {"GET", "/dags/hello"}, {"GET", "/variables"}, {"GET", "/audit"},
-		{"POST", "/dags/hello/trigger"}, {"POST", "/variables"}, {"POST", "/runs/1/tasks/greet/clear"},
-		{"POST", "/settings"}, {"GET", "/login?token=AAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"GET", "/"},
+		{"GET", "/dags/hello"},
+		{"GET", "/variables"},
+		{"GET", "/audit"},
+		{"POST", "/dags/hello/trigger"},
+		{"POST", "/variables"},
+		{"POST", "/runs/1/tasks/greet/clear"},
+		{"POST", "/settings"},
+		{"GET", "/login?token=AAAAAAAAAAAAAAAAAAAAAAAAAA"},
 	}
 	for _, r := range anon {
 		if code := curl(t, r.method, srv.url+r.path, nil); code != http.StatusUnauthorized {

@@ -245,7 +245,7 @@ func (fx *fixture) addRun(t testing.TB, dagName string, state model.RunState, st
 	if state.Done() {
 		r.EndedAt = start.Add(time.Duration(len(tasks)) * time.Second)
 	}
-	b := store.Batch{Runs: []model.Run{r}}
+	b := model.Batch{Runs: []model.Run{r}}
 	for i, task := range tasks {
 		if st, ok := states[task.TaskID]; ok {
 			task.RunID, task.State, task.Try = r.ID, st, 1
@@ -309,7 +309,7 @@ func (fx *fixture) setTry(t testing.TB, runID int64, task string, try int) {
 	for _, tr := range tasks {
 		if tr.TaskID == task {
 			tr.Try = try
-			if err := fx.store.SaveBatch(t.Context(), store.Batch{Tasks: []model.TaskRun{tr}}); err != nil {
+			if err := fx.store.SaveBatch(t.Context(), model.Batch{Tasks: []model.TaskRun{tr}}); err != nil {
 				t.Fatal(err)
 			}
 			return

@@ -78,13 +78,29 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 	runID := f.addRun(t, "hello", model.RunFailed, time.Now(), nil)
 	run := "/runs/" + strconv.FormatInt(runID, 10)
 	tests := []struct{ method, path string }{
-		{"GET", "/"}, {"GET", "/dags"}, {"GET", "/dags/hello"}, {"GET", "/dags/hello/events"},
-		{"GET", "/runs"}, {"GET", run}, {"GET", run + "/events"}, {"GET", "/variables"},
-		{"GET", "/settings"}, {"GET", "/audit"}, {"GET", "/vms"}, {"GET", "/no/such/page"},
-		{"POST", "/dags/hello/trigger"}, {"POST", "/dags/hello/pause"}, {"POST", "/variables"},
-		{"POST", "/variables/API_KEY/delete"}, {"POST", "/settings"}, {"POST", run + "/cancel"},
-		{"POST", run + "/retry-failed"}, {"POST", run + "/tasks/greet/clear"},
-		{"POST", run + "/tasks/greet/mark-success"}, {"POST", "/logout"}, {"POST", "/login"},
+		{"GET", "/"},
+		{"GET", "/dags"},
+		{"GET", "/dags/hello"},
+		{"GET", "/dags/hello/events"},
+		{"GET", "/runs"},
+		{"GET", run},
+		{"GET", run + "/events"},
+		{"GET", "/variables"},
+		{"GET", "/settings"},
+		{"GET", "/audit"},
+		{"GET", "/vms"},
+		{"GET", "/no/such/page"},
+		{"POST", "/dags/hello/trigger"},
+		{"POST", "/dags/hello/pause"},
+		{"POST", "/variables"},
+		{"POST", "/variables/API_KEY/delete"},
+		{"POST", "/settings"},
+		{"POST", run + "/cancel"},
+		{"POST", run + "/retry-failed"},
+		{"POST", run + "/tasks/greet/clear"},
+		{"POST", run + "/tasks/greet/mark-success"},
+		{"POST", "/logout"},
+		{"POST", "/login"},
 	}
 	form := url.Values{"name": {"API_KEY"}, "value": {"stolen"}, "instance_name": {"pwned"}, "theme": {"dark"}}
 	for _, tt := range tests {

@@ -13,7 +13,6 @@ import (
 	"github.com/meshflow/meshflow/backend/events"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend"
-	"github.com/meshflow/meshflow/store"
 )
 
 // sseEvent is one server-sent event: its name and its data lines joined.
@@ -106,7 +105,7 @@ func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 
 	// The engine writes a change and says so.
 	task := model.TaskRun{RunID: runID, TaskID: "extract", State: model.TaskSuccess, Try: 1, MaxTries: 2, StartedAt: start, EndedAt: start.Add(time.Second)}
-	if err := f.store.SaveBatch(ctx, store.Batch{Tasks: []model.TaskRun{task}}); err != nil {
+	if err := f.store.SaveBatch(ctx, model.Batch{Tasks: []model.TaskRun{task}}); err != nil {
 		t.Fatal(err)
 	}
 	bus.Publish(runID)
@@ -117,7 +116,7 @@ func TestRunEventsStreamChangesUntilTheRunEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	run.State, run.EndedAt = model.RunSuccess, start.Add(2*time.Second)
-	if err := f.store.SaveBatch(ctx, store.Batch{Runs: []model.Run{run}}); err != nil {
+	if err := f.store.SaveBatch(ctx, model.Batch{Runs: []model.Run{run}}); err != nil {
 		t.Fatal(err)
 	}
 	bus.Publish(runID)
@@ -188,7 +187,7 @@ func TestGraphEventsStreamUntilTheRunEnds(t *testing.T) {
 	}
 	run.State, run.EndedAt = model.RunFailed, start.Add(time.Second)
 	task := model.TaskRun{RunID: runID, TaskID: "extract", State: model.TaskFailed, Try: 1, MaxTries: 2, StartedAt: start, EndedAt: start.Add(time.Second)}
-	if err := f.store.SaveBatch(ctx, store.Batch{Runs: []model.Run{run}, Tasks: []model.TaskRun{task}}); err != nil {
+	if err := f.store.SaveBatch(ctx, model.Batch{Runs: []model.Run{run}, Tasks: []model.TaskRun{task}}); err != nil {
 		t.Fatal(err)
 	}
 	bus.Publish(runID)

@@ -133,12 +133,6 @@ func nullID(id int64) any {
 	return id
 }
 
-// Batch is model.Batch.
-//
-// Deprecated: use model.Batch; this alias keeps callers outside the
-// engine compiling until they move.
-type Batch = model.Batch
-
 // SaveBatch writes b in one transaction.
 func (s *Store) SaveBatch(ctx context.Context, b model.Batch) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

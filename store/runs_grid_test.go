@@ -25,7 +25,7 @@ func TestTaskRunsOfReadsSeveralRunsAtOnce(t *testing.T) {
 		RunID: ids[1], TaskID: "a", State: model.TaskFailed, Try: 1, MaxTries: 2, StartedAt: at, EndedAt: at.Add(time.Second),
 		ExitCode: &code, Error: "exit 3", Outputs: map[string]string{"k": "v"},
 	}
-	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{done}}); err != nil {
+	if err := s.SaveBatch(ctx, model.Batch{Tasks: []model.TaskRun{done}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -38,7 +38,7 @@ func TestRunLifecycleRoundTrip(t *testing.T) {
 		RunID: r.ID, TaskID: "a", State: model.TaskSuccess, Try: 1, MaxTries: 3, StartedAt: at, EndedAt: at.Add(2 * time.Second),
 		ExitCode: &code, Outputs: map[string]string{"k": "v"},
 	}
-	if err := s.SaveBatch(ctx, Batch{Runs: []model.Run{*r}, Tasks: []model.TaskRun{a}, Tries: []model.TaskRun{a}}); err != nil {
+	if err := s.SaveBatch(ctx, model.Batch{Runs: []model.Run{*r}, Tasks: []model.TaskRun{a}, Tries: []model.TaskRun{a}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Run(ctx, r.ID)
@@ -140,7 +140,7 @@ func TestTaskProcessRoundTrip(t *testing.T) {
 	}
 	proc := model.Process{PGID: 4242, StartTime: 987654321, Boot: "0f6e4c1a-boot"}
 	running := model.TaskRun{RunID: r.ID, TaskID: "a", State: model.TaskRunning, Try: 1, MaxTries: 2, StartedAt: at, Process: proc}
-	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{running}}); err != nil {
+	if err := s.SaveBatch(ctx, model.Batch{Tasks: []model.TaskRun{running}}); err != nil {
 		t.Fatal(err)
 	}
 	if rows, err := s.TaskRuns(ctx, r.ID); err != nil || len(rows) != 1 || rows[0].Process != proc {
@@ -148,7 +148,7 @@ func TestTaskProcessRoundTrip(t *testing.T) {
 	}
 	ended := running
 	ended.State, ended.EndedAt, ended.Process = model.TaskSuccess, at.Add(time.Second), model.Process{}
-	if err := s.SaveBatch(ctx, Batch{Tasks: []model.TaskRun{ended}}); err != nil {
+	if err := s.SaveBatch(ctx, model.Batch{Tasks: []model.TaskRun{ended}}); err != nil {
 		t.Fatal(err)
 	}
 	if rows, err := s.TaskRunsOf(ctx, []int64{r.ID}); err != nil || len(rows) != 1 || !rows[0].Process.IsZero() {

@@ -31,12 +31,21 @@ func TestResolveParams(t *testing.T) {
 		given map[string]any
 		want  map[string]any
 	}{
-		{"defaults fill in", map[string]any{"n": "3"},
-			map[string]any{"who": "world", "n": 3, "env": "dev", "dry": false}},
-		{"strings convert", map[string]any{"n": " 7 ", "dry": "true", "hosts": "a, b,,c", "env": "prod"},
-			map[string]any{"who": "world", "n": 7, "env": "prod", "dry": true, "hosts": []any{"a", "b", "c"}}},
-		{"typed values from JSON", map[string]any{"n": 2.0, "hosts": []any{"x", 1}, "who": 5},
-			map[string]any{"who": "5", "n": 2, "env": "dev", "dry": false, "hosts": []any{"x", "1"}}},
+		{
+			"defaults fill in",
+			map[string]any{"n": "3"},
+			map[string]any{"who": "world", "n": 3, "env": "dev", "dry": false},
+		},
+		{
+			"strings convert",
+			map[string]any{"n": " 7 ", "dry": "true", "hosts": "a, b,,c", "env": "prod"},
+			map[string]any{"who": "world", "n": 7, "env": "prod", "dry": true, "hosts": []any{"a", "b", "c"}},
+		},
+		{
+			"typed values from JSON",
+			map[string]any{"n": 2.0, "hosts": []any{"x", 1}, "who": 5},
+			map[string]any{"who": "5", "n": 2, "env": "dev", "dry": false, "hosts": []any{"x", "1"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -110,7 +110,7 @@ func recordRunning(t *testing.T, r *rig, run model.Run, proc model.Process) {
 	t.Helper()
 	run.State, run.StartedAt = model.RunRunning, r.clock.Now()
 	row := model.TaskRun{RunID: run.ID, TaskID: "work", State: model.TaskRunning, Try: 1, MaxTries: 2, StartedAt: r.clock.Now(), Process: proc}
-	if err := r.store.SaveBatch(t.Context(), store.Batch{Runs: []model.Run{run}, Tasks: []model.TaskRun{row}}); err != nil {
+	if err := r.store.SaveBatch(t.Context(), model.Batch{Runs: []model.Run{run}, Tasks: []model.TaskRun{row}}); err != nil {
 		t.Fatal(err)
 	}
 }

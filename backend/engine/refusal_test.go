@@ -38,31 +38,51 @@ func TestRefusalsHaveAKindAndAReason(t *testing.T) {
 		kind error
 		msg  string // the whole message, or with a trailing "…" its start
 	}{
-		{"cancel an ended run", func() error { return r.engine.Cancel(ctx, ended.ID) },
-			model.ErrConflict, "run 1 already ended: success"},
-		{"retry a run with no failed task", func() error { return r.engine.Retry(ctx, ended.ID, true) },
-			model.ErrConflict, "run 1 has no failed, upstream_failed or cancelled task to retry"},
-		{"retry a queued run", func() error { return r.engine.Retry(ctx, queued.ID, false) },
-			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to retry…"},
-		{"clear a task of a queued run", func() error { return r.engine.Clear(ctx, queued.ID, []string{"hold"}, false) },
-			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to clear…"},
-		{"mark a task of a queued run", func() error { return r.engine.Mark(ctx, queued.ID, "hold", model.TaskSuccess) },
-			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to mark…"},
-		{"clear a running task", func() error { return r.engine.Clear(ctx, running.ID, []string{"hold"}, false) },
-			model.ErrConflict, "task hold of run 2 is running; wait for it to end, or cancel the run"},
-		{"mark a running task", func() error { return r.engine.Mark(ctx, running.ID, "hold", model.TaskFailed) },
-			model.ErrConflict, "task hold of run 2 is running; wait for it to end, or cancel the run"},
+		{
+			"cancel an ended run", func() error { return r.engine.Cancel(ctx, ended.ID) },
+			model.ErrConflict, "run 1 already ended: success",
+		},
+		{
+			"retry a run with no failed task", func() error { return r.engine.Retry(ctx, ended.ID, true) },
+			model.ErrConflict, "run 1 has no failed, upstream_failed or cancelled task to retry",
+		},
+		{
+			"retry a queued run", func() error { return r.engine.Retry(ctx, queued.ID, false) },
+			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to retry…",
+		},
+		{
+			"clear a task of a queued run", func() error { return r.engine.Clear(ctx, queued.ID, []string{"hold"}, false) },
+			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to clear…",
+		},
+		{
+			"mark a task of a queued run", func() error { return r.engine.Mark(ctx, queued.ID, "hold", model.TaskSuccess) },
+			model.ErrConflict, "run 3 is queued behind other runs of DAG busy and has not started, so there is nothing to mark…",
+		},
+		{
+			"clear a running task", func() error { return r.engine.Clear(ctx, running.ID, []string{"hold"}, false) },
+			model.ErrConflict, "task hold of run 2 is running; wait for it to end, or cancel the run",
+		},
+		{
+			"mark a running task", func() error { return r.engine.Mark(ctx, running.ID, "hold", model.TaskFailed) },
+			model.ErrConflict, "task hold of run 2 is running; wait for it to end, or cancel the run",
+		},
 		{"cancel an unknown run", func() error { return r.engine.Cancel(ctx, 12) }, model.ErrNotFound, "run 12"},
 		{"retry an unknown run", func() error { return r.engine.Retry(ctx, 12, true) }, model.ErrNotFound, "run 12"},
 		{"clear in an unknown run", func() error { return r.engine.Clear(ctx, 12, []string{"a"}, false) }, model.ErrNotFound, "run 12"},
 		{"mark in an unknown run", func() error { return r.engine.Mark(ctx, 12, "a", model.TaskSuccess) }, model.ErrNotFound, "run 12"},
 		{"wait for an unknown run", func() error { _, err := r.engine.Wait(ctx, 12); return err }, model.ErrNotFound, "run 12"},
-		{"clear an unknown task", func() error { return r.engine.Clear(ctx, ended.ID, []string{"nope"}, false) },
-			model.ErrNotFound, `run 1 has no task "nope"`},
-		{"mark an unknown task", func() error { return r.engine.Mark(ctx, running.ID, "nope", model.TaskSuccess) },
-			model.ErrNotFound, `run 2 has no task "nope"`},
-		{"mark with a bad state", func() error { return r.engine.Mark(ctx, ended.ID, "a", model.TaskRunning) },
-			model.ErrInvalid, `a task can be marked success or failed, not "running"`},
+		{
+			"clear an unknown task", func() error { return r.engine.Clear(ctx, ended.ID, []string{"nope"}, false) },
+			model.ErrNotFound, `run 1 has no task "nope"`,
+		},
+		{
+			"mark an unknown task", func() error { return r.engine.Mark(ctx, running.ID, "nope", model.TaskSuccess) },
+			model.ErrNotFound, `run 2 has no task "nope"`,
+		},
+		{
+			"mark with a bad state", func() error { return r.engine.Mark(ctx, ended.ID, "a", model.TaskRunning) },
+			model.ErrInvalid, `a task can be marked success or failed, not "running"`,
+		},
 		{"trigger with bad params", func() error {
 			_, err := r.engine.Trigger(ctx, engine.TriggerRequest{DAG: required, Source: []byte("x"), Trigger: model.TriggerManual})
 			return err
