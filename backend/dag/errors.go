@@ -57,8 +57,14 @@ func (e *Error) Error() string {
 }
 
 // Errors is every problem found in one DAG, in file order, so a user fixes
-// them in one pass instead of one per run.
+// them in one pass instead of one per run; past maxErrors, the last entry
+// says how many more there are.
 type Errors []*Error
+
+// maxErrors is how many problems of one file are reported, as compilers
+// stop at some: a generated file with 10,000 broken lines would otherwise
+// print megabytes, where the first hundred show what is wrong.
+const maxErrors = 100
 
 // Error joins the errors one per line (hints indented under their error).
 func (es Errors) Error() string {
@@ -85,6 +91,20 @@ func (es Errors) sorted() Errors {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
 	return es
+}
+
+// capped keeps the first maxErrors and says how many were left out.
+func (es Errors) capped() Errors {
+	if len(es) <= maxErrors {
+		return es
+	}
+	first := es[0]
+	more := &Error{
+		File: first.File, Warning: first.Warning,
+		Msg:  fmt.Sprintf("and %d more problems", len(es)-maxErrors),
+		Hint: "fix the ones above first; the rest show once fewer remain",
+	}
+	return append(es[:maxErrors:maxErrors], more)
 }
 
 // errorList collects errors while a parse or validation walks the DAG.
@@ -115,5 +135,5 @@ func (l *errorList) err() error {
 	if len(l.errs) == 0 {
 		return nil
 	}
-	return l.errs.sorted()
+	return l.errs.sorted().capped()
 }

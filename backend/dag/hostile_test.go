@@ -47,7 +47,7 @@ func TestErrorsQuoteOnlyExcerpts(t *testing.T) {
 			if err == nil {
 				t.Fatal("loads without errors")
 			}
-			if took := time.Since(start); took > 2*time.Second {
+			if took := time.Since(start); took > slowdown*2*time.Second {
 				t.Errorf("took %v", took)
 			}
 			if testing.Verbose() {
@@ -84,7 +84,7 @@ func TestLargeBrokenFileLoadsQuickly(t *testing.T) {
 	b.WriteString("  - {id: x\n")
 	start := time.Now()
 	_, err := Load("big.yaml", []byte(b.String()), newTestCatalog())
-	if took := time.Since(start); took > 10*time.Second {
+	if took := time.Since(start); took > slowdown*10*time.Second {
 		t.Errorf("took %v", took)
 	}
 	var errs Errors
@@ -103,5 +103,37 @@ func TestManyValuesWithoutAliases(t *testing.T) {
 	_, err := Load("many.yaml", []byte(src), newTestCatalog())
 	if err == nil || strings.Contains(err.Error(), "alias") || !strings.Contains(err.Error(), "split it into several DAGs") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestManyUnknownNamesStayLinear: each unknown need is compared with every
+// task id for a "did you mean"; 4,000 of them among 4,000 tasks took 40 s
+// and printed 600 KB. Suggestions now have a budget per file, and a file
+// reports its first maxErrors problems and how many more there are.
+func TestManyUnknownNamesStayLinear(t *testing.T) {
+	const n = 4000
+	var b strings.Builder
+	b.WriteString("params:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  param_with_a_long_name_%05d: {}\n", i)
+	}
+	b.WriteString("tasks:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: task-with-a-long-name-%05d, op: shell, needs: [tesk-with-a-long-name-x%04d], with: {command: '{{ .params.param_with_a_long_neme_%05d }}'}}\n", i, i, i)
+	}
+	start := time.Now()
+	_, err := Load("many.yaml", []byte(b.String()), newTestCatalog())
+	if took := time.Since(start); took > slowdown*10*time.Second {
+		t.Errorf("took %v", took)
+	}
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != maxErrors+1 {
+		t.Fatalf("want %d errors and a summary, got %d", maxErrors, len(errs))
+	}
+	if last := errs[len(errs)-1].Msg; last != fmt.Sprintf("and %d more problems", 2*n-maxErrors) {
+		t.Errorf("summary = %q", last)
+	}
+	if !strings.Contains(errs[0].Hint, "did you mean") {
+		t.Errorf("the first errors should still get suggestions: %v", errs[0])
 	}
 }

@@ -266,7 +266,7 @@ func Load(file string, data []byte, ops Catalog) (*DAG, error) {
 	v.run()
 	all := append(p.errs.errs, v.errs.errs...)
 	if len(all) > 0 {
-		return nil, all.sorted()
+		return nil, all.sorted().capped()
 	}
 	return d, nil
 }

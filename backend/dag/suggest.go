@@ -21,6 +21,12 @@ const maxListed = 12
 // none is within maxSuggestDistance edits. Very short inputs need a closer
 // match, or "x" would suggest every two-letter name.
 func closest(s string, candidates []string) string {
+	return closestWithin(s, candidates, nil)
+}
+
+// closestWithin is closest spending at most *budget cells of distance
+// tables (nil: no limit), and nothing once the budget is gone.
+func closestWithin(s string, candidates []string, budget *int) string {
 	if len(s) > maxSuggestLength {
 		return "" // no name is that long, and the distance costs len(s)²
 	}
@@ -31,11 +37,38 @@ func closest(s string, candidates []string) string {
 		if c == s || abs(len(c)-len(s)) > limit {
 			continue
 		}
+		if budget != nil {
+			if *budget -= len(s) * len(c); *budget < 0 {
+				return best
+			}
+		}
 		if d := distance(ls, strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+// suggestBudget is how many cells of distance tables one validation may
+// fill looking for suggestions among the file's own names (task ids,
+// params): some milliseconds. Without it, 4,000 unknown needs among 4,000
+// tasks took 40 s; past it, hints just list the names.
+const suggestBudget = 4_000_000
+
+// meantWithin and meantOrWithin are meant and meantOr on a budget, for
+// candidates that grow with the file.
+func meantWithin(s string, candidates []string, budget *int) string {
+	if c := closestWithin(s, candidates, budget); c != "" {
+		return fmt.Sprintf("did you mean %s?", excerpt(c))
+	}
+	return ""
+}
+
+func meantOrWithin(s string, candidates []string, label string, budget *int) string {
+	if m := meantWithin(s, candidates, budget); m != "" {
+		return m
+	}
+	return listing(label, candidates)
 }
 
 // distance is the optimal-string-alignment distance: Levenshtein plus

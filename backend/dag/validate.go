@@ -55,27 +55,28 @@ func (v *validator) run() {
 	v.selfTrigger()
 	v.templates()
 	v.shellPastes()
-	v.d.Warnings = v.warns.errs.sorted()
+	v.d.Warnings = v.warns.errs.sorted().capped()
 }
 
 // validator holds what the checks share: the task index and the params,
 // so each is built once.
 type validator struct {
-	d          *DAG
-	ops        Catalog
-	errs       errorList
-	warns      errorList
-	index      map[string]int // task id → index of its first task
-	ids        []string       // distinct task ids in file order, for suggestions
-	up         [][]int        // known needs by index, for "is upstream" checks
-	paramNames []string
-	paramsLost bool  // params: did not decode, so no param can be checked
-	seen       []int // generation stamps for upstream searches
-	gen        int
+	d           *DAG
+	ops         Catalog
+	errs        errorList
+	warns       errorList
+	index       map[string]int // task id → index of its first task
+	ids         []string       // distinct task ids in file order, for suggestions
+	up          [][]int        // known needs by index, for "is upstream" checks
+	paramNames  []string
+	paramsLost  bool  // params: did not decode, so no param can be checked
+	suggestLeft int   // budget for suggestions among the file's names (see suggestBudget)
+	seen        []int // generation stamps for upstream searches
+	gen         int
 }
 
 func newValidator(d *DAG, ops Catalog) *validator {
-	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, warns: errorList{file: d.File, warning: true}, index: make(map[string]int, len(d.Tasks))}
+	v := &validator{d: d, ops: ops, errs: errorList{file: d.File}, warns: errorList{file: d.File, warning: true}, suggestLeft: suggestBudget, index: make(map[string]int, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		if _, dup := v.index[t.ID]; !dup && t.ID != "" {
 			v.index[t.ID] = i

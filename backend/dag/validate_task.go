@@ -235,7 +235,7 @@ func (v *validator) dependencies() {
 			case need == t.ID && t.ID != "":
 				v.errs.add(v.taskPos(i, "needs."+need), "remove it from needs", "%sneeds itself", v.label(i))
 			case !ok:
-				v.errs.add(v.taskPos(i, "needs."+need), meantOr(need, v.ids, "known tasks"),
+				v.errs.add(v.taskPos(i, "needs."+need), meantOrWithin(need, v.ids, "known tasks", &v.suggestLeft),
 					"%sneeds unknown task %s", v.label(i), excerpt(need))
 			case stamp[j] != i+1:
 				stamp[j] = i + 1

@@ -101,7 +101,7 @@ func (v *validator) refProblem(task int, ref []string) (msg, hint string) {
 	case "params":
 		if !slices.Contains(v.paramNames, ref[1]) && !v.paramsLost {
 			return fmt.Sprintf("%s reads param %s, which is not declared", field, excerpt(ref[1])),
-				joinHints(meant(ref[1], v.paramNames), "declare it under params:")
+				joinHints(meantWithin(ref[1], v.paramNames, &v.suggestLeft), "declare it under params:")
 		}
 	case "run":
 		if !slices.Contains(runFields, ref[1]) {
@@ -126,7 +126,7 @@ func (v *validator) taskRefProblem(task int, ref []string, field string) (msg, h
 		return fmt.Sprintf("vars cannot read task outputs (%s)", field),
 			"vars are set when the run starts, before any task has run; use the template in the task's with: instead"
 	case !known:
-		return fmt.Sprintf("%s reads unknown task %s", field, excerpt(id)), meantOr(id, v.ids, "known tasks")
+		return fmt.Sprintf("%s reads unknown task %s", field, excerpt(id)), meantOrWithin(id, v.ids, "known tasks", &v.suggestLeft)
 	case j == task:
 		return fmt.Sprintf("%s reads the task's own outputs", field), "outputs exist only after the task finishes"
 	case !v.isUpstream(task, j):
