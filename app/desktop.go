@@ -69,7 +69,7 @@ func (a *App) runBackground(ctx context.Context) (stop func() error, err error) 
 		return nil, fmt.Errorf("api listener: %w", err)
 	}
 	token := newToken()
-	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows(), token, a.Logger)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows().Service, token, a.Logger)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	stopWorkflows := a.StartWorkflows(ctx)
 	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})
