@@ -192,7 +192,7 @@ func TestShellReportsItsProcess(t *testing.T) {
 func TestHelperShellParent(t *testing.T) {
 	pidFile := os.Getenv("MESHFLOW_TEST_PIDFILE")
 	if pidFile == "" {
-		t.Skip("helper process only")
+		return // run directly, not as TestShellEndsWhenMeshflowDies's child: nothing to do
 	}
 	task := &Task{Args: map[string]any{"command": "echo $$ > " + pidFile + "; sleep 30"}, Log: os.Stderr, TempDir: t.TempDir()}
 	_, _ = Shell{}.Run(context.Background(), task)
