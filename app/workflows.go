@@ -66,7 +66,7 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 	w.Ops = newOps(w.Service, clk)
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
-		Store: a.Store, Catalog: w.Ops, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
+		Store: a.Store, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
 		Vars: vars.Plain, Secret: vars.Secret,
 		OnCommit: func(runIDs []int64) {
 			for _, id := range runIDs {

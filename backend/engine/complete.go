@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
@@ -198,15 +199,7 @@ func failedTasks(ar *activeRun) string {
 		return "task " + names[0] + " failed"
 	}
 	if len(names) > 5 {
-		return "tasks " + joinComma(names[:5]) + " and others failed"
+		return "tasks " + strings.Join(names[:5], ", ") + " and others failed"
 	}
-	return "tasks " + joinComma(names) + " failed"
-}
-
-func joinComma(s []string) string {
-	out := s[0]
-	for _, x := range s[1:] {
-		out += ", " + x
-	}
-	return out
+	return "tasks " + strings.Join(names, ", ") + " failed"
 }

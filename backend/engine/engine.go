@@ -60,10 +60,9 @@ type Store interface {
 // cores, so it stays at 16.
 const DefaultParallelism = 16
 
-// Options configure an Engine. Store, Catalog and NewExecutor are required.
+// Options configure an Engine. Store and NewExecutor are required.
 type Options struct {
-	Store   Store
-	Catalog dag.Catalog
+	Store Store
 	// NewExecutor builds the executor, given the channel its reports go to.
 	NewExecutor func(reports chan<- Report) Executor
 	Clock       clock.Clock

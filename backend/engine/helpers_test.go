@@ -103,7 +103,7 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 	logs := tasklog.Dir(t.TempDir())
 	var exec *local.Executor
 	r.engine = engine.New(engine.Options{
-		Store: r.store, Catalog: reg, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
+		Store: r.store, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			exec = local.New(local.Options{Workers: 8, Ops: reg, Logs: logs, Reports: reports, Clock: r.clock, OutputLimit: 4096})
 			return exec

@@ -92,12 +92,8 @@ func (ar *activeRun) recount() {
 	}
 }
 
-// spec is the definition of task i.
-func (ar *activeRun) spec(i int) *dag.Task { return &ar.dag.Tasks[ar.dagIndex(i)] }
-
-// dagIndex maps a plan index to the task's position in the DAG file. Plans
-// index tasks in file order, so the two are the same.
-func (ar *activeRun) dagIndex(i int) int { return i }
+// spec is the definition of task i: plans index tasks in file order.
+func (ar *activeRun) spec(i int) *dag.Task { return &ar.dag.Tasks[i] }
 
 // retryDelay is how long to wait before try number next (2, 3, ...).
 func retryDelay(d dag.TaskDefaults, t *dag.Task, next int) time.Duration {

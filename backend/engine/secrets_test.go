@@ -79,7 +79,7 @@ func (r *secretRig) start(t *testing.T) {
 	reg := ops.NewRegistry(ops.Shell{}, ops.HTTP{}, ops.Noop{}, ops.TriggerDAG{Runs: &r.children})
 	var exec *local.Executor
 	e := engine.New(engine.Options{
-		Store: r.store, Catalog: reg,
+		Store: r.store,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			exec = local.New(local.Options{Workers: 4, Ops: reg, Logs: tasklog.Dir(filepath.Join(r.dir, "logs")), Reports: reports, OutputLimit: 4096})
 			return exec

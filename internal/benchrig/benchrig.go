@@ -71,7 +71,7 @@ func Start(ctx context.Context, o Options) (*Rig, error) {
 	r := &Rig{Store: st, Registry: ops.NewRegistry(shell, ops.Noop{}), done: make(chan error, 1)}
 	logs := tasklog.Dir(filepath.Join(o.Dir, "logs"))
 	r.Engine = engine.New(engine.Options{
-		Store: st, Catalog: r.Registry, Parallelism: o.Parallelism,
+		Store: st, Parallelism: o.Parallelism,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			r.exec = local.New(local.Options{Workers: o.Parallelism, Ops: r.Registry, Logs: logs, Reports: reports, OutputLimit: 64 << 10})
 			return r.exec
