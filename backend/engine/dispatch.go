@@ -109,7 +109,7 @@ func (e *Engine) submit(ar *activeRun, i int) {
 	row.State, row.NextTryAt, row.Error, row.ExitCode = model.TaskQueued, zeroTime, "", nil
 	ar.phases[i] = submitted
 	e.exec.Submit(Attempt{
-		DAG: ar.run.DAG, RunID: ar.run.ID, TaskID: t.ID, Try: row.Try, Op: t.Op,
+		DAG: ar.run.DAG, Queue: t.Queue, RunID: ar.run.ID, TaskID: t.ID, Try: row.Try, Op: t.Op,
 		Args: args, Env: attemptEnv(ar, t.ID, row.Try), Timeout: timeout(ar.dag.Defaults, t), Secrets: secrets.list(),
 	})
 }

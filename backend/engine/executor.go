@@ -10,6 +10,7 @@ import (
 // plain data so that a distributed executor can ship it to a worker.
 type Attempt struct {
 	DAG     string
+	Queue   string // the task's queue; "" is the default executor's, see Router
 	RunID   int64
 	TaskID  string
 	Try     int

@@ -82,9 +82,18 @@ type rig struct {
 	path   string
 	// onCommit is passed to the engine as Options.OnCommit.
 	onCommit func(runIDs []int64)
+	// executor, if set, builds the engine's executor around the local
+	// one, given a function building another local executor.
+	executor func(reports chan<- engine.Report, local engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor
 }
 
 func newRig(t *testing.T, pools map[string]int) *rig {
+	t.Helper()
+	return newRigWith(t, pools, nil)
+}
+
+// newRigWith is newRig with the executor built by exec (see rig.executor).
+func newRigWith(t *testing.T, pools map[string]int, exec func(reports chan<- engine.Report, local engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor) *rig {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "meshflow.db")
 	st, err := store.Open(t.Context(), path)
@@ -92,7 +101,7 @@ func newRig(t *testing.T, pools map[string]int) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r := &rig{store: st, clock: clock.NewFake(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)), step: newStep(), path: path}
+	r := &rig{store: st, clock: clock.NewFake(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)), step: newStep(), path: path, executor: exec}
 	r.start(t, pools)
 	return r
 }
@@ -101,18 +110,31 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 	t.Helper()
 	reg := ops.NewRegistry(r.step, ops.Noop{}, ops.Shell{})
 	logs := tasklog.Dir(t.TempDir())
-	var exec *local.Executor
+	var execs []*local.Executor
+	newLocal := func(reports chan<- engine.Report) *local.Executor {
+		ex := local.New(local.Options{Workers: 8, Ops: reg, Logs: logs, Reports: reports, Clock: r.clock, OutputLimit: 4096})
+		execs = append(execs, ex)
+		return ex
+	}
 	r.engine = engine.New(engine.Options{
 		Store: r.store, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
-			exec = local.New(local.Options{Workers: 8, Ops: reg, Logs: logs, Reports: reports, Clock: r.clock, OutputLimit: 4096})
-			return exec
+			ex := newLocal(reports)
+			if r.executor != nil {
+				return r.executor(reports, ex, newLocal)
+			}
+			return ex
 		},
 	})
 	ctx, cancel := context.WithCancel(t.Context())
 	r.cancel, r.done = cancel, make(chan error, 1)
 	go func() { r.done <- r.engine.Run(ctx) }()
-	t.Cleanup(func() { r.stop(t); exec.Close() })
+	t.Cleanup(func() {
+		r.stop(t)
+		for _, ex := range execs {
+			ex.Close()
+		}
+	})
 }
 
 func (r *rig) stop(t *testing.T) {

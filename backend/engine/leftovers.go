@@ -32,6 +32,9 @@ type LeftoverEnder interface {
 	EndLeftover(ctx context.Context, l Leftover) ([]int, error)
 }
 
+// errCannotEnd is why a leftover of an executor without EndLeftover stays.
+var errCannotEnd = errors.New("its executor cannot end processes")
+
 // endLeftovers ends what the interrupted tries of the recovered runs left
 // running, all at once so that the slowest, not their sum, bounds how long
 // a restart waits, and before any of them is retried. It returns the tries
@@ -56,7 +59,7 @@ func (e *Engine) endLeftovers(ctx context.Context) (map[taskKey]error, error) {
 	var wg sync.WaitGroup
 	for k, l := range found {
 		if !ok {
-			errs[k] = errors.New("its executor cannot end processes")
+			errs[k] = errCannotEnd
 			continue
 		}
 		wg.Go(func() { ended[k], errs[k] = ender.EndLeftover(ctx, l) })
