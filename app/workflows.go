@@ -35,8 +35,7 @@ type Workflows struct {
 	Logs      tasklog.Dir
 	Events    *events.Bus // signals each run's committed changes to the UI
 
-	app  *App
-	exec *local.Executor
+	app *App
 }
 
 var (
@@ -74,11 +73,10 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 			}
 		},
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
-			w.exec = local.New(local.Options{
+			return local.New(local.Options{
 				Workers: cfg.Parallelism + poolSlots(cfg.Pools), Ops: w.Ops, Logs: w.Logs, Reports: reports,
 				Clock: clk, OutputLimit: cfg.OutputLimit,
 			})
-			return w.exec
 		},
 	})
 	w.Scheduler = scheduler.New(clk, workflow.ScheduleStates(a.Store), w.Service, a.Logger)
@@ -127,7 +125,6 @@ func (w *Workflows) run(ctx context.Context, scheduled bool) error {
 		})
 	}
 	wg.Wait()
-	w.exec.Close()
 	close(errs)
 	var all []error
 	for err := range errs {

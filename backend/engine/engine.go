@@ -9,6 +9,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 
@@ -130,12 +131,19 @@ func New(o Options) *Engine {
 }
 
 // Run recovers unfinished runs and then executes until ctx is cancelled.
-// On return every state change has been written to the store.
+// On return every state change has been written to the store, and the
+// executor is closed if it is an io.Closer: attempts still executing are
+// stopped, and the next start retries them as interrupted.
 func (e *Engine) Run(ctx context.Context) error {
 	journalCtx, stopJournal := context.WithCancel(context.WithoutCancel(ctx))
 	go e.journal.loop(journalCtx)
 	defer func() {
 		e.stopOnce.Do(func() { close(e.stopped) })
+		if c, ok := e.exec.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				e.logger.Error("engine: close executor", "err", err)
+			}
+		}
 		stopJournal()
 		<-e.journal.done
 	}()

@@ -130,7 +130,7 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 	r.cancel, r.done = cancel, make(chan error, 1)
 	go func() { r.done <- r.engine.Run(ctx) }()
 	t.Cleanup(func() {
-		r.stop(t)
+		r.stop(t) // closes the engine's executor, but not one wrapped in a test's
 		for _, ex := range execs {
 			ex.Close()
 		}

@@ -2,6 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -34,6 +38,7 @@ type Router struct {
 var (
 	_ Executor      = (*Router)(nil)
 	_ LeftoverEnder = (*Router)(nil)
+	_ io.Closer     = (*Router)(nil)
 )
 
 // RouterOptions configure a Router. Default is required.
@@ -126,4 +131,18 @@ func (r *Router) EndLeftover(ctx context.Context, l Leftover) ([]int, error) {
 		return ender.EndLeftover(ctx, l)
 	}
 	return nil, errCannotEnd
+}
+
+// Close stops passing reports on and closes each executor that is an
+// io.Closer.
+func (r *Router) Close() error {
+	close(r.stop)
+	<-r.done
+	var errs []error
+	for _, ex := range append([]Executor{r.def}, slices.Collect(maps.Values(r.queues))...) {
+		if c, ok := ex.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -77,12 +77,10 @@ func newSecretRig(t *testing.T, secrets map[string]string) *secretRig {
 func (r *secretRig) start(t *testing.T) {
 	t.Helper()
 	reg := ops.NewRegistry(ops.Shell{}, ops.HTTP{}, ops.Noop{}, ops.TriggerDAG{Runs: &r.children})
-	var exec *local.Executor
 	e := engine.New(engine.Options{
 		Store: r.store,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
-			exec = local.New(local.Options{Workers: 4, Ops: reg, Logs: tasklog.Dir(filepath.Join(r.dir, "logs")), Reports: reports, OutputLimit: 4096})
-			return exec
+			return local.New(local.Options{Workers: 4, Ops: reg, Logs: tasklog.Dir(filepath.Join(r.dir, "logs")), Reports: reports, OutputLimit: 4096})
 		},
 		// Like the app's: a missing secret's error names what was asked for.
 		Secret: func(name string) (string, error) {
@@ -102,7 +100,6 @@ func (r *secretRig) start(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Errorf("engine: %v", err)
 			}
-			exec.Close()
 		})
 	}
 	t.Cleanup(r.stop)

@@ -50,7 +50,6 @@ type Rig struct {
 	Store    Store
 	Registry *ops.Registry
 
-	exec   *local.Executor
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -73,8 +72,7 @@ func Start(ctx context.Context, o Options) (*Rig, error) {
 	r.Engine = engine.New(engine.Options{
 		Store: st, Parallelism: o.Parallelism,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
-			r.exec = local.New(local.Options{Workers: o.Parallelism, Ops: r.Registry, Logs: logs, Reports: reports, OutputLimit: 64 << 10})
-			return r.exec
+			return local.New(local.Options{Workers: o.Parallelism, Ops: r.Registry, Logs: logs, Reports: reports, OutputLimit: 64 << 10})
 		},
 	})
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -88,7 +86,6 @@ func Start(ctx context.Context, o Options) (*Rig, error) {
 func (r *Rig) Close() error {
 	r.cancel()
 	err := <-r.done
-	r.exec.Close()
 	return errors.Join(err, r.Store.Close())
 }
 

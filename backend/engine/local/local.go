@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -34,7 +35,10 @@ type Executor struct {
 	wg      sync.WaitGroup
 }
 
-var _ engine.Executor = (*Executor)(nil)
+var (
+	_ engine.Executor = (*Executor)(nil)
+	_ io.Closer       = (*Executor)(nil)
+)
 
 type key struct {
 	run  int64
@@ -102,8 +106,8 @@ func (e *Executor) Cancel(runID int64, taskID string) {
 }
 
 // Close cancels running attempts, drops queued ones and waits for the
-// workers to finish.
-func (e *Executor) Close() {
+// workers to finish. The engine calls it when it stops.
+func (e *Executor) Close() error {
 	e.mu.Lock()
 	e.closed = true
 	e.queue = nil
@@ -113,6 +117,7 @@ func (e *Executor) Close() {
 	e.mu.Unlock()
 	e.cond.Broadcast()
 	e.wg.Wait()
+	return nil
 }
 
 func (e *Executor) work() {
