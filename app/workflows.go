@@ -73,9 +73,14 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 			}
 		},
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
-			return local.New(local.Options{
-				Workers: cfg.Parallelism + poolSlots(cfg.Pools), Ops: w.Ops, Logs: w.Logs, Reports: reports,
-				Clock: clk, OutputLimit: cfg.OutputLimit,
+			// No named queue is served yet: a task with a queue fails
+			// with a report saying so, instead of running here unasked.
+			return engine.NewRouter(reports, engine.RouterOptions{
+				Default: local.New(local.Options{
+					Workers: cfg.Parallelism + poolSlots(cfg.Pools), Ops: w.Ops, Logs: w.Logs, Reports: reports,
+					Clock: clk, OutputLimit: cfg.OutputLimit,
+				}),
+				Clock: clk, Ops: w.Ops,
 			})
 		},
 	})

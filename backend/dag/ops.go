@@ -12,6 +12,11 @@ type OpSpec struct {
 	// writes what it likes to $MESHFLOW_OUTPUT) and cannot be checked.
 	Outputs    []string
 	AnyOutputs bool
+	// InProcess means the op needs the engine in this process (trigger_dag
+	// starts and waits on runs through it; wait holds a timer that only
+	// costs anything here): its tries run on the default executor whatever
+	// the task's queue, and validation warns of a queue on such a task.
+	InProcess bool
 }
 
 // ArgType is the type of an op argument's value.

@@ -81,6 +81,10 @@ func (v *validator) taskOp(i int) {
 		v.errs.add(v.taskPos(i, "op"), meantAnd(t.Op, v.ops.Names(), "known ops"), "%sunknown op %s", ctx, excerpt(t.Op))
 		return
 	}
+	if spec.InProcess && t.Queue != "" {
+		v.warns.add(v.taskPos(i, "queue"), "remove queue: from the task",
+			"%sop %s runs inside the engine, so queue %s is ignored", ctx, spec.Name, excerpt(t.Queue))
+	}
 	v.args(i, spec)
 }
 

@@ -45,12 +45,12 @@ func newTestCatalog() testCatalog {
 			{Name: "expect_status", Type: ArgInt},
 			{Name: "outputs", Type: ArgMap},
 		}},
-		"trigger_dag": {Name: "trigger_dag", Outputs: []string{"run_id", "state"}, Args: []ArgSpec{
+		"trigger_dag": {Name: "trigger_dag", InProcess: true, Outputs: []string{"run_id", "state"}, Args: []ArgSpec{
 			{Name: "dag", Type: ArgString, Required: true},
 			{Name: "params", Type: ArgMap},
 			{Name: "wait", Type: ArgBool},
 		}},
-		"wait": {Name: "wait", Args: []ArgSpec{
+		"wait": {Name: "wait", InProcess: true, Args: []ArgSpec{
 			{Name: "duration", Type: ArgDuration},
 			{Name: "until", Type: ArgString},
 		}},

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/dag"
 )
 
 // Router is an Executor that hands each attempt to the executor serving
@@ -17,7 +18,9 @@ import (
 // queue for the others. An attempt for a queue nobody serves fails at once
 // with a report that names the queue, rather than waiting for a worker
 // that will never come; the engine then retries or fails it like any
-// failed try.
+// failed try. Ops whose spec says InProcess (trigger_dag, wait) need the
+// engine beside them, so their attempts go to the default executor
+// whatever their queue.
 //
 // Reports of the named queues' executors pass through the Router, which
 // remembers who got each attempt until it ends, so that Cancel reaches
@@ -26,6 +29,7 @@ type Router struct {
 	def     Executor
 	queues  map[string]Executor
 	clock   clock.Clock
+	ops     dag.Catalog
 	reports chan<- Report
 	relay   chan Report // the named queues' executors report here
 	stop    chan struct{}
@@ -48,6 +52,9 @@ type RouterOptions struct {
 	// its reports go to.
 	Queues map[string]func(reports chan<- Report) Executor
 	Clock  clock.Clock // nil: the real clock
+	// Ops tells which ops say InProcess in their spec: their attempts go
+	// to Default whatever their queue. Nil: none.
+	Ops dag.Catalog
 }
 
 // NewRouter builds the queues' executors; reports is the engine's channel.
@@ -56,7 +63,7 @@ func NewRouter(reports chan<- Report, o RouterOptions) *Router {
 		o.Clock = clock.Real()
 	}
 	r := &Router{
-		def: o.Default, queues: map[string]Executor{}, clock: o.Clock, reports: reports,
+		def: o.Default, queues: map[string]Executor{}, clock: o.Clock, ops: o.Ops, reports: reports,
 		relay: make(chan Report, 1024), stop: make(chan struct{}), done: make(chan struct{}),
 		owner: map[taskKey]Executor{},
 	}
@@ -93,7 +100,7 @@ func (r *Router) forward() {
 
 // Submit hands a to the executor of its queue.
 func (r *Router) Submit(a Attempt) {
-	if a.Queue == "" {
+	if a.Queue == "" || r.inProcess(a.Op) {
 		r.def.Submit(a)
 		return
 	}
@@ -111,6 +118,15 @@ func (r *Router) Submit(a Attempt) {
 	r.owner[taskKey{a.RunID, a.TaskID}] = ex
 	r.mu.Unlock()
 	ex.Submit(a)
+}
+
+// inProcess reports whether op needs the engine in this process.
+func (r *Router) inProcess(op string) bool {
+	if r.ops == nil {
+		return false
+	}
+	spec, ok := r.ops.Op(op)
+	return ok && spec.InProcess
 }
 
 // Cancel passes the cancel on to the executor that got the attempt.

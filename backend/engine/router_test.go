@@ -6,9 +6,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/engine/local"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/ops"
 )
 
 // recorder is an Executor that notes what it is asked and passes it on.
@@ -43,11 +45,17 @@ func (r *recorder) seen() (submitted, cancelled []string) {
 // and a recorded executor for queue gpu.
 func routedRig(t *testing.T) (r *rig, def, gpu *recorder) {
 	t.Helper()
+	return routedRigOps(t, nil)
+}
+
+// routedRigOps is routedRig with the Router told of ops by catalog.
+func routedRigOps(t *testing.T, catalog dag.Catalog) (r *rig, def, gpu *recorder) {
+	t.Helper()
 	def, gpu = &recorder{}, &recorder{}
 	r = newRigWith(t, nil, func(reports chan<- engine.Report, ex engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor {
 		def.Executor = ex
 		return engine.NewRouter(reports, engine.RouterOptions{
-			Default: def,
+			Default: def, Ops: catalog,
 			Queues: map[string]func(chan<- engine.Report) engine.Executor{
 				"gpu": func(reports chan<- engine.Report) engine.Executor {
 					gpu.Executor = newLocal(reports)
@@ -117,6 +125,34 @@ tasks:
 	}
 	if _, got := def.seen(); len(got) != 0 {
 		t.Errorf("default executor cancelled %v, want none", got)
+	}
+}
+
+// inProcess is a catalog whose op step needs the engine in process.
+type inProcess struct{ dag.Catalog }
+
+func (c inProcess) Op(name string) (dag.OpSpec, bool) {
+	spec, ok := c.Catalog.Op(name)
+	spec.InProcess = name == "step"
+	return spec, ok
+}
+
+func TestRouterRunsInProcessOpsOnTheDefaultExecutor(t *testing.T) {
+	r, def, gpu := routedRigOps(t, inProcess{ops.NewRegistry(newStep(), ops.Shell{})})
+	run := r.trigger(t, `
+name: in-process
+tasks:
+  - {id: inside, op: step, queue: gpu}
+  - {id: outside, op: shell, queue: gpu, with: {command: "true"}}
+`, nil)
+	if got := r.wait(t, run.ID); got.State != model.RunSuccess {
+		t.Fatalf("run = %s (%s)", got.State, got.Error)
+	}
+	if got, _ := def.seen(); strings.Join(got, ",") != "inside" {
+		t.Errorf("default executor got %v, want [inside]", got)
+	}
+	if got, _ := gpu.seen(); strings.Join(got, ",") != "outside" {
+		t.Errorf("gpu executor got %v, want [outside]", got)
 	}
 }
 

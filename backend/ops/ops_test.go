@@ -235,3 +235,13 @@ func TestTriggerDAGRefusesASecretInParams(t *testing.T) {
 		t.Errorf("the child run was started with params %v", runs.params)
 	}
 }
+
+func TestOnlyOpsThatNeedTheEngineRunInProcess(t *testing.T) {
+	for _, op := range []Op{Shell{}, HTTP{}, TriggerDAG{}, Wait{}, Noop{}} {
+		spec := op.Spec()
+		want := spec.Name == "trigger_dag" || spec.Name == "wait"
+		if spec.InProcess != want {
+			t.Errorf("op %s: InProcess = %v, want %v", spec.Name, spec.InProcess, want)
+		}
+	}
+}

@@ -26,6 +26,7 @@ var _ Op = TriggerDAG{}
 func (TriggerDAG) Spec() dag.OpSpec {
 	return dag.OpSpec{
 		Name:        "trigger_dag",
+		InProcess:   true,
 		Description: "Starts a run of another DAG, optionally waiting for its result.",
 		Args: []dag.ArgSpec{
 			{Name: "dag", Type: dag.ArgString, Required: true, Description: "Name of the DAG to run."},

@@ -19,6 +19,7 @@ func (Wait) Spec() dag.OpSpec {
 	return dag.OpSpec{
 		Name:        "wait",
 		Description: "Waits for a duration, or until a time.",
+		InProcess:   true,
 		Args: []dag.ArgSpec{
 			{Name: "duration", Type: dag.ArgDuration, Description: "How long to wait, e.g. 90s or 1h30m."},
 			{Name: "until", Type: dag.ArgString, Description: "A time of day (15:04, next occurrence) or an RFC 3339 instant."},
