@@ -82,6 +82,7 @@ type rig struct {
 	path   string
 	// onCommit is passed to the engine as Options.OnCommit.
 	onCommit func(runIDs []int64)
+	logs     tasklog.Dir // the task logs; a temp dir unless set before start
 }
 
 func newRig(t *testing.T, pools map[string]int) *rig {
@@ -100,7 +101,10 @@ func newRig(t *testing.T, pools map[string]int) *rig {
 func (r *rig) start(t *testing.T, pools map[string]int) {
 	t.Helper()
 	reg := ops.NewRegistry(r.step, ops.Noop{}, ops.Shell{})
-	logs := tasklog.Dir(t.TempDir())
+	if r.logs == "" {
+		r.logs = tasklog.Dir(t.TempDir())
+	}
+	logs := r.logs
 	var exec *local.Executor
 	r.engine = engine.New(engine.Options{
 		Store: r.store, Catalog: reg, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
