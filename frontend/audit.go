@@ -58,10 +58,32 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 			Source: h.source(r), Status: cmp.Or(entry.status, rec.Status()),
 		}
 		// The client may be gone already; the record must still be written.
-		if _, err := h.store.AddAuditEvent(context.WithoutCancel(r.Context()), ev); err != nil {
-			h.logger.Error("record audit event", "action", ev.Action, "err", err)
+		ctx := context.WithoutCancel(r.Context())
+		if entry.target == "" && entry.status == 0 && refusedBeforeHandler(ev.Status) {
+			h.addRefusal(ctx, ev)
+			return
 		}
+		h.addAudit(ctx, ev)
 	})
+}
+
+// addRefusal records a refused request unless its source has had a row
+// for one this minute (see refusals).
+func (h *Handler) addRefusal(ctx context.Context, ev model.AuditEvent) {
+	record, summary := h.refusals.admit(ev.Source, ev.At)
+	if !record {
+		return
+	}
+	if summary != "" {
+		h.addAudit(ctx, model.AuditEvent{At: ev.At, Action: "refused requests", Target: summary, Source: ev.Source, Status: ev.Status})
+	}
+	h.addAudit(ctx, ev)
+}
+
+func (h *Handler) addAudit(ctx context.Context, ev model.AuditEvent) {
+	if _, err := h.store.AddAuditEvent(ctx, ev); err != nil {
+		h.logger.Error("record audit event", "action", ev.Action, "err", err)
+	}
 }
 
 // source says where a request came from: the client's IP address, or
