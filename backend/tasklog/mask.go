@@ -93,6 +93,20 @@ func (m *Masker) longest() int {
 	return len(m.forms[0])
 }
 
+// clearPrefix is how much of b may be written before more output comes:
+// all of it up to the first position from which the rest is a proper
+// prefix of a form, and so may still grow into a secret.
+func (m *Masker) clearPrefix(b []byte) int {
+	for n := range len(b) {
+		for _, f := range m.forms {
+			if len(b)-n < len(f) && bytes.HasPrefix(f, b[n:]) {
+				return n
+			}
+		}
+	}
+	return len(b)
+}
+
 // String returns s with every secret masked.
 func (m *Masker) String(s string) string {
 	if m == nil || s == "" {

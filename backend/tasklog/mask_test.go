@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMaskerHidesSecretsWhole(t *testing.T) {
@@ -65,7 +66,8 @@ func TestMaskerMasksOutputKeysAndValues(t *testing.T) {
 }
 
 // The log must read as if the whole output had been masked at once, however
-// the process splits it: byte by byte, or at random points.
+// the process splits it: byte by byte, or at random points, and whether or
+// not it pauses between writes long enough for held bytes to be flushed.
 func TestWriterMasksLikeStringAtAnySplit(t *testing.T) {
 	secrets := []string{"a", "CANARY-7f3a9", "abcd", "cdef", "tök€n/ü"}
 	text := "a CANARY-7f3a9 xabcdefx " + url.PathEscape("tök€n/ü") + " aaa caNARY abcdabcd " + fmt.Sprintf("%q", "tök€n/ü") + " end"
@@ -83,6 +85,9 @@ func TestWriterMasksLikeStringAtAnySplit(t *testing.T) {
 			n = min(n, len(rest))
 			if _, err := w.Write([]byte(rest[:n])); err != nil {
 				t.Fatal(err)
+			}
+			if round%2 == 1 {
+				w.flushHeld() // as if the output paused here
 			}
 			rest = rest[n:]
 		}
@@ -120,5 +125,32 @@ func TestWriterWithoutSecretsWritesThrough(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Output that pauses shows in the live log, all of it but what may still
+// begin a secret; that part shows once the output goes on, masked if it
+// turns out to be a secret.
+func TestWriterShowsPausedOutput(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.1.log")
+	w := NewWriter(path, NewMasker([]string{"password-1234567890"}))
+	if _, err := w.Write([]byte("step 1 done\npass")); err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); string(data) != "step 1 done\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log while the task pauses = %q, want the line it printed", data)
+		}
+		data, _ = os.ReadFile(path)
+	}
+	if _, err := w.Write([]byte("word-1234567890 ok\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "step 1 done\n"+Mask+" ok\n" {
+		t.Errorf("log = %q", data)
 	}
 }
