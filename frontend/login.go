@@ -36,6 +36,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, pages.SignIn(pages.SignInSignedOut))
 		return
 	}
+	if r.Method != http.MethodGet {
+		// A HEAD is a link preview or a link checker, not the user: it
+		// must not spend the one-time link the user is about to open.
+		h.render(w, r, http.StatusOK, pages.SignIn(pages.SignInSignedOut))
+		return
+	}
 	id, expires, err := h.sessions.Redeem(r.Context(), token)
 	if errors.Is(err, model.ErrInvalid) {
 		h.auditLogin(r, http.StatusUnauthorized)

@@ -290,3 +290,19 @@ func TestWrongLoginLinksAreAuditedOncePerMinute(t *testing.T) {
 		{"login", "browser session", 401},
 	})
 }
+
+// A HEAD on a login link (a chat app's preview, a link checker) neither
+// signs in nor spends the link: the GET that follows still does.
+func TestHeadDoesNotSpendTheLoginLink(t *testing.T) {
+	f := newFixture(t, false)
+	token := f.auth.NewLoginToken()
+	rec := f.anon(t, "HEAD", "/login?token="+token, nil, nil)
+	if rec.Code != http.StatusOK || sessionCookie(rec) != nil {
+		t.Fatalf("HEAD = %d, cookie %v; want 200 and none", rec.Code, sessionCookie(rec))
+	}
+	rec = f.anon(t, "GET", "/login?token="+token, nil, nil)
+	if rec.Code != http.StatusSeeOther || sessionCookie(rec) == nil {
+		t.Fatalf("GET after the HEAD = %d, cookie %v; want 303 and a session", rec.Code, sessionCookie(rec))
+	}
+	wantAudit(t, f, []auditWant{{"login", "browser session", 303}})
+}
