@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -47,9 +48,8 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 			return
 		}
 		// Handlers name their action; for anything else (an unknown path,
-		// a refused cross-site post) the path is recorded, cut short so
-		// that no request can write an arbitrarily long row.
-		entry := &auditEntry{action: r.Method + " " + truncate(r.URL.Path, 120)}
+		// a refused cross-site post) the path is recorded.
+		entry := &auditEntry{action: r.Method + " " + r.URL.Path}
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), auditKey{}, entry)))
 
@@ -80,7 +80,13 @@ func (h *Handler) addRefusal(ctx context.Context, ev model.AuditEvent) {
 	h.addAudit(ctx, ev)
 }
 
+// maxAuditText bounds the bytes of an event's action and target: room for
+// the longest real path, task id or variable name, but no request can
+// write an arbitrarily long row.
+const maxAuditText = 1024
+
 func (h *Handler) addAudit(ctx context.Context, ev model.AuditEvent) {
+	ev.Action, ev.Target = truncate(ev.Action, maxAuditText), truncate(ev.Target, maxAuditText)
 	if _, err := h.store.AddAuditEvent(ctx, ev); err != nil {
 		h.logger.Error("record audit event", "action", ev.Action, "err", err)
 	}
@@ -98,10 +104,14 @@ func (h *Handler) source(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// truncate cuts s to at most n bytes, marking the cut.
+// truncate cuts s to at most n bytes, marking the cut, and never inside
+// a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
