@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/meshflow/meshflow/backend/api"
 )
 
@@ -29,15 +31,21 @@ func (a *App) Serve(ctx context.Context, ready func(net.Addr)) error {
 	return a.serve(ctx, ready, defaultTimeouts())
 }
 
-// timeouts bound how long a client may hold a connection doing nothing.
+// timeouts bound how long a client may hold a connection doing nothing,
+// and how many it may hold at once.
 type timeouts struct {
 	header time.Duration // to send the request line and headers
 	body   time.Duration // to send the whole request, body included
 	idle   time.Duration // between requests on a kept-alive connection
+	// conns is how many connections are served at once; more wait to be
+	// accepted. Without a bound, idle connections opened by the thousand
+	// use up the file descriptors that tasks, logs and the database need.
+	// A browser holds at most six per page, event streams included.
+	conns int
 }
 
 func defaultTimeouts() timeouts {
-	return timeouts{header: 10 * time.Second, body: time.Minute, idle: 2 * time.Minute}
+	return timeouts{header: 10 * time.Second, body: time.Minute, idle: 2 * time.Minute, conns: 512}
 }
 
 func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) error {
@@ -55,6 +63,7 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	// Show the address actually bound, which differs from the configured
 	// one when the port is 0.
 	a.Config.Addr = ln.Addr().String()
+	ln = netutil.LimitListener(ln, limits.conns)
 	token := newToken()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(a.Workflows().Service, token, a.Logger))

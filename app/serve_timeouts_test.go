@@ -18,7 +18,7 @@ import (
 )
 
 // shortTimeouts make the server's limits show within a second.
-var shortTimeouts = timeouts{header: time.Second, body: 300 * time.Millisecond, idle: 300 * time.Millisecond}
+var shortTimeouts = timeouts{header: time.Second, body: 300 * time.Millisecond, idle: 300 * time.Millisecond, conns: 64}
 
 // slowDAG runs long enough to outlive the short timeouts below.
 const slowDAG = "name: slow\ntasks:\n  - {id: nap, op: shell, with: {command: 'sleep 1.5'}}\n"
@@ -181,5 +181,46 @@ func TestLongAnswersOutliveTheTimeouts(t *testing.T) {
 	}
 	if err := <-waited; err != nil {
 		t.Errorf("API wait for the run: %v", err)
+	}
+}
+
+// Connections beyond the limit wait to be accepted rather than each
+// holding a file descriptor in the server: idle ones by the thousand
+// cannot exhaust them, and once one closes the next is served.
+func TestConnectionsBeyondTheLimitWait(t *testing.T) {
+	limits := shortTimeouts
+	limits.header, limits.conns = time.Minute, 2
+	addr, _ := serveForTest(t, limits)
+	var idle []net.Conn
+	for range limits.conns {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		idle = append(idle, conn)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	_ = conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("a connection beyond the limit was served while the idle ones held every slot")
+	}
+	idle[0].Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("once a slot was free: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d", resp.StatusCode)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -47,9 +48,8 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 			return
 		}
 		// Handlers name their action; for anything else (an unknown path,
-		// a refused cross-site post) the path is recorded, cut short so
-		// that no request can write an arbitrarily long row.
-		entry := &auditEntry{action: r.Method + " " + truncate(r.URL.Path, 120)}
+		// a refused cross-site post) the path is recorded.
+		entry := &auditEntry{action: r.Method + " " + r.URL.Path}
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), auditKey{}, entry)))
 
@@ -58,10 +58,38 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 			Source: h.source(r), Status: cmp.Or(entry.status, rec.Status()),
 		}
 		// The client may be gone already; the record must still be written.
-		if _, err := h.store.AddAuditEvent(context.WithoutCancel(r.Context()), ev); err != nil {
-			h.logger.Error("record audit event", "action", ev.Action, "err", err)
+		ctx := context.WithoutCancel(r.Context())
+		if entry.target == "" && entry.status == 0 && refusedBeforeHandler(ev.Status) {
+			h.addRefusal(ctx, ev)
+			return
 		}
+		h.addAudit(ctx, ev)
 	})
+}
+
+// addRefusal records a refused request unless its source has had a row
+// for one this minute (see refusals).
+func (h *Handler) addRefusal(ctx context.Context, ev model.AuditEvent) {
+	record, summary := h.refusals.admit(ev.Source, ev.At)
+	if !record {
+		return
+	}
+	if summary != "" {
+		h.addAudit(ctx, model.AuditEvent{At: ev.At, Action: "refused requests", Target: summary, Source: ev.Source, Status: ev.Status})
+	}
+	h.addAudit(ctx, ev)
+}
+
+// maxAuditText bounds the bytes of an event's action and target: room for
+// the longest real path, task id or variable name, but no request can
+// write an arbitrarily long row.
+const maxAuditText = 1024
+
+func (h *Handler) addAudit(ctx context.Context, ev model.AuditEvent) {
+	ev.Action, ev.Target = truncate(ev.Action, maxAuditText), truncate(ev.Target, maxAuditText)
+	if _, err := h.store.AddAuditEvent(ctx, ev); err != nil {
+		h.logger.Error("record audit event", "action", ev.Action, "err", err)
+	}
 }
 
 // source says where a request came from: the client's IP address, or
@@ -76,10 +104,14 @@ func (h *Handler) source(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// truncate cuts s to at most n bytes, marking the cut.
+// truncate cuts s to at most n bytes, marking the cut, and never inside
+// a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ type fixture struct {
 	vars    *workflow.Variables // the real ones, sealing secrets under the temp dir's key
 	logs    tasklog.Dir
 	info    frontend.Info
+	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
 }
 
 // testDAGs are the DAG folder's files: a runnable DAG with a param of
@@ -153,6 +155,7 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
 		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
+		Now: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 	})
 	f.raw, f.handler = h, f.signedIn(t, h)
 	return f

@@ -131,19 +131,20 @@ type Options struct {
 // Handler holds what the UI handlers share. Each action lives in its own
 // file, named after the section and the verb.
 type Handler struct {
-	store   Store
-	inst    Installation
-	flows   Workflows
-	control RunControl
-	history RunHistory
-	vars    Variables
-	logs    TaskLogs
-	events  RunEvents
-	info    Info
-	logger  *slog.Logger
-	now     func() time.Time
-	csrf    *http.CrossOriginProtection // nil: no origin check
-	flashes *flashes
+	store    Store
+	inst     Installation
+	flows    Workflows
+	control  RunControl
+	history  RunHistory
+	vars     Variables
+	logs     TaskLogs
+	events   RunEvents
+	info     Info
+	logger   *slog.Logger
+	now      func() time.Time
+	csrf     *http.CrossOriginProtection // nil: no origin check
+	flashes  *flashes
+	refusals *refusals
 
 	sessions Sessions // nil: no sign-in (the desktop window)
 	cookie   string   // the session cookie's name
@@ -152,18 +153,19 @@ type Handler struct {
 // New returns the UI's http.Handler with every route registered.
 func New(opts Options) http.Handler {
 	h := &Handler{
-		store:   opts.Store,
-		inst:    opts.Installation,
-		flows:   opts.Workflows,
-		control: opts.Control,
-		history: opts.History,
-		vars:    opts.Variables,
-		logs:    opts.Logs,
-		events:  opts.Events,
-		info:    opts.Info,
-		logger:  opts.Logger,
-		now:     opts.Now,
-		flashes: newFlashes(),
+		store:    opts.Store,
+		inst:     opts.Installation,
+		flows:    opts.Workflows,
+		control:  opts.Control,
+		history:  opts.History,
+		vars:     opts.Variables,
+		logs:     opts.Logs,
+		events:   opts.Events,
+		info:     opts.Info,
+		logger:   opts.Logger,
+		now:      opts.Now,
+		flashes:  newFlashes(),
+		refusals: newRefusals(),
 
 		sessions: opts.Sessions,
 		cookie:   sessionCookie(opts.Info.DataDir),

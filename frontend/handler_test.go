@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -291,4 +292,25 @@ func parse(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
 		t.Fatal(err)
 	}
 	return doc
+}
+
+// An audit row keeps a long path or target whole up to a bound well past
+// real names, and cuts longer ones there, between characters.
+func TestAuditKeepsLongTargetsWithinABound(t *testing.T) {
+	f := newFixture(t, false)
+	long := "/no/such/" + strings.Repeat("é", 300) // 609 bytes: a long but real-looking path
+	huge := "/no/such/" + strings.Repeat("é", 3000)
+	for _, path := range []string{long, huge} {
+		f.do(t, "POST", (&url.URL{Path: path}).EscapedPath(), nil, nil)
+	}
+	events, err := f.store.AuditEvents(t.Context(), 0, 2)
+	if err != nil || len(events) != 2 {
+		t.Fatalf("audit = %+v, %v", events, err)
+	}
+	if got := events[1].Action; got != "POST "+long {
+		t.Errorf("long path recorded as %q (%d bytes), want it whole", got, len(got))
+	}
+	if got := events[0].Action; len(got) > 1100 || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
+		t.Errorf("huge path recorded as %d bytes (valid UTF-8: %v), want it cut at the bound between characters", len(got), utf8.ValidString(got))
+	}
 }

@@ -36,6 +36,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, pages.SignIn(pages.SignInSignedOut))
 		return
 	}
+	if r.Method != http.MethodGet {
+		// A HEAD is a link preview or a link checker, not the user: it
+		// must not spend the one-time link the user is about to open.
+		h.render(w, r, http.StatusOK, pages.SignIn(pages.SignInSignedOut))
+		return
+	}
 	id, expires, err := h.sessions.Redeem(r.Context(), token)
 	if errors.Is(err, model.ErrInvalid) {
 		h.auditLogin(r, http.StatusUnauthorized)
@@ -84,9 +90,11 @@ func crossSite(r *http.Request) bool {
 // requests that may change state, and a login link is a GET.
 func (h *Handler) auditLogin(r *http.Request, status int) {
 	ev := model.AuditEvent{At: h.now(), Action: "login", Target: "browser session", Source: h.source(r), Status: status}
-	if _, err := h.store.AddAuditEvent(context.WithoutCancel(r.Context()), ev); err != nil {
-		h.logger.Error("record audit event", "action", ev.Action, "err", err)
+	if status == http.StatusUnauthorized { // guessing links must not grow the log either
+		h.addRefusal(context.WithoutCancel(r.Context()), ev)
+		return
 	}
+	h.addAudit(context.WithoutCancel(r.Context()), ev)
 }
 
 // logout ends the browser's session and shows the sign-in page.

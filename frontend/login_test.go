@@ -122,11 +122,20 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 		t.Errorf("requests without a session changed things: %d runs, %d variables, %+v, actions %v",
 			len(runs), len(vars), settings, f.engine.actions)
 	}
-	// Refused writes are on record.
+	// Refused writes are on record: the first of the minute, and a count
+	// of the rest with the next one after it.
 	events, _ := f.store.AuditEvents(t.Context(), 0, 100)
-	if n := 11; len(events) != n || events[0].Status != http.StatusUnauthorized {
-		t.Errorf("audit has %d events (%+v), want the %d refused writes", len(events), events, n)
+	if len(events) != 1 || events[0].Status != http.StatusUnauthorized {
+		t.Errorf("audit has %d events (%+v), want the first refused write", len(events), events)
 	}
+	f.skew.Store(int64(time.Minute))
+	f.anon(t, "POST", "/settings", form, nil)
+	wantAudit(t, f, []auditWant{
+		{"POST /settings", "", 401},
+		{"refused requests", "10 more refused requests, not recorded one by one, in the 1m0s from " +
+			events[0].At.UTC().Format(time.RFC3339), 401},
+		{events[0].Action, "", 401},
+	})
 	for _, path := range []string{"/healthz", "/login", "/static/css/app.css"} {
 		if rec := f.anon(t, "GET", path, nil, nil); rec.Code != http.StatusOK {
 			t.Errorf("GET %s without a session = %d, want 200", path, rec.Code)
@@ -261,4 +270,39 @@ func assertNoToken(t *testing.T, f *fixture, token string) {
 			t.Errorf("audit event %+v holds the token", e)
 		}
 	}
+}
+
+// Guessing login links by the thousand adds one audit row a minute per
+// source, and a count of the rest.
+func TestWrongLoginLinksAreAuditedOncePerMinute(t *testing.T) {
+	f := newFixture(t, false)
+	for range 20 {
+		f.anon(t, "GET", "/login?token="+strings.Repeat("B", 43), nil, nil)
+	}
+	wantAudit(t, f, []auditWant{{"login", "browser session", 401}})
+	events, _ := f.store.AuditEvents(t.Context(), 0, 1)
+	f.skew.Store(int64(time.Minute))
+	f.anon(t, "GET", "/login?token="+strings.Repeat("B", 43), nil, nil)
+	wantAudit(t, f, []auditWant{
+		{"login", "browser session", 401},
+		{"refused requests", "19 more refused requests, not recorded one by one, in the 1m0s from " +
+			events[0].At.UTC().Format(time.RFC3339), 401},
+		{"login", "browser session", 401},
+	})
+}
+
+// A HEAD on a login link (a chat app's preview, a link checker) neither
+// signs in nor spends the link: the GET that follows still does.
+func TestHeadDoesNotSpendTheLoginLink(t *testing.T) {
+	f := newFixture(t, false)
+	token := f.auth.NewLoginToken()
+	rec := f.anon(t, "HEAD", "/login?token="+token, nil, nil)
+	if rec.Code != http.StatusOK || sessionCookie(rec) != nil {
+		t.Fatalf("HEAD = %d, cookie %v; want 200 and none", rec.Code, sessionCookie(rec))
+	}
+	rec = f.anon(t, "GET", "/login?token="+token, nil, nil)
+	if rec.Code != http.StatusSeeOther || sessionCookie(rec) == nil {
+		t.Fatalf("GET after the HEAD = %d, cookie %v; want 303 and a session", rec.Code, sessionCookie(rec))
+	}
+	wantAudit(t, f, []auditWant{{"login", "browser session", 303}})
 }

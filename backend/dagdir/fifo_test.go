@@ -3,6 +3,7 @@
 package dagdir
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,4 +81,53 @@ func TestFileReplacedByPipeKeepsLastGoodVersion(t *testing.T) {
 	if err != nil || !e.Stale() || !strings.Contains(e.Err.Error(), "named pipe") {
 		t.Fatalf("get = %+v, %v", e, err)
 	}
+}
+
+// A DAG file that is a symlink is followed only to a plain file: one to a
+// named pipe is refused unread, and one into /proc — /proc/kmsg blocks
+// until the kernel logs, and consumes what it returns — is refused though
+// it looks regular.
+func TestSymlinksToPipesAndKernelFilesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "good.yaml", dagSrc("good"))
+	pipe := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"pipe.yaml": pipe, "kmsg.yaml": "/proc/kmsg", "status.yaml": "/proc/self/status"}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := New(dir, catalog)
+	within(t, "Load", func() { _, _ = d.Load() })
+	if _, err := d.Get("good"); err != nil {
+		t.Errorf("the good DAG beside the links: %v", err)
+	}
+	want := map[string]string{"pipe.yaml": "not a regular file (a named pipe)", "kmsg.yaml": "a kernel file", "status.yaml": "a kernel file"}
+	for _, e := range d.List() {
+		name := filepath.Base(e.File)
+		if w, ok := want[name]; ok {
+			if e.Err == nil || !strings.Contains(e.Err.Error(), w) || !strings.Contains(e.Err.Error(), e.File) {
+				t.Errorf("%s: err = %v, want it to say %q and name the file", name, e.Err, w)
+			}
+			delete(want, name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not listed: %v", want)
+	}
+}
+
+// A read that blocks is given up after the timeout instead of holding up
+// the load.
+func TestReadBoundedGivesUpOnABlockingRead(t *testing.T) {
+	r, w := io.Pipe()
+	defer w.Close()
+	within(t, "readBounded", func() {
+		if _, err := readBounded(r, 10, 10*time.Millisecond); err == nil || !strings.Contains(err.Error(), "did not finish within") {
+			t.Errorf("err = %v", err)
+		}
+	})
 }

@@ -87,6 +87,7 @@ type rig struct {
 	executor func(reports chan<- engine.Report, local engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor
 	// wrapStore, if set, is what the engine sees of the store.
 	wrapStore func(*store.Store) engine.Store
+	logs      tasklog.Dir // the task logs; a temp dir unless set before start
 }
 
 func newRig(t *testing.T, pools map[string]int) *rig {
@@ -118,7 +119,10 @@ func newRigFor(t *testing.T, r *rig, pools map[string]int) *rig {
 func (r *rig) start(t *testing.T, pools map[string]int) {
 	t.Helper()
 	reg := ops.NewRegistry(r.step, ops.Noop{}, ops.Shell{})
-	logs := tasklog.Dir(t.TempDir())
+	if r.logs == "" {
+		r.logs = tasklog.Dir(t.TempDir())
+	}
+	logs := r.logs
 	var execs []*local.Executor
 	newLocal := func(reports chan<- engine.Report) *local.Executor {
 		ex := local.New(local.Options{Workers: 8, Ops: reg, Logs: logs, Reports: reports, Clock: r.clock, OutputLimit: 4096})

@@ -10,8 +10,11 @@ import (
 )
 
 // Leftover is a try that was executing when a previous meshflow process
-// died, with the processes it recorded: they may still run.
+// died, with the processes it recorded: they may still run. A zero
+// Process means the journal had not committed one; the executor may still
+// have recorded it elsewhere.
 type Leftover struct {
+	DAG     string
 	RunID   int64
 	TaskID  string
 	Try     int
@@ -46,11 +49,19 @@ func (e *Engine) endLeftovers(ctx context.Context) (map[taskKey]error, error) {
 			continue
 		}
 		for i, row := range ar.tasks {
+			leftover := func(try int, p model.Process) Leftover {
+				return Leftover{
+					DAG: ar.run.DAG, RunID: row.RunID, TaskID: row.TaskID, Try: try, Op: ar.spec(i).Op,
+					Process: p, Marks: tryMarks(row.RunID, row.TaskID, try),
+				}
+			}
 			if interruptedTry(row) && !row.Process.IsZero() {
-				found = append(found, Leftover{
-					RunID: row.RunID, TaskID: row.TaskID, Try: row.Try, Op: ar.spec(i).Op,
-					Process: row.Process, Marks: tryMarks(row.RunID, row.TaskID, row.Try),
-				})
+				found = append(found, leftover(row.Try, row.Process))
+			}
+			if !row.State.Done() {
+				// Submitting a try is not journaled: the try after the
+				// committed one may have started, its process unrecorded.
+				found = append(found, leftover(row.Try+1, model.Process{}))
 			}
 		}
 	}
@@ -59,7 +70,9 @@ func (e *Engine) endLeftovers(ctx context.Context) (map[taskKey]error, error) {
 	var wg sync.WaitGroup
 	for k, l := range found {
 		if !ok {
-			errs[k] = errCannotEnd
+			if !l.Process.IsZero() {
+				errs[k] = errCannotEnd
+			}
 			continue
 		}
 		wg.Go(func() { ended[k], errs[k] = ender.EndLeftover(ctx, l) })
@@ -72,11 +85,11 @@ func (e *Engine) endLeftovers(ctx context.Context) (map[taskKey]error, error) {
 	for k, l := range found {
 		if len(ended[k]) > 0 {
 			e.logger.Info("engine: ended processes a previous meshflow left running",
-				"run_id", l.RunID, "task_id", l.TaskID, "try", l.Try, "pgid", l.Process.PGID, "pids", ended[k])
+				"run_id", l.RunID, "task_id", l.TaskID, "try", l.Try, "pids", ended[k])
 		}
 		if errs[k] != nil {
 			e.logger.Error("engine: cannot end processes a previous meshflow left running; failing the task instead of retrying it",
-				"run_id", l.RunID, "task_id", l.TaskID, "try", l.Try, "pgid", l.Process.PGID, "err", errs[k])
+				"run_id", l.RunID, "task_id", l.TaskID, "try", l.Try, "err", errs[k])
 			unended[taskKey{l.RunID, l.TaskID}] = errs[k]
 		}
 	}
@@ -95,6 +108,10 @@ func tryMarks(runID int64, task string, try int) []string {
 // unendedReason is the error of an interrupted try whose processes may
 // still run: retrying it would run a second copy beside them.
 func unendedReason(pgid int, err error) string {
-	return interrupted + "; what it left running (process group " + strconv.Itoa(pgid) + ") could not be ended: " +
+	group := ""
+	if pgid != 0 {
+		group = " (process group " + strconv.Itoa(pgid) + ")"
+	}
+	return interrupted + "; what it left running" + group + " could not be ended: " +
 		err.Error() + ". Not retried, so that two copies never run at once: end those processes, then retry the task"
 }

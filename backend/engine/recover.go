@@ -64,12 +64,16 @@ func (e *Engine) interruptTries(ar *activeRun, unended map[taskKey]error) {
 	now := e.clock.Now()
 	for i := range ar.tasks {
 		row := &ar.tasks[i]
+		err, unendable := unended[taskKey{row.RunID, row.TaskID}]
 		switch {
-		case interruptedTry(*row):
+		case interruptedTry(*row) || unendable:
+			if !interruptedTry(*row) {
+				row.Try++ // the try its process file names: the journal had not recorded it
+			}
 			ar.phases[i] = executing // so failTry records the try
 			proc := row.Process
 			row.Process = model.Process{}
-			if err, ok := unended[taskKey{row.RunID, row.TaskID}]; ok {
+			if unendable {
 				e.finishTask(ar, i, model.TaskFailed, unendedReason(proc.PGID, err), nil)
 				continue
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/ops"
+	"github.com/meshflow/meshflow/backend/tasklog"
 	"github.com/meshflow/meshflow/store"
 )
 
@@ -148,6 +149,38 @@ func TestRecoveryEndsLeftoverProcessesBeforeTheRetry(t *testing.T) {
 	row := r.tasks(t, run.ID)["work"]
 	if row.Try != 2 || !row.Process.IsZero() {
 		t.Errorf("task = try %d, process %+v; want try 2 and no process once it ended", row.Try, row.Process)
+	}
+}
+
+// meshflow may die after a try's process started but before the journal
+// committed it: the store shows the task queued, not yet in that try. The
+// executor's process file, written before the process could work, must
+// still lead the restart to end it before the task runs again.
+func TestRecoveryEndsAProcessTheJournalHadNotRecorded(t *testing.T) {
+	check := filepath.Join(t.TempDir(), "check")
+	r, run, _ := crashedRig(t, check)
+	run.State, run.StartedAt = model.RunRunning, r.clock.Now()
+	if err := r.store.SaveBatch(t.Context(), model.Batch{Runs: []model.Run{run}}); err != nil {
+		t.Fatal(err)
+	}
+	l := startLeftover(t, "sleep 300 & echo $!; wait", marks(run.ID))
+	r.logs = tasklog.Dir(t.TempDir())
+	if err := r.logs.WriteProcess(tasklog.Key{DAG: run.DAG, RunID: run.ID, Task: "work", Try: 1}, l.proc); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WATCH", fmt.Sprintf("%d %d", l.proc.PGID, l.child))
+
+	r.start(t, nil)
+	got := r.wait(t, run.ID)
+	if got.State != model.RunSuccess {
+		t.Fatalf("run = %s (%s), want success", got.State, got.Error)
+	}
+	data, _ := os.ReadFile(check)
+	if string(data) != "checked try 1\n" {
+		t.Fatalf("the task saw:\n%s\nwant only \"checked try 1\": the unrecorded process still ran when it started again", data)
+	}
+	if runs(l.child) {
+		t.Errorf("the unrecorded try's child %d still runs", l.child)
 	}
 }
 

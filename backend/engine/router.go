@@ -146,6 +146,9 @@ func (r *Router) EndLeftover(ctx context.Context, l Leftover) ([]int, error) {
 	if ender, ok := r.def.(LeftoverEnder); ok {
 		return ender.EndLeftover(ctx, l)
 	}
+	if l.Process.IsZero() {
+		return nil, nil // nothing recorded, nothing to end
+	}
 	return nil, errCannotEnd
 }
 

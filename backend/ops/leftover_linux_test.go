@@ -3,6 +3,8 @@ package ops
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -173,9 +175,10 @@ func TestShellReportsItsProcess(t *testing.T) {
 	task, _ := newTask(t, map[string]any{"command": "echo $$ > pid; sleep 0.2"})
 	var got model.Process
 	var live procStat
-	task.Started = func(p model.Process) {
+	task.Started = func(p model.Process) error {
 		got = p
 		live, _ = readStat(p.PGID)
+		return nil
 	}
 	if _, err := (Shell{}).Run(t.Context(), task); err != nil {
 		t.Fatal(err)
@@ -232,7 +235,7 @@ func TestShellSurvivesThreadsEnding(t *testing.T) {
 	task, _ := newTask(t, map[string]any{"command": "sleep 1"})
 	// Reporting the start may wait for the engine; the goroutine then
 	// leaves its thread free for others, which may end it.
-	task.Started = func(model.Process) { time.Sleep(200 * time.Millisecond) }
+	task.Started = func(model.Process) error { time.Sleep(200 * time.Millisecond); return nil }
 	done := make(chan error, 1)
 	go func() {
 		_, err := Shell{}.Run(t.Context(), task)
@@ -260,5 +263,44 @@ func TestShellSurvivesThreadsEnding(t *testing.T) {
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("the task died while threads ended around it: %v", err)
+	}
+}
+
+// The try's command does nothing before Started returns, so the executor
+// can record the process durably first; if Started fails, the command
+// never runs and the try fails with why.
+func TestShellWaitsForItsProcessToBeRecorded(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("record fails %v", fail), func(t *testing.T) {
+			task, _ := newTask(t, map[string]any{"command": "touch ran"})
+			ran := filepath.Join(task.TempDir, "ran")
+			early := false
+			task.Started = func(model.Process) error {
+				// A gated command cannot run however long this waits.
+				for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					if _, err := os.Stat(ran); err == nil {
+						early = true
+						break
+					}
+				}
+				if fail {
+					return errors.New("disk full")
+				}
+				return nil
+			}
+			_, err := Shell{}.Run(t.Context(), task)
+			if early {
+				t.Fatal("the command ran before its process was recorded")
+			}
+			_, statErr := os.Stat(ran)
+			switch {
+			case fail && (err == nil || !strings.Contains(err.Error(), "disk full")):
+				t.Errorf("err = %v, want the recording's error", err)
+			case fail && statErr == nil:
+				t.Error("the command ran though its process could not be recorded")
+			case !fail && (err != nil || statErr != nil):
+				t.Errorf("err = %v, ran: %v; want the command run once released", err, statErr)
+			}
+		})
 	}
 }

@@ -52,15 +52,18 @@ type Task struct {
 	// soon as the process doing the try's work runs, with what identifies
 	// it; the executor reports the try started then, so that the record of
 	// a running try names its process. Zero on systems where it cannot be
-	// found again.
-	Started func(model.Process)
+	// found again. The process does none of the try's work before Started
+	// returns, so the record can be made durable first; an error ends the
+	// process unrun and fails the try.
+	Started func(model.Process) error
 }
 
 // started tells the executor that t's process runs.
-func (t *Task) started(p model.Process) {
+func (t *Task) started(p model.Process) error {
 	if t.Started != nil {
-		t.Started(p)
+		return t.Started(p)
 	}
+	return nil
 }
 
 // ProcessEnder is an op whose tries run processes that can outlive a

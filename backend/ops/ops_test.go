@@ -79,6 +79,27 @@ func TestShellArgumentErrors(t *testing.T) {
 	}
 }
 
+// A with.dir that does not exist, or is a file, fails the try with an
+// error that names the task, the argument and the path, and says what to do.
+func TestShellDirErrorNamesTheDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for dir, fix := range map[string]string{
+		filepath.Join(t.TempDir(), "missing"): "create it",
+		file:                                  "make it a directory",
+	} {
+		task, _ := newTask(t, map[string]any{"command": "true", "dir": dir})
+		_, err := Shell{}.Run(t.Context(), task)
+		for _, want := range []string{`task "t"`, "with.dir", dir, fix} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("dir %s: err = %v, want it to say %q", dir, err, want)
+			}
+		}
+	}
+}
+
 func TestShellOutputLimit(t *testing.T) {
 	task, _ := newTask(t, map[string]any{"command": `head -c 5000 /dev/zero | tr '\0' a | sed 's/^/k=/' > "$MESHFLOW_OUTPUT"`})
 	if _, err := (Shell{}).Run(t.Context(), task); err == nil || !strings.Contains(err.Error(), "over the limit") {

@@ -3,6 +3,8 @@
 package ops
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"syscall"
@@ -20,9 +22,14 @@ const (
 // it stops everything it started: on cancel the whole group gets SIGTERM,
 // and after grace SIGKILL. Whatever is left of the group when the leader
 // exits is killed too, so no stray child outlives its task. started hears
-// of the group as soon as it exists.
-func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process)) error {
+// of the group as soon as it exists, before the command runs (see gate).
+func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process) error) error {
 	cmd.SysProcAttr = sysProcAttr()
+	release, err := gate(cmd)
+	if err != nil {
+		return err
+	}
+	defer release.Close()
 	if pdeathsig {
 		// The kernel sends the parent-death signal when the thread that
 		// forked the child ends, not the process (go.dev/issue/27505), and
@@ -40,17 +47,48 @@ func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process)) e
 	}
 	// Children that keep the output pipes open must not hold Wait forever.
 	cmd.WaitDelay = grace + time.Second
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	_ = cmd.ExtraFiles[0].Close() // the gate's end, now the child's
+	if err != nil {
 		return err
 	}
 	// Until Wait reaps it the leader cannot vanish, so its start time read
-	// now is its own, whatever it has already done.
+	// now is its own; exec keeps both its pid and its start time.
 	p, err := ProcessOf(cmd.Process.Pid)
 	if err != nil {
 		p = model.Process{PGID: cmd.Process.Pid}
 	}
-	started(p)
-	err = cmd.Wait()
+	if err = started(p); err == nil {
+		_, err = release.WriteString("go\n")
+	}
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	werr := cmd.Wait()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	return err
+	if err != nil {
+		return err
+	}
+	return werr
+}
+
+// gateScript holds a new process back until meshflow has recorded it: it
+// waits for "go" on fd 3, then becomes the command by exec, keeping its pid
+// and start time. If meshflow dies first, the pipe closes unwritten and the
+// gate exits without running the command, which then never ran unrecorded.
+const gateScript = `IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"`
+
+// gate makes cmd start as gateScript in front of its own command and
+// returns the pipe end that releases it.
+func gate(cmd *exec.Cmd) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start task: %w", err)
+	}
+	cmd.ExtraFiles = append([]*os.File{r}, cmd.ExtraFiles...) // fd 3
+	if cmd.Err == nil {
+		cmd.Args = append([]string{defaultShell, shellFlag, gateScript, "meshflow-gate", cmd.Path}, cmd.Args[1:]...)
+		cmd.Path = defaultShell
+	}
+	return w, nil
 }

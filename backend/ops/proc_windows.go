@@ -19,12 +19,16 @@ const (
 // process groups in the POSIX sense; children may outlive a killed task,
 // and nothing identifies the process for a restart after a crash, so an
 // interrupted try is retried as before.
-func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process)) error {
+func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process) error) error {
 	cmd.WaitDelay = grace
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	started(model.Process{})
+	if err := started(model.Process{}); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
+	}
 	return cmd.Wait()
 }
 

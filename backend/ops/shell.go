@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,22 @@ func (s Shell) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	return readOutputs(outFile, t.OutputLimit)
 }
 
+// checkDir refuses a with.dir the process could not start in. Checked
+// by the child after the fork, it fails as "fork/exec /bin/sh: no such
+// file or directory", which blames the shell and names neither.
+func checkDir(task, dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("shell: task %q: its working directory (with.dir) %s does not exist: create it, or point with.dir at a directory that exists", task, dir)
+	case err != nil:
+		return fmt.Errorf("shell: task %q: its working directory (with.dir): %w: make it a directory meshflow can enter, or point with.dir at one", task, err)
+	case !fi.IsDir():
+		return fmt.Errorf("shell: task %q: its working directory (with.dir) %s is not a directory: make it a directory, or point with.dir at one", task, dir)
+	}
+	return nil
+}
+
 func (s Shell) grace() time.Duration {
 	if s.Grace <= 0 {
 		return 5 * time.Second
@@ -123,6 +140,8 @@ func (s Shell) command(ctx context.Context, t *Task) (*exec.Cmd, error) {
 	}
 	if cmd.Dir == "" {
 		cmd.Dir = t.TempDir
+	} else if err := checkDir(t.TaskID, cmd.Dir); err != nil {
+		return nil, err
 	}
 	return cmd, nil
 }

@@ -3,11 +3,16 @@ package tasklog
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"text/template"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Mask replaces every secret value in log text, errors and outputs.
@@ -16,7 +21,8 @@ const Mask = "********"
 // Masker hides secret values in everything that leaves a try: log lines,
 // errors and outputs. It knows each secret also in the forms our own
 // messages and the template functions give it — percent-encoded in a URL,
-// quoted by %q, escaped in JSON, HTML or JavaScript — and masks the union
+// quoted by %q, escaped in JSON (\uXXXX too), HTML or JavaScript, in a
+// host name lower-cased or punycode-encoded — and masks the union
 // of every match, so a short secret inside a longer one, or two secrets
 // that overlap, leave no part of either in the clear.
 //
@@ -53,8 +59,9 @@ func NewMasker(secrets []string) *Masker {
 // forms are the ways a secret appears in text meshflow or a task's
 // template writes: as is; in a URL (Go's request lines and client errors
 // percent-encode it, and `urlquery` does too); in a Go %q or %+q quote,
-// which our errors use; in JSON, as outputs are stored; and through the
-// `html` and `js` template functions.
+// which our errors use; in JSON, as outputs are stored or as a task's
+// encoder may escape it; through the `html` and `js` template functions;
+// and as the http op's errors show a host.
 func forms(s string) []string {
 	quoted, ascii := strconv.Quote(s), strconv.QuoteToASCII(s)
 	out := []string{
@@ -70,10 +77,39 @@ func forms(s string) []string {
 		enc.SetEscapeHTML(escapeHTML)
 		if enc.Encode(s) == nil {
 			j := strings.TrimSuffix(b.String(), "\n")
-			out = append(out, j[1:len(j)-1])
+			j = j[1 : len(j)-1]
+			out = append(out, j, jsonASCII(j, "\\u%04x"), jsonASCII(j, "\\u%04X"))
+		}
+	}
+	// In a host name: lower-cased, as URL hosts are in errors, and
+	// punycode-encoded, as an IDNA host goes on the wire.
+	out = append(out, strings.ToLower(s))
+	for _, p := range []*idna.Profile{idna.Punycode, idna.Lookup} {
+		if a, err := p.ToASCII(s); err == nil {
+			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// jsonASCII is JSON text j with every non-ASCII character escaped as
+// \uXXXX (hex digits per format), characters beyond the BMP as a
+// surrogate pair: what JSON encoders that keep output ASCII (Python's
+// default, Jackson's) write.
+func jsonASCII(j, format string) string {
+	var b strings.Builder
+	for _, r := range j {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, format+format, hi, lo)
+		default:
+			fmt.Fprintf(&b, format, r)
+		}
+	}
+	return b.String()
 }
 
 // Values returns the secrets the masker hides.
@@ -91,6 +127,20 @@ func (m *Masker) longest() int {
 		return 0
 	}
 	return len(m.forms[0])
+}
+
+// clearPrefix is how much of b may be written before more output comes:
+// all of it up to the first position from which the rest is a proper
+// prefix of a form, and so may still grow into a secret.
+func (m *Masker) clearPrefix(b []byte) int {
+	for n := range len(b) {
+		for _, f := range m.forms {
+			if len(b)-n < len(f) && bytes.HasPrefix(f, b[n:]) {
+				return n
+			}
+		}
+	}
+	return len(b)
 }
 
 // String returns s with every secret masked.

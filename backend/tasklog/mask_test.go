@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMaskerHidesSecretsWhole(t *testing.T) {
@@ -32,6 +33,12 @@ func TestMaskerHidesSecretsWhole(t *testing.T) {
 		{"quoted by %q", []string{nonASCII}, fmt.Sprintf("no secret %q", nonASCII), `no secret "` + Mask + `"`},
 		{"quoted by %+q", []string{nonASCII}, fmt.Sprintf("no secret %+q", nonASCII), `no secret "` + Mask + `"`},
 		{"in JSON", []string{nonASCII}, `{"v":` + string(jsonForm) + `}`, `{"v":"` + Mask + `"}`},
+		{"JSON with non-ASCII as \\u escapes", []string{"tök€n😀"}, `{"v": "t\u00f6k\u20acn\ud83d\ude00"}`, `{"v": "` + Mask + `"}`},
+		{"JSON with upper-case \\u escapes", []string{"tök€n😀"}, `{"v":"t\u00F6k\u20ACn\uD83D\uDE00"}`, `{"v":"` + Mask + `"}`},
+		{"a host lower-cased", []string{"Tok-ABC.example"}, `Get "https://tok-abc.example/": dial tcp: lookup tok-abc.example: no such host`,
+			`Get "https://` + Mask + `/": dial tcp: lookup ` + Mask + `: no such host`},
+		{"an IDNA host punycode-encoded", []string{"Bücher-Tok.example"}, `dial tcp: lookup xn--bcher-tok-q9a.example: no such host`,
+			`dial tcp: lookup ` + Mask + `: no such host`},
 		{"empty secrets are ignored", []string{"", "tok"}, "a tok", "a " + Mask},
 		{"no secret in the text", []string{"tok"}, "nothing here", "nothing here"},
 	}
@@ -65,7 +72,8 @@ func TestMaskerMasksOutputKeysAndValues(t *testing.T) {
 }
 
 // The log must read as if the whole output had been masked at once, however
-// the process splits it: byte by byte, or at random points.
+// the process splits it: byte by byte, or at random points, and whether or
+// not it pauses between writes long enough for held bytes to be flushed.
 func TestWriterMasksLikeStringAtAnySplit(t *testing.T) {
 	secrets := []string{"a", "CANARY-7f3a9", "abcd", "cdef", "tök€n/ü"}
 	text := "a CANARY-7f3a9 xabcdefx " + url.PathEscape("tök€n/ü") + " aaa caNARY abcdabcd " + fmt.Sprintf("%q", "tök€n/ü") + " end"
@@ -83,6 +91,9 @@ func TestWriterMasksLikeStringAtAnySplit(t *testing.T) {
 			n = min(n, len(rest))
 			if _, err := w.Write([]byte(rest[:n])); err != nil {
 				t.Fatal(err)
+			}
+			if round%2 == 1 {
+				w.flushHeld() // as if the output paused here
 			}
 			rest = rest[n:]
 		}
@@ -120,5 +131,32 @@ func TestWriterWithoutSecretsWritesThrough(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Output that pauses shows in the live log, all of it but what may still
+// begin a secret; that part shows once the output goes on, masked if it
+// turns out to be a secret.
+func TestWriterShowsPausedOutput(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.1.log")
+	w := NewWriter(path, NewMasker([]string{"password-1234567890"}))
+	if _, err := w.Write([]byte("step 1 done\npass")); err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); string(data) != "step 1 done\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log while the task pauses = %q, want the line it printed", data)
+		}
+		data, _ = os.ReadFile(path)
+	}
+	if _, err := w.Write([]byte("word-1234567890 ok\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "step 1 done\n"+Mask+" ok\n" {
+		t.Errorf("log = %q", data)
 	}
 }

@@ -10,7 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
+
+// flushDelay is how long held-back output waits for more before what
+// cannot begin a secret is written anyway: a task that prints a line and
+// then works quietly must show the line in the live log.
+const flushDelay = 200 * time.Millisecond
 
 // Writer writes one try's log. The file is created on the first write, so
 // tasks that print nothing leave nothing on disk. Secrets are masked even
@@ -30,6 +36,8 @@ type Writer struct {
 	masking bool // the last byte written was inside a mask
 	out     []byte
 	err     error
+	flush   *time.Timer // writes out held bytes once output pauses
+	closed  bool
 }
 
 // NewWriter returns a writer for the log at path that masks with m (nil:
@@ -54,7 +62,26 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	w.buf = append(w.buf, p...)
 	w.drain(len(w.buf) - w.hold)
+	if w.done < len(w.buf) {
+		if w.flush == nil {
+			w.flush = time.AfterFunc(flushDelay, w.flushHeld)
+		} else {
+			w.flush.Reset(flushDelay)
+		}
+	}
 	return len(p), w.err
+}
+
+// flushHeld writes the held bytes up to where the rest could still begin
+// a secret: nothing written can then turn out to be part of one, however
+// the output goes on.
+func (w *Writer) flushHeld() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.err != nil {
+		return
+	}
+	w.drain(w.done + w.m.clearPrefix(w.buf[w.done:]))
 }
 
 // drain writes buf[done:cut], masked, and keeps hold bytes before cut as
@@ -143,6 +170,10 @@ func (w *Writer) write(p []byte) {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
+	if w.flush != nil {
+		w.flush.Stop()
+	}
 	if w.m != nil && w.err == nil {
 		w.drain(len(w.buf))
 	}

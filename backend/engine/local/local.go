@@ -162,12 +162,22 @@ func removeDir(dir string) {
 // run executes one attempt and describes how it ended.
 func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	rep := engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try}
-	started := func(p model.Process) {
+	key := tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}
+	// The process is on disk before it may work, and before the report
+	// that the journal commits later: a meshflow killed in between still
+	// finds it on the next start (see EndLeftover).
+	started := func(p model.Process) error {
+		if !p.IsZero() {
+			if err := e.logs.WriteProcess(key, p); err != nil {
+				return err
+			}
+		}
 		e.reports <- engine.Report{RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Started: true, At: e.clock.Now(), Process: p}
+		return nil
 	}
 	op, ok := e.ops.Get(a.Op)
 	if !ok {
-		started(model.Process{})
+		_ = started(model.Process{})
 		rep.At, rep.Err = e.clock.Now(), fmt.Sprintf("unknown op %q", a.Op)
 		return rep
 	}
@@ -175,7 +185,9 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	// process, so that the running state is recorded together with it.
 	_, startsProcess := op.(ops.ProcessEnder)
 	if !startsProcess {
-		started(model.Process{})
+		_ = started(model.Process{})
+	} else {
+		defer e.logs.RemoveProcess(key) // the op ended its processes
 	}
 	if a.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -192,7 +204,7 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 		defer removeDir(tmp)
 	}
 	masker := tasklog.NewMasker(a.Secrets)
-	log := e.logs.Create(tasklog.Key{DAG: a.DAG, RunID: a.RunID, Task: a.TaskID, Try: a.Try}, masker)
+	log := e.logs.Create(key, masker)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
 		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker, Started: started,
