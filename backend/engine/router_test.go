@@ -176,6 +176,10 @@ func TestRouterEndsLeftoversWithTheDefaultExecutor(t *testing.T) {
 		t.Errorf("EndLeftover = %v, %v; default ended %v, want it to end the leftover", pids, err, with.ended)
 	}
 	without := engine.NewRouter(reports, engine.RouterOptions{Default: &recorder{}})
+	if _, err := without.EndLeftover(t.Context(), l); err != nil {
+		t.Errorf("EndLeftover without a LeftoverEnder of a try with no process = %v, want nil: nothing to end", err)
+	}
+	l.Process = model.Process{PGID: 4242}
 	if _, err := without.EndLeftover(t.Context(), l); err == nil {
 		t.Errorf("EndLeftover without a LeftoverEnder = %v, want an error saying it cannot", err)
 	}
