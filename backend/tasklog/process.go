@@ -16,9 +16,13 @@ func (d Dir) processPath(k Key) string {
 	return filepath.Join(d.runDir(k.DAG, k.RunID), k.Name()+".proc")
 }
 
-// WriteProcess records that k's try runs p, durably: the executor writes it
-// before the try's command may do anything, so that a meshflow killed
-// before its journal names p still finds p on the next start.
+// WriteProcess records that k's try runs p: the executor writes it before
+// the try's command may do anything, so that a meshflow killed before its
+// journal names p still finds p on the next start. It guards against the
+// death of meshflow, not of the machine, whose crash ends p too (and
+// changes the boot id): the written file is in the kernel's page cache
+// then, which outlives the process, so it is not synced, which would cost
+// milliseconds a try.
 func (d Dir) WriteProcess(k Key, p model.Process) error {
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -29,13 +33,13 @@ func (d Dir) WriteProcess(k Key, p model.Process) error {
 		return fmt.Errorf("task log: %w", err)
 	}
 	tmp := d.processPath(k) + ".tmp"
-	if err := writeSynced(tmp, data); err != nil {
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return fmt.Errorf("task log: record process: %w", err)
 	}
 	if err := os.Rename(tmp, d.processPath(k)); err != nil {
 		return fmt.Errorf("task log: record process: %w", err)
 	}
-	return syncDir(dir)
+	return nil
 }
 
 // ReadProcess returns the process recorded for k; ErrNotFound if none is.
@@ -57,32 +61,4 @@ func (d Dir) ReadProcess(k Key) (model.Process, error) {
 // RemoveProcess forgets k's process once the try has ended it.
 func (d Dir) RemoveProcess(k Key) {
 	_ = os.Remove(d.processPath(k))
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	return errors.Join(err, f.Close())
-}
-
-// syncDir makes a new entry of dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("task log: %w", err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("task log: sync %s: %w", dir, err)
-	}
-	return nil
 }
