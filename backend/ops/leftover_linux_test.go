@@ -268,39 +268,50 @@ func TestShellSurvivesThreadsEnding(t *testing.T) {
 
 // The try's command does nothing before Started returns, so the executor
 // can record the process durably first; if Started fails, the command
-// never runs and the try fails with why.
+// never runs and the try fails with why. A command of the default shell
+// is gated inside that shell, a script or another shell behind a gate of
+// its own.
 func TestShellWaitsForItsProcessToBeRecorded(t *testing.T) {
-	for _, fail := range []bool{false, true} {
-		t.Run(fmt.Sprintf("record fails %v", fail), func(t *testing.T) {
-			task, _ := newTask(t, map[string]any{"command": "touch ran"})
-			ran := filepath.Join(task.TempDir, "ran")
-			early := false
-			task.Started = func(model.Process) error {
-				// A gated command cannot run however long this waits.
-				for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-					if _, err := os.Stat(ran); err == nil {
-						early = true
-						break
-					}
-				}
-				if fail {
-					return errors.New("disk full")
-				}
-				return nil
+	ways := map[string]map[string]any{
+		"command": {"command": "touch ran"},
+		"script":  {"script": "touch ran\n"},
+		"shell":   {"command": "touch ran", "shell": "/bin/bash"},
+	}
+	for way, with := range ways {
+		for _, fail := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, record fails %v", way, fail), func(t *testing.T) { shellWaits(t, with, fail) })
+		}
+	}
+}
+
+func shellWaits(t *testing.T, with map[string]any, fail bool) {
+	task, _ := newTask(t, with)
+	ran := filepath.Join(task.TempDir, "ran")
+	early := false
+	task.Started = func(model.Process) error {
+		// A gated command cannot run however long this waits.
+		for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(ran); err == nil {
+				early = true
+				break
 			}
-			_, err := Shell{}.Run(t.Context(), task)
-			if early {
-				t.Fatal("the command ran before its process was recorded")
-			}
-			_, statErr := os.Stat(ran)
-			switch {
-			case fail && (err == nil || !strings.Contains(err.Error(), "disk full")):
-				t.Errorf("err = %v, want the recording's error", err)
-			case fail && statErr == nil:
-				t.Error("the command ran though its process could not be recorded")
-			case !fail && (err != nil || statErr != nil):
-				t.Errorf("err = %v, ran: %v; want the command run once released", err, statErr)
-			}
-		})
+		}
+		if fail {
+			return errors.New("disk full")
+		}
+		return nil
+	}
+	_, err := Shell{}.Run(t.Context(), task)
+	if early {
+		t.Fatal("the command ran before its process was recorded")
+	}
+	_, statErr := os.Stat(ran)
+	switch {
+	case fail && (err == nil || !strings.Contains(err.Error(), "disk full")):
+		t.Errorf("err = %v, want the recording's error", err)
+	case fail && statErr == nil:
+		t.Error("the command ran though its process could not be recorded")
+	case !fail && (err != nil || statErr != nil):
+		t.Errorf("err = %v, ran: %v; want the command run once released", err, statErr)
 	}
 }
