@@ -41,36 +41,23 @@ func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	if err != nil {
 		return model.Run{}, err
 	}
-	// A scheduled run that may be skipped is decided before it is written;
-	// any other run is counted in flight and placed once it exists.
-	d := req.DAG
-	reserved := req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue
-	if reserved {
-		var refused error
-		if err := e.call(ctx, func() { refused = e.reserve(d) }); err != nil {
-			return model.Run{}, err
-		}
-		if refused != nil {
-			return model.Run{}, refused
-		}
-	} else {
-		e.inFlight(d.Name, 1)
+	var start bool
+	var refused error
+	if err := e.call(ctx, func() { start, refused = e.reserve(req) }); err != nil {
+		return model.Run{}, err
+	}
+	if refused != nil {
+		return model.Run{}, refused
 	}
 	r, rows, err := e.createRun(ctx, req, params)
-	// The place is settled whatever happened: a created run is admitted
-	// even if ctx has ended meanwhile, since it is in the store now, and a
-	// failed one frees its place.
+	// The reservation is settled whatever happened: a created run is
+	// admitted even if ctx has ended meanwhile, since it is in the store
+	// now, and a failed one frees its place.
 	var out model.Run
 	callErr := e.call(context.WithoutCancel(ctx), func() {
-		start := reserved
-		if reserved {
-			e.starting[d.Name]--
-		} else {
-			e.inFlight(d.Name, -1)
-			start = e.active(d.Name) < maxActive(d) && len(e.queued[d.Name]) == 0
-		}
+		e.unreserve(req.DAG.Name, start)
 		if err == nil {
-			out = e.admit(r, d, plan, rows, vars, start)
+			out = e.admit(r, req.DAG, plan, rows, vars, start)
 		}
 	})
 	if err != nil {
@@ -83,29 +70,34 @@ func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	return out, nil
 }
 
-// reserve decides, on the loop, whether a scheduled run of d whose overlap
-// policy is skip starts, and holds its place while it is created off the
-// loop. It is ErrSkipped when d is busy, counting the runs being created:
-// those in flight take a place or the queue when they are admitted.
-func (e *Engine) reserve(d *dag.DAG) error {
-	e.creatingMu.Lock()
-	creating := e.creating[d.Name]
-	e.creatingMu.Unlock()
-	if e.active(d.Name)+creating >= maxActive(d) || len(e.queued[d.Name]) > 0 {
-		return ErrSkipped
+// reserve decides, on the loop, whether a new run of req.DAG starts at
+// once or queues, and holds its place while it is created off the loop,
+// so that max_active_runs and the skip policy count it. A scheduled run
+// of a busy DAG whose overlap policy is skip gets ErrSkipped.
+func (e *Engine) reserve(req TriggerRequest) (start bool, err error) {
+	d := req.DAG
+	busy := e.active(d.Name) >= maxActive(d) || len(e.queued[d.Name])+e.queueing[d.Name] > 0
+	if busy && req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
+		return false, ErrSkipped
 	}
-	e.starting[d.Name]++
-	return nil
+	if busy {
+		e.queueing[d.Name]++
+	} else {
+		e.starting[d.Name]++
+	}
+	return !busy, nil
 }
 
-// inFlight counts the runs of a DAG being created without a reservation.
-func (e *Engine) inFlight(name string, delta int) {
-	e.creatingMu.Lock()
-	e.creating[name] += delta
-	e.creatingMu.Unlock()
+// unreserve gives back the place reserve took.
+func (e *Engine) unreserve(name string, start bool) {
+	if start {
+		e.starting[name]--
+	} else {
+		e.queueing[name]--
+	}
 }
 
-// active counts a DAG's running runs and those reserved to start.
+// active counts a DAG's running runs and those about to start.
 func (e *Engine) active(name string) int { return e.running[name] + e.starting[name] }
 
 // createRun records a new run in the store. It runs in the caller's
@@ -133,8 +125,8 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 	return r, rows, nil
 }
 
-// admit takes a created run into the loop's state, starting it or
-// queueing it behind the DAG's other runs.
+// admit takes a created run into the loop's state, starting it if its
+// reservation said so and queueing it otherwise.
 func (e *Engine) admit(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun, vars map[string]string, start bool) model.Run {
 	ar := newActiveRun(r, d, plan, rows, vars)
 	e.runs[r.ID] = ar
@@ -143,6 +135,7 @@ func (e *Engine) admit(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.Tas
 		return ar.run
 	}
 	e.queued[d.Name] = append(e.queued[d.Name], ar)
+	e.startQueued(d.Name) // the runs ahead of it may have ended meanwhile
 	return ar.run
 }
 
