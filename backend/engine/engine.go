@@ -99,8 +99,6 @@ type Engine struct {
 	runs      map[int64]*activeRun
 	queued    map[string][]*activeRun // DAG name → runs waiting for a slot, oldest first
 	running   map[string]int          // DAG name → runs in state running
-	starting  map[string]int          // DAG name → runs being created that will start (see reserve)
-	queueing  map[string]int          // DAG name → runs being created that will queue
 	pools     map[string]*pool
 	finishing map[int64][]chan model.Run // runs ended but not yet committed → waiters
 }
@@ -121,7 +119,6 @@ func New(o Options) *Engine {
 		reports: make(chan Report, 1024), calls: make(chan func()),
 		stopped: make(chan struct{}),
 		runs:    map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
-		starting: map[string]int{}, queueing: map[string]int{},
 		finishing: map[int64][]chan model.Run{},
 	}
 	e.journal = newJournal(o.Store, o.Logger, o.OnCommit)
