@@ -132,7 +132,9 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 	t.Cleanup(func() {
 		r.stop(t) // closes the engine's executor, but not one wrapped in a test's
 		for _, ex := range execs {
-			ex.Close()
+			if err := ex.Close(); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 }
