@@ -169,7 +169,7 @@ func (e *Engine) finishRun(ar *activeRun) {
 func (e *Engine) startQueued(name string) {
 	for len(e.queued[name]) > 0 {
 		next := e.queued[name][0]
-		if e.active(name) >= maxActive(next.dag) {
+		if e.running[name] >= maxActive(next.dag) {
 			return
 		}
 		e.queued[name] = e.queued[name][1:]

@@ -192,7 +192,7 @@ func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
 	if ar.run.State.Done() {
 		ar.run.State, ar.run.EndedAt, ar.run.Error = model.RunQueued, zeroTime, ""
 	}
-	if ar.run.State == model.RunQueued && e.active(ar.run.DAG) < maxActive(ar.dag) {
+	if ar.run.State == model.RunQueued && e.running[ar.run.DAG] < maxActive(ar.dag) {
 		e.startRun(ar)
 		return nil
 	}

@@ -95,16 +95,10 @@ type Engine struct {
 	stopped  chan struct{}
 	stopOnce sync.Once
 
-	// creating counts, per DAG, runs being written to the store that hold
-	// no reservation; Trigger changes it off the loop (see reserve).
-	creatingMu sync.Mutex
-	creating   map[string]int
-
 	// Owned by the loop goroutine.
 	runs      map[int64]*activeRun
 	queued    map[string][]*activeRun // DAG name → runs waiting for a slot, oldest first
 	running   map[string]int          // DAG name → runs in state running
-	starting  map[string]int          // DAG name → runs being created that will start (see reserve)
 	pools     map[string]*pool
 	finishing map[int64][]chan model.Run // runs ended but not yet committed → waiters
 }
@@ -125,7 +119,6 @@ func New(o Options) *Engine {
 		reports: make(chan Report, 1024), calls: make(chan func()),
 		stopped: make(chan struct{}),
 		runs:    map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
-		starting: map[string]int{}, creating: map[string]int{},
 		finishing: map[int64][]chan model.Run{},
 	}
 	e.journal = newJournal(o.Store, o.Logger, o.OnCommit)

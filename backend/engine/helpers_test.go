@@ -85,9 +85,7 @@ type rig struct {
 	// executor, if set, builds the engine's executor around the local
 	// one, given a function building another local executor.
 	executor func(reports chan<- engine.Report, local engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor
-	// wrapStore, if set, is what the engine sees of the store.
-	wrapStore func(*store.Store) engine.Store
-	logs      tasklog.Dir // the task logs; a temp dir unless set before start
+	logs     tasklog.Dir // the task logs; a temp dir unless set before start
 }
 
 func newRig(t *testing.T, pools map[string]int) *rig {
@@ -98,20 +96,13 @@ func newRig(t *testing.T, pools map[string]int) *rig {
 // newRigWith is newRig with the executor built by exec (see rig.executor).
 func newRigWith(t *testing.T, pools map[string]int, exec func(reports chan<- engine.Report, local engine.Executor, newLocal func(chan<- engine.Report) *local.Executor) engine.Executor) *rig {
 	t.Helper()
-	return newRigFor(t, &rig{executor: exec}, pools)
-}
-
-// newRigFor fills in and starts a rig whose executor and wrapStore fields
-// are set already.
-func newRigFor(t *testing.T, r *rig, pools map[string]int) *rig {
-	t.Helper()
 	path := filepath.Join(t.TempDir(), "meshflow.db")
 	st, err := store.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r.store, r.clock, r.step, r.path = st, clock.NewFake(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)), newStep(), path
+	r := &rig{store: st, clock: clock.NewFake(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)), step: newStep(), path: path, executor: exec}
 	r.start(t, pools)
 	return r
 }
@@ -129,12 +120,8 @@ func (r *rig) start(t *testing.T, pools map[string]int) {
 		execs = append(execs, ex)
 		return ex
 	}
-	var es engine.Store = r.store
-	if r.wrapStore != nil {
-		es = r.wrapStore(r.store)
-	}
 	r.engine = engine.New(engine.Options{
-		Store: es, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
+		Store: r.store, Clock: r.clock, Parallelism: 8, Pools: pools, OnCommit: r.onCommit,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			ex := newLocal(reports)
 			if r.executor != nil {

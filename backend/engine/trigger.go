@@ -41,77 +41,23 @@ func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	if err != nil {
 		return model.Run{}, err
 	}
-	// A scheduled run that may be skipped is decided before it is written;
-	// any other run is counted in flight and placed once it exists.
-	d := req.DAG
-	reserved := req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue
-	if reserved {
-		var refused error
-		if err := e.call(ctx, func() { refused = e.reserve(d) }); err != nil {
-			return model.Run{}, err
-		}
-		if refused != nil {
-			return model.Run{}, refused
-		}
-	} else {
-		e.inFlight(d.Name, 1)
-	}
-	r, rows, err := e.createRun(ctx, req, params)
-	// The place is settled whatever happened: a created run is admitted
-	// even if ctx has ended meanwhile, since it is in the store now, and a
-	// failed one frees its place.
 	var out model.Run
-	callErr := e.call(context.WithoutCancel(ctx), func() {
-		start := reserved
-		if reserved {
-			e.starting[d.Name]--
-		} else {
-			e.inFlight(d.Name, -1)
-			start = e.active(d.Name) < maxActive(d) && len(e.queued[d.Name]) == 0
-		}
-		if err == nil {
-			out = e.admit(r, d, plan, rows, vars, start)
-		}
-	})
+	var runErr error
+	err = e.call(ctx, func() { out, runErr = e.createRun(ctx, req, params, plan, vars) })
 	if err != nil {
 		return model.Run{}, err
 	}
-	if callErr != nil {
-		// Stopped after the run was recorded: the next start takes it up.
-		return r, callErr
-	}
-	return out, nil
+	return out, runErr
 }
 
-// reserve decides, on the loop, whether a scheduled run of d whose overlap
-// policy is skip starts, and holds its place while it is created off the
-// loop. It is ErrSkipped when d is busy, counting the runs being created:
-// those in flight take a place or the queue when they are admitted.
-func (e *Engine) reserve(d *dag.DAG) error {
-	e.creatingMu.Lock()
-	creating := e.creating[d.Name]
-	e.creatingMu.Unlock()
-	if e.active(d.Name)+creating >= maxActive(d) || len(e.queued[d.Name]) > 0 {
-		return ErrSkipped
-	}
-	e.starting[d.Name]++
-	return nil
-}
-
-// inFlight counts the runs of a DAG being created without a reservation.
-func (e *Engine) inFlight(name string, delta int) {
-	e.creatingMu.Lock()
-	e.creating[name] += delta
-	e.creatingMu.Unlock()
-}
-
-// active counts a DAG's running runs and those reserved to start.
-func (e *Engine) active(name string) int { return e.running[name] + e.starting[name] }
-
-// createRun records a new run in the store. It runs in the caller's
-// goroutine: the loop goes on serving other runs while the disk works.
-func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any) (model.Run, []model.TaskRun, error) {
+// createRun runs on the loop: the decision to queue, skip or start must see
+// the current count of active runs.
+func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any, plan *dag.Plan, vars map[string]string) (model.Run, error) {
 	d := req.DAG
+	busy := e.running[d.Name] >= maxActive(d) || len(e.queued[d.Name]) > 0
+	if busy && req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
+		return model.Run{}, ErrSkipped
+	}
 	now := e.clock.Now()
 	r := model.Run{
 		DAG: d.Name, State: model.RunQueued, Trigger: req.Trigger, LogicalDate: req.LogicalDate,
@@ -125,25 +71,19 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 		rows[i] = model.TaskRun{TaskID: d.Tasks[i].ID, State: model.TaskQueued, MaxTries: maxTries(d.Defaults, &d.Tasks[i])}
 	}
 	if err := e.store.CreateRun(ctx, &r, req.Source, rows); err != nil {
-		return model.Run{}, nil, fmt.Errorf("engine: trigger %s: %w", d.Name, err)
+		return model.Run{}, fmt.Errorf("engine: trigger %s: %w", d.Name, err)
 	}
 	for i := range rows {
 		rows[i].RunID = r.ID
 	}
-	return r, rows, nil
-}
-
-// admit takes a created run into the loop's state, starting it or
-// queueing it behind the DAG's other runs.
-func (e *Engine) admit(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun, vars map[string]string, start bool) model.Run {
 	ar := newActiveRun(r, d, plan, rows, vars)
 	e.runs[r.ID] = ar
-	if start {
+	if busy {
+		e.queued[d.Name] = append(e.queued[d.Name], ar)
+	} else {
 		e.startRun(ar)
-		return ar.run
 	}
-	e.queued[d.Name] = append(e.queued[d.Name], ar)
-	return ar.run
+	return ar.run, nil
 }
 
 // vars merges the global variables with the DAG's own, which win.
