@@ -108,11 +108,13 @@ func (e *Engine) load(ctx context.Context, r model.Run) (*activeRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	vars, err := e.vars(ctx, d)
+	vars, err := e.vars(ctx, d, r.Params, runInfo(model.Run{LogicalDate: r.LogicalDate, Trigger: r.Trigger}))
 	if err != nil {
 		return nil, err
 	}
-	return newActiveRun(r, d, plan, rows, vars), nil
+	ar := newActiveRun(r, d, plan, rows, vars.values)
+	ar.secrets.add(vars.secrets)
+	return ar, nil
 }
 
 // reopen loads a run that is not active, for Clear and Mark; an active run

@@ -46,7 +46,7 @@ func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun,
 		tasks: make([]model.TaskRun, n), phases: make([]phase, n), tallies: make([]upstreamTally, n),
 		data: dag.TemplateData{
 			Params: r.Params, Vars: vars, Tasks: map[string]dag.TaskData{},
-			Run: dag.RunInfo{ID: r.ID, LogicalDate: r.LogicalDate, Trigger: string(r.Trigger)},
+			Run: runInfo(r),
 		},
 	}
 	for _, row := range rows {

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -361,4 +362,40 @@ tasks:
 		t.Errorf("waits's output v = %q, want it masked", v)
 	}
 	r.assertNoLeak(t, canary)
+}
+
+// DAG vars are templates: over the params, the run and the vars before
+// them, and a secret one is masked like any other.
+func TestDAGVarsAreRendered(t *testing.T) {
+	r := newSecretRig(t, map[string]string{"c": canary})
+	run, tasks := r.run(t, `
+name: backup
+params:
+  env: {default: prod}
+vars:
+  bucket: 'backups-{{ .params.env }}'
+  path: '{{ .vars.bucket }}/{{ .run.logical_date.Year }}'
+  token: '{{ secret "c" }}'
+tasks:
+  - {id: show, op: shell, with: {command: 'echo "v=$B" > "$MESHFLOW_OUTPUT"; echo "$T"', env: {B: '{{ .vars.path }}', T: '{{ .vars.token }}'}}}
+`)
+	if run.State != model.RunSuccess {
+		t.Fatalf("run = %s (%s)", run.State, run.Error)
+	}
+	if want := fmt.Sprintf("backups-prod/%d", run.LogicalDate.Year()); tasks["show"].Outputs["v"] != want {
+		t.Errorf("vars.path = %q, want %q", tasks["show"].Outputs["v"], want)
+	}
+	if log := r.log(t, run, "show"); log != tasklog.Mask+"\n" {
+		t.Errorf("log = %q, want the secret var masked", log)
+	}
+	r.assertNoLeak(t, canary)
+
+	d, err := dag.Parse("bad.yaml", []byte("name: bad\nvars:\n  x: '{{ .params.nope.deeper }}'\ntasks:\n  - {id: a, op: noop}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.engine.Trigger(t.Context(), engine.TriggerRequest{DAG: d, Trigger: model.TriggerManual})
+	if !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "vars.x") {
+		t.Errorf("trigger with a var that cannot render = %v, want an invalid-input error naming vars.x", err)
+	}
 }

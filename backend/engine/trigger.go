@@ -37,7 +37,10 @@ func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	if err != nil {
 		return model.Run{}, model.Errorf(model.ErrInvalid, "DAG %s: %w", req.DAG.Name, err)
 	}
-	vars, err := e.vars(ctx, req.DAG)
+	if req.LogicalDate.IsZero() {
+		req.LogicalDate = e.clock.Now()
+	}
+	vars, err := e.vars(ctx, req.DAG, params, runInfo(model.Run{LogicalDate: req.LogicalDate, Trigger: req.Trigger}))
 	if err != nil {
 		return model.Run{}, err
 	}
@@ -52,7 +55,7 @@ func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 
 // createRun runs on the loop: the decision to queue, skip or start must see
 // the current count of active runs.
-func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any, plan *dag.Plan, vars map[string]string) (model.Run, error) {
+func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any, plan *dag.Plan, vars runVars) (model.Run, error) {
 	d := req.DAG
 	busy := e.running[d.Name] >= maxActive(d) || len(e.queued[d.Name]) > 0
 	if busy && req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
@@ -76,7 +79,8 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 	for i := range rows {
 		rows[i].RunID = r.ID
 	}
-	ar := newActiveRun(r, d, plan, rows, vars)
+	ar := newActiveRun(r, d, plan, rows, vars.values)
+	ar.secrets.add(vars.secrets)
 	e.runs[r.ID] = ar
 	if busy {
 		e.queued[d.Name] = append(e.queued[d.Name], ar)
@@ -86,20 +90,40 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 	return ar.run, nil
 }
 
-// vars merges the global variables with the DAG's own, which win.
-func (e *Engine) vars(ctx context.Context, d *dag.DAG) (map[string]string, error) {
-	out := map[string]string{}
+// runVars are a run's variables and the secret values their templates
+// resolved, which the run's logs must mask.
+type runVars struct {
+	values  map[string]string
+	secrets []string
+}
+
+// vars merges the global variables with the DAG's own, which win. Each DAG
+// var is a template over the run's params, the run (which has no id yet)
+// and the variables before it; an error names the var.
+func (e *Engine) vars(ctx context.Context, d *dag.DAG, params map[string]any, run dag.RunInfo) (runVars, error) {
+	out := runVars{values: map[string]string{}}
 	if e.opts.Vars != nil {
 		global, err := e.opts.Vars(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("engine: read variables: %w", err)
+			return runVars{}, fmt.Errorf("engine: read variables: %w", err)
 		}
 		for k, v := range global {
-			out[k] = v
+			out.values[k] = v
 		}
 	}
+	data := dag.TemplateData{Params: params, Vars: out.values, Run: run}
 	for _, v := range d.Vars {
-		out[v.Name] = v.Value
+		value, used, err := dag.Render(v.Value, data, e.opts.Secret)
+		out.secrets = append(out.secrets, used...)
+		if err != nil {
+			return runVars{}, model.Errorf(model.ErrInvalid, "DAG %s: vars.%s: %w", d.Name, v.Name, err)
+		}
+		out.values[v.Name] = value
 	}
 	return out, nil
+}
+
+// runInfo is what templates read as .run; vars see it without the id.
+func runInfo(r model.Run) dag.RunInfo {
+	return dag.RunInfo{ID: r.ID, LogicalDate: r.LogicalDate, Trigger: string(r.Trigger)}
 }
