@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,7 +29,45 @@ type TriggerRequest struct {
 // has max_active_runs running. A scheduled run of a DAG whose overlap
 // policy is skip is not created then, and ErrSkipped is returned; a second
 // run for the same scheduled time fails with model.ErrDuplicateRun.
+//
+// A scheduled run that cannot start (its params do not resolve, its vars
+// do not render, the variables cannot be read) is recorded as a failed run
+// with the reason, and returned without an error: nobody is there to read
+// an error, but the run list is.
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
+	r, err := e.trigger(ctx, req)
+	if err != nil && req.Trigger == model.TriggerSchedule && !refusedOnPurpose(ctx, err) {
+		return e.failedRun(ctx, req, err)
+	}
+	return r, err
+}
+
+// refusedOnPurpose tells the errors of a scheduled trigger that are no
+// failure of the run: skipped, already made, or the engine stopping.
+func refusedOnPurpose(ctx context.Context, err error) bool {
+	return errors.Is(err, ErrSkipped) || errors.Is(err, model.ErrDuplicateRun) ||
+		errors.Is(err, model.ErrUnavailable) || ctx.Err() != nil
+}
+
+// failedRun records a run that ended before it started, because of why.
+// It is not active, so the loop need not know of it.
+func (e *Engine) failedRun(ctx context.Context, req TriggerRequest, why error) (model.Run, error) {
+	now := e.clock.Now()
+	r := model.Run{
+		DAG: req.DAG.Name, State: model.RunFailed, Trigger: req.Trigger, LogicalDate: req.LogicalDate,
+		Params: req.Params, ParentRunID: req.ParentRunID, QueuedAt: now, EndedAt: now,
+		Error: "could not start: " + why.Error(),
+	}
+	if r.LogicalDate.IsZero() {
+		r.LogicalDate = now
+	}
+	if err := e.store.CreateRun(ctx, &r, req.Source, nil); err != nil {
+		return model.Run{}, fmt.Errorf("engine: record the failed run of %s: %w (it failed: %v)", req.DAG.Name, err, why)
+	}
+	return r, nil
+}
+
+func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (model.Run, error) {
 	params, err := dag.ResolveParams(req.DAG, req.Params)
 	if err != nil {
 		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)

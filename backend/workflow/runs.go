@@ -133,10 +133,13 @@ func (s *Service) TriggerScheduled(ctx context.Context, d *dag.DAG, logical time
 	if err != nil {
 		return err
 	}
-	_, err = s.engine.Trigger(ctx, engine.TriggerRequest{
+	r, err := s.engine.Trigger(ctx, engine.TriggerRequest{
 		DAG: e.DAG, Source: e.Source, Trigger: model.TriggerSchedule, LogicalDate: logical,
 	})
 	switch {
+	case err == nil && r.State == model.RunFailed:
+		s.logger.Warn("scheduled run could not start", "dag", name, "run", r.ID, "err", r.Error)
+		return nil
 	case errors.Is(err, engine.ErrSkipped):
 		s.logger.Info("scheduled run skipped: the DAG is still busy", "dag", name, "logical_date", logical)
 		return nil

@@ -175,3 +175,38 @@ func TestRefusalsAreKindedAndSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// A scheduled run that cannot start is a failed run with the reason, not
+// just a line in the server's log.
+func TestScheduledRunThatCannotStartIsAFailedRun(t *testing.T) {
+	s := newSystem(t, map[string]string{"nightly.yaml": `name: nightly
+schedule: "0 2 * * *"
+vars:
+  token: '{{ secret "backup-token" }}'
+tasks:
+  - {id: a, op: noop}
+`})
+	entry, err := s.folder.Get("nightly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logical := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+	if err := s.svc.TriggerScheduled(t.Context(), entry.DAG, logical); err != nil {
+		t.Fatalf("TriggerScheduled = %v, want the failure recorded as a run", err)
+	}
+	runs, err := s.store.Runs(t.Context(), model.RunFilter{DAG: "nightly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].State != model.RunFailed || !strings.Contains(runs[0].Error, "vars.token") ||
+		!strings.Contains(runs[0].Error, "backup-token") || !runs[0].LogicalDate.Equal(logical) {
+		t.Fatalf("runs = %+v, want one failed run for 02:00 saying vars.token needs the secret backup-token", runs)
+	}
+	// The schedule firing again for the same time makes no second one.
+	if err := s.svc.TriggerScheduled(t.Context(), entry.DAG, logical); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.store.Runs(t.Context(), model.RunFilter{DAG: "nightly"}); len(again) != 1 {
+		t.Errorf("after a second tick for the same time: %d runs, want 1", len(again))
+	}
+}
