@@ -101,7 +101,7 @@ func (e *Engine) finishTask(ar *activeRun, i int, state model.TaskState, reason 
 	ar.phases[i] = finished
 	ar.done++
 	if state == model.TaskSuccess {
-		ar.data.Tasks[row.TaskID] = dag.TaskData{Outputs: outputs}
+		ar.setOutputs(row.TaskID, outputs)
 	}
 	e.journal.task(*row, wasTry)
 	for _, down := range ar.plan.DownstreamIdx(i) {

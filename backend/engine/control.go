@@ -93,7 +93,7 @@ func (e *Engine) cancelRun(ar *activeRun) {
 	}
 	for i := range ar.tasks {
 		switch ar.phases[i] {
-		case pending, pooled, backoff:
+		case pending, rendering, pooled, backoff:
 			e.finishTask(ar, i, model.TaskCancelled, "cancelled by a user", nil)
 		case submitted, executing:
 			e.exec.Cancel(ar.run.ID, ar.tasks[i].TaskID)
@@ -184,7 +184,7 @@ func (e *Engine) clear(ar *activeRun, taskIDs []string, downstream bool) error {
 		row := &ar.tasks[i]
 		row.MaxTries = row.Try + maxTries(ar.dag.Defaults, ar.spec(i))
 		row.State, row.Error, row.Outputs, row.NextTryAt, row.EndedAt = model.TaskQueued, "", nil, zeroTime, zeroTime
-		delete(ar.data.Tasks, row.TaskID)
+		ar.forgetOutputs(row.TaskID)
 		e.journal.task(*row, false)
 	}
 	ar.recount()

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/model"
@@ -36,23 +37,110 @@ func (e *Engine) evaluate(ar *activeRun, i int) {
 	}
 }
 
-// prepare checks the task's `when` condition and queues it for a pool slot.
+// prepare checks the task's `when` condition and queues it for a pool
+// slot. A task whose `when` or arguments hold templates is rendered off
+// the loop first (see renderOff): a template may take long, and the loop
+// serves every run.
 func (e *Engine) prepare(ar *activeRun, i int) {
 	t := ar.spec(i)
-	if t.When != "" {
-		secrets := e.secrets(ar)
-		ok, used, err := dag.RenderWhen(t.When, ar.data, e.opts.Secret)
-		secrets.add(used)
-		if err != nil {
-			e.finishTask(ar, i, model.TaskFailed, err.Error(), nil) // it says "when: ..."
-			return
-		}
-		if !ok {
-			e.finishTask(ar, i, model.TaskSkipped, "its when condition is false", nil)
-			return
-		}
+	ar.args[i] = nil
+	if t.When != "" || templated(t.With) {
+		e.renderOff(ar, i)
+		return
 	}
 	e.enqueue(ar, i)
+}
+
+// rendered is what rendering a task's `when` and arguments gave.
+type rendered struct {
+	ok      bool           // `when` holds, or there is none
+	args    map[string]any // the arguments, if ok
+	secrets []string       // secret values the templates resolved
+	err     error
+}
+
+// renderOff renders task i's templates on a goroutine of their own, within
+// the engine's render time limit (the size limit is dag.Render's), and
+// goes on with the result on the loop. Go templates cannot be stopped: one
+// over the limit fails its task at once, and its goroutine is left to end
+// on its own time, its result unused.
+func (e *Engine) renderOff(ar *activeRun, i int) {
+	t, data, secret := ar.spec(i), ar.view(), e.opts.Secret
+	e.secrets(ar) // resolved on the loop, once per run
+	ar.renderSeq++
+	seq := ar.renderSeq
+	ar.phases[i], ar.renderOf[i] = rendering, seq
+	result := make(chan rendered, 1)
+	go func() { result <- renderTask(t, data, secret) }()
+	limit := e.opts.RenderTimeout
+	go func() {
+		timer := time.NewTimer(limit)
+		defer timer.Stop()
+		var res rendered
+		select {
+		case res = <-result:
+		case <-timer.C:
+			res.err = fmt.Errorf("its templates took longer than %s to render: make them simpler", limit)
+		}
+		e.post(func() { e.onRendered(ar, i, seq, res) })
+	}()
+}
+
+// renderTask renders t's `when` and, if it holds, its arguments.
+func renderTask(t *dag.Task, data dag.TemplateData, secret dag.SecretFunc) rendered {
+	res := rendered{ok: true}
+	if t.When != "" {
+		ok, used, err := dag.RenderWhen(t.When, data, secret)
+		res.secrets = used
+		if err != nil || !ok {
+			res.ok, res.err = false, err // it says "when: ..."
+			return res
+		}
+	}
+	args, used, err := dag.RenderArgs(t.With, data, secret)
+	res.args, res.secrets, res.err = args, append(res.secrets, used...), err
+	return res
+}
+
+// onRendered goes on with task i once its templates rendered, unless it
+// was cancelled (or cleared and rendered again) meanwhile.
+func (e *Engine) onRendered(ar *activeRun, i int, seq uint64, res rendered) {
+	ar.secrets.add(res.secrets)
+	if e.runs[ar.run.ID] != ar || ar.phases[i] != rendering || ar.renderOf[i] != seq {
+		return
+	}
+	ar.phases[i] = pending
+	switch {
+	case res.err != nil:
+		e.finishTask(ar, i, model.TaskFailed, res.err.Error(), nil)
+	case !res.ok:
+		e.finishTask(ar, i, model.TaskSkipped, "its when condition is false", nil)
+	default:
+		ar.args[i] = res.args
+		e.enqueue(ar, i)
+	}
+}
+
+// templated reports whether any string in an op's arguments holds a
+// template.
+func templated(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, "{{")
+	case map[string]any:
+		for _, x := range v {
+			if templated(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if templated(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // enqueue takes a pool slot for task i, or waits in the pool's line.
@@ -94,16 +182,21 @@ func (e *Engine) pool(name string) *pool {
 	return p
 }
 
-// submit renders the task's arguments and hands a new try to the executor.
+// submit hands a new try to the executor.
 func (e *Engine) submit(ar *activeRun, i int) {
 	t, row := ar.spec(i), &ar.tasks[i]
 	secrets := e.secrets(ar)
-	args, used, err := dag.RenderArgs(t.With, ar.data, e.opts.Secret)
-	secrets.add(used)
-	if err != nil {
-		e.release(ar, i)
-		e.finishTask(ar, i, model.TaskFailed, err.Error(), nil)
-		return
+	args := ar.args[i] // rendered by renderOff, or template-free
+	if args == nil {
+		var used []string
+		var err error
+		args, used, err = dag.RenderArgs(t.With, ar.data, e.opts.Secret)
+		secrets.add(used)
+		if err != nil {
+			e.release(ar, i)
+			e.finishTask(ar, i, model.TaskFailed, err.Error(), nil)
+			return
+		}
 	}
 	row.Try++
 	row.State, row.NextTryAt, row.Error, row.ExitCode = model.TaskQueued, zeroTime, "", nil

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/dag"
@@ -61,6 +62,11 @@ type Store interface {
 // cores, so it stays at 16.
 const DefaultParallelism = 16
 
+// DefaultRenderTimeout is how long one task's templates may render when
+// Options leave it unset: a template that needs longer is a mistake (a
+// huge range), and a task waiting on it holds a pool slot of nobody's.
+const DefaultRenderTimeout = 5 * time.Second
+
 // Options configure an Engine. Store and NewExecutor are required.
 type Options struct {
 	Store Store
@@ -76,6 +82,9 @@ type Options struct {
 	Vars func(ctx context.Context) (map[string]string, error)
 	// Secret resolves {{ secret "name" }} in templates.
 	Secret dag.SecretFunc
+	// RenderTimeout bounds how long one task's templates may render;
+	// DefaultRenderTimeout if zero.
+	RenderTimeout time.Duration
 	// OnCommit, if set, is called after each write of state changes with
 	// the ids of the runs it changed, so watchers can look again. It runs
 	// on the goroutine that writes, so it must return quickly.
@@ -113,6 +122,9 @@ func New(o Options) *Engine {
 	}
 	if o.Parallelism <= 0 {
 		o.Parallelism = DefaultParallelism
+	}
+	if o.RenderTimeout <= 0 {
+		o.RenderTimeout = DefaultRenderTimeout
 	}
 	e := &Engine{
 		opts: o, store: o.Store, clock: o.Clock, logger: o.Logger,

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
@@ -12,6 +13,7 @@ type phase uint8
 
 const (
 	pending   phase = iota // waiting for its trigger rule to decide
+	rendering              // its templates are being rendered off the loop
 	pooled                 // ready, waiting for a pool slot
 	submitted              // handed to the executor, not started yet
 	executing              // the executor reported it started
@@ -35,6 +37,13 @@ type activeRun struct {
 	waiters    []chan model.Run
 	env        []string   // see attemptEnv
 	secrets    runSecrets // see secrets.go
+
+	args      []map[string]any // by plan index: arguments renderOff rendered
+	renderOf  []uint64         // by plan index: the render a task waits for
+	renderSeq uint64           // the last render started
+	// snapshot is data's tasks as renders off the loop see them: a copy,
+	// shared until the loop changes data.Tasks again (nil then).
+	snapshot map[string]dag.TaskData
 }
 
 // newActiveRun prepares the in-memory state of a run from its definition
@@ -44,6 +53,7 @@ func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun,
 	ar := &activeRun{
 		run: r, dag: d, plan: plan,
 		tasks: make([]model.TaskRun, n), phases: make([]phase, n), tallies: make([]upstreamTally, n),
+		args: make([]map[string]any, n), renderOf: make([]uint64, n),
 		data: dag.TemplateData{
 			Params: r.Params, Vars: vars, Tasks: map[string]dag.TaskData{},
 			Run: runInfo(r),
@@ -61,7 +71,32 @@ func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun,
 // busy reports whether a task is on its way through a pool, the executor
 // or a retry's delay: its phase is the engine's only record of that, and
 // the task cannot be cleared or marked until it is done.
-func (ph phase) busy() bool { return ph == pooled || ph == submitted || ph == executing }
+func (ph phase) busy() bool {
+	return ph == rendering || ph == pooled || ph == submitted || ph == executing
+}
+
+// view is the template data for a render off the loop, which must not see
+// data.Tasks change under it.
+func (ar *activeRun) view() dag.TemplateData {
+	if ar.snapshot == nil {
+		ar.snapshot = maps.Clone(ar.data.Tasks)
+	}
+	v := ar.data
+	v.Tasks = ar.snapshot
+	return v
+}
+
+// setOutputs records what a finished task returned, for templates.
+func (ar *activeRun) setOutputs(task string, outputs map[string]string) {
+	ar.data.Tasks[task] = dag.TaskData{Outputs: outputs}
+	ar.snapshot = nil
+}
+
+// forgetOutputs drops a cleared task's outputs.
+func (ar *activeRun) forgetOutputs(task string) {
+	delete(ar.data.Tasks, task)
+	ar.snapshot = nil
+}
 
 // recount rebuilds the phases, tallies and done count from the task states.
 // Busy tasks and tasks waiting to retry keep their phase: their attempt or
@@ -77,7 +112,7 @@ func (ar *activeRun) recount() {
 			ar.phases[i] = finished
 			ar.done++
 			if t.State == model.TaskSuccess {
-				ar.data.Tasks[t.TaskID] = dag.TaskData{Outputs: t.Outputs}
+				ar.setOutputs(t.TaskID, t.Outputs)
 			}
 		case t.State == model.TaskUpForRetry:
 			ar.phases[i] = backoff

@@ -43,6 +43,8 @@ type secretRig struct {
 	secrets  map[string]string
 	children childRuns
 	stop     func() // stops the engine and its executor
+	// tweak, if set, changes the engine's options before it starts.
+	tweak func(*engine.Options)
 }
 
 // childRuns records the runs trigger_dag would start.
@@ -62,13 +64,18 @@ func (c *childRuns) WaitRun(context.Context, int64) (string, error) { return "su
 
 func newSecretRig(t *testing.T, secrets map[string]string) *secretRig {
 	t.Helper()
+	return newSecretRigWith(t, secrets, nil)
+}
+
+func newSecretRigWith(t *testing.T, secrets map[string]string, tweak func(*engine.Options)) *secretRig {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(t.Context(), filepath.Join(dir, "meshflow.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r := &secretRig{dir: dir, store: st, secrets: secrets}
+	r := &secretRig{dir: dir, store: st, secrets: secrets, tweak: tweak}
 	r.start(t)
 	return r
 }
@@ -78,7 +85,7 @@ func newSecretRig(t *testing.T, secrets map[string]string) *secretRig {
 func (r *secretRig) start(t *testing.T) {
 	t.Helper()
 	reg := ops.NewRegistry(ops.Shell{}, ops.HTTP{}, ops.Noop{}, ops.TriggerDAG{Runs: &r.children})
-	e := engine.New(engine.Options{
+	opts := engine.Options{
 		Store: r.store,
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			return local.New(local.Options{Workers: 4, Ops: reg, Logs: tasklog.Dir(filepath.Join(r.dir, "logs")), Reports: reports, OutputLimit: 4096})
@@ -90,7 +97,11 @@ func (r *secretRig) start(t *testing.T) {
 			}
 			return "", fmt.Errorf("no secret %s: set it with 'meshflow var set %s --secret'", name, name)
 		},
-	})
+	}
+	if r.tweak != nil {
+		r.tweak(&opts)
+	}
+	e := engine.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
