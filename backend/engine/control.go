@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -32,6 +34,57 @@ func (e *Engine) Wait(ctx context.Context, runID int64) (model.Run, error) {
 	case <-ctx.Done():
 		return model.Run{}, ctx.Err()
 	}
+}
+
+// WaitChild is Wait for a run that a task of its parent run started and
+// waits for. It fails at once, with why, when the child can never start:
+// it is queued behind runs of its DAG that are all its own ancestors, each
+// waiting for it to end (a DAG that triggers itself with wait: true).
+func (e *Engine) WaitChild(ctx context.Context, runID int64) (model.Run, error) {
+	var stuck error
+	if err := e.call(ctx, func() { stuck = e.queuedBehindAncestors(runID) }); err != nil {
+		return model.Run{}, err
+	}
+	if stuck != nil {
+		return model.Run{}, stuck
+	}
+	return e.Wait(ctx, runID)
+}
+
+// queuedBehindAncestors says why run id can never start, if it is queued
+// and every running run of its DAG is one of its ancestors.
+func (e *Engine) queuedBehindAncestors(id int64) error {
+	ar, ok := e.runs[id]
+	if !ok || ar.run.State != model.RunQueued {
+		return nil
+	}
+	ancestors := map[int64]bool{}
+	for p := ar.run.ParentRunID; p != 0 && !ancestors[p]; {
+		ancestors[p] = true
+		parent, ok := e.runs[p]
+		if !ok {
+			break
+		}
+		p = parent.run.ParentRunID
+	}
+	var holders []string
+	for _, other := range e.runs {
+		if other.run.DAG != ar.run.DAG || other.run.State != model.RunRunning {
+			continue
+		}
+		if !ancestors[other.run.ID] {
+			return nil // it ends on its own and frees a slot
+		}
+		holders = append(holders, strconv.FormatInt(other.run.ID, 10))
+	}
+	if len(holders) == 0 {
+		return nil
+	}
+	slices.Sort(holders)
+	return model.Errorf(model.ErrConflict,
+		"run %d of DAG %s can never start: it is queued behind run %s, which waits for it (max_active_runs %d); "+
+			"trigger it with wait: false, or raise max_active_runs",
+		id, ar.run.DAG, strings.Join(holders, ", "), maxActive(ar.dag))
 }
 
 func (e *Engine) storedRun(ctx context.Context, runID int64) (model.Run, error) {

@@ -121,7 +121,7 @@ func (s *Service) TriggerChild(ctx context.Context, parent int64, name string, p
 
 // WaitRun waits for a run to end, for a trigger_dag task.
 func (s *Service) WaitRun(ctx context.Context, runID int64) (string, error) {
-	r, err := s.engine.Wait(ctx, runID)
+	r, err := s.engine.WaitChild(ctx, runID)
 	return string(r.State), err
 }
 

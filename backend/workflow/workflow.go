@@ -43,6 +43,9 @@ type RunDetail struct {
 type Engine interface {
 	Trigger(ctx context.Context, req engine.TriggerRequest) (model.Run, error)
 	Wait(ctx context.Context, runID int64) (model.Run, error)
+	// WaitChild is Wait for a run a task started, failing at once if the
+	// run can never start because it is queued behind the run waiting for it.
+	WaitChild(ctx context.Context, runID int64) (model.Run, error)
 	Cancel(ctx context.Context, runID int64) error
 	Retry(ctx context.Context, runID int64, failedOnly bool) error
 	Clear(ctx context.Context, runID int64, taskIDs []string, downstream bool) error

@@ -210,3 +210,29 @@ tasks:
 		t.Errorf("after a second tick for the same time: %d runs, want 1", len(again))
 	}
 }
+
+// A DAG that triggers itself and waits, through a name validation cannot
+// see, fails the waiting task with why instead of waiting forever: its
+// child is queued behind it by max_active_runs.
+func TestSelfTriggerWithWaitFailsInsteadOfDeadlocking(t *testing.T) {
+	s := newSystem(t, map[string]string{"loop.yaml": `name: loop
+max_active_runs: 1
+params:
+  target: {default: loop}
+tasks:
+  - id: again
+    op: trigger_dag
+    with: {dag: '{{ .params.target }}', wait: true, params: {target: none}}
+`})
+	parent := s.runToEnd(t, "loop", nil)
+	if parent.State != model.RunFailed {
+		t.Fatalf("parent run = %s, want failed", parent.State)
+	}
+	rows, err := s.store.TaskRuns(t.Context(), parent.ID)
+	if err != nil || len(rows) != 1 {
+		t.Fatal(rows, err)
+	}
+	if msg := rows[0].Error; !strings.Contains(msg, "can never start") || !strings.Contains(msg, "max_active_runs 1") {
+		t.Errorf("again's error = %q, want it to say the child can never start behind its parent", msg)
+	}
+}
