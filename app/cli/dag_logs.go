@@ -102,7 +102,7 @@ func newDAGPlan(env Env, g *globals) *cobra.Command {
 				return err
 			}
 			return withDAGs(cmd.Context(), env, *g, func(a *app.App) error {
-				e, err := a.Workflows().Dir.Get(args[0])
+				e, err := a.Workflows().Service.Runnable(args[0])
 				if err != nil {
 					return err
 				}

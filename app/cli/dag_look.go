@@ -133,7 +133,7 @@ func newDAGShow(env Env, g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withDAGs(cmd.Context(), env, *g, func(a *app.App) error {
-				e, err := a.Workflows().Dir.Get(args[0])
+				e, err := a.Workflows().Service.Runnable(args[0])
 				if err != nil {
 					return err
 				}

@@ -240,3 +240,27 @@ func TestCancelReachesChildRuns(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A file that does not parse is reported as invalid, with its error, by the
+// commands that look at one DAG — never as a DAG that does not exist.
+func TestDAGShowAndPlanReportAnInvalidFile(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := runIn(t.Context(), dir, "dag", "list"); err != nil {
+		t.Fatalf("dag list: %v\n%s", err, out)
+	}
+	src := "name: broken\ntasks:\n  - id: a\n    op: nosuchop\n"
+	if err := os.WriteFile(filepath.Join(dir, "dags", "broken.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"show", "plan"} {
+		_, err := runIn(t.Context(), dir, "dag", cmd, "broken")
+		if err == nil {
+			t.Fatalf("dag %s of an invalid file succeeded", cmd)
+		}
+		for _, want := range []string{"DAG broken is invalid: ", "broken.yaml:4:", "fix the file"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("dag %s: error %q does not say %q", cmd, err, want)
+			}
+		}
+	}
+}

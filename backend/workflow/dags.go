@@ -73,7 +73,7 @@ func (s *Service) describe(ctx context.Context, e *dagdir.Entry) (DAG, error) {
 
 // SetPaused pauses or unpauses a DAG's schedule.
 func (s *Service) SetPaused(ctx context.Context, name string, paused bool) error {
-	if _, err := s.runnable(name); err != nil {
+	if _, err := s.Runnable(name); err != nil {
 		return err
 	}
 	if paused {
@@ -82,15 +82,22 @@ func (s *Service) SetPaused(ctx context.Context, name string, paused bool) error
 	return s.schedule.Unpause(ctx, name)
 }
 
-// runnable returns the valid DAG called name.
-func (s *Service) runnable(name string) (*dagdir.Entry, error) {
+// Runnable returns the valid DAG called name. A file that defines name
+// but never parsed is refused with model.ErrInvalid and the file's own
+// error, so that the user fixes the file instead of looking for it.
+func (s *Service) Runnable(name string) (*dagdir.Entry, error) {
 	e, err := s.folder.Get(name)
+	if err == nil {
+		return e, nil
+	}
+	for _, e := range s.folder.List() {
+		if e.Name == name && e.DAG == nil && e.Err != nil {
+			return nil, model.Errorf(model.ErrInvalid, "DAG %s is invalid: %v; fix the file", name, e.Err)
+		}
+	}
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, err
 	}
-	if err != nil {
-		// The folder's own words say which DAGs exist; keep them.
-		return nil, model.Errorf(model.ErrNotFound, "%w", err)
-	}
-	return e, nil
+	// The folder's own words say which DAGs exist; keep them.
+	return nil, model.Errorf(model.ErrNotFound, "%w", err)
 }

@@ -14,7 +14,7 @@ import (
 // Trigger starts a run of the named DAG with the given params; bad params
 // are refused with model.ErrInvalid, an unknown DAG with ErrNotFound.
 func (s *Service) Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error) {
-	e, err := s.runnable(name)
+	e, err := s.Runnable(name)
 	if err != nil {
 		return model.Run{}, err
 	}
@@ -109,7 +109,7 @@ func (s *Service) inPlanOrder(ctx context.Context, r model.Run, tasks []model.Ta
 
 // TriggerChild starts a run for a trigger_dag task of run parent.
 func (s *Service) TriggerChild(ctx context.Context, parent int64, name string, params map[string]any) (int64, error) {
-	e, err := s.runnable(name)
+	e, err := s.Runnable(name)
 	if err != nil {
 		return 0, err
 	}
@@ -129,7 +129,7 @@ func (s *Service) WaitRun(ctx context.Context, runID int64) (string, error) {
 // busy, or one that exists already for that time, is not an error.
 func (s *Service) TriggerScheduled(ctx context.Context, d *dag.DAG, logical time.Time) error {
 	name := d.Name
-	e, err := s.runnable(name)
+	e, err := s.Runnable(name)
 	if err != nil {
 		return err
 	}

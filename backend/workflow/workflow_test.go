@@ -236,3 +236,22 @@ tasks:
 		t.Errorf("again's error = %q, want it to say the child can never start behind its parent", msg)
 	}
 }
+
+func TestAnInvalidFileIsReportedAsInvalidNotMissing(t *testing.T) {
+	s := newSystem(t, map[string]string{"hello.yaml": "name: hello\ntasks:\n  - id: a\n    op: nosuchop\n"})
+	for name, err := range map[string]error{
+		"trigger": func() error { _, err := s.svc.Trigger(t.Context(), "hello", nil, model.TriggerCLI); return err }(),
+		"pause":   s.svc.SetPaused(t.Context(), "hello", true),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if !errors.Is(err, model.ErrInvalid) || errors.Is(err, model.ErrNotFound) {
+				t.Fatalf("error %v: want invalid, not not-found", err)
+			}
+			for _, want := range []string{"DAG hello is invalid: ", "hello.yaml:4:", "fix the file"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
