@@ -195,7 +195,9 @@ func (f *fakeEngine) Wait(ctx context.Context, id int64) (model.Run, error) {
 }
 
 // WaitChild is Wait: the fake queues nothing.
-func (f *fakeEngine) WaitChild(ctx context.Context, id int64) (model.Run, error) { return f.Wait(ctx, id) }
+func (f *fakeEngine) WaitChild(ctx context.Context, id int64) (model.Run, error) {
+	return f.Wait(ctx, id)
+}
 
 func (f *fakeEngine) Cancel(ctx context.Context, id int64) error { return f.act(ctx, id, "cancel") }
 

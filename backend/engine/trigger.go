@@ -62,7 +62,7 @@ func (e *Engine) failedRun(ctx context.Context, req TriggerRequest, why error) (
 		r.LogicalDate = now
 	}
 	if err := e.store.CreateRun(ctx, &r, req.Source, nil); err != nil {
-		return model.Run{}, fmt.Errorf("engine: record the failed run of %s: %w (it failed: %v)", req.DAG.Name, err, why)
+		return model.Run{}, fmt.Errorf("engine: record the failed run of %s: %w (it failed: %w)", req.DAG.Name, err, why)
 	}
 	return r, nil
 }

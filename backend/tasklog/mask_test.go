@@ -35,10 +35,18 @@ func TestMaskerHidesSecretsWhole(t *testing.T) {
 		{"in JSON", []string{nonASCII}, `{"v":` + string(jsonForm) + `}`, `{"v":"` + Mask + `"}`},
 		{"JSON with non-ASCII as \\u escapes", []string{"tök€n😀"}, `{"v": "t\u00f6k\u20acn\ud83d\ude00"}`, `{"v": "` + Mask + `"}`},
 		{"JSON with upper-case \\u escapes", []string{"tök€n😀"}, `{"v":"t\u00F6k\u20ACn\uD83D\uDE00"}`, `{"v":"` + Mask + `"}`},
-		{"a host lower-cased", []string{"Tok-ABC.example"}, `Get "https://tok-abc.example/": dial tcp: lookup tok-abc.example: no such host`,
-			`Get "https://` + Mask + `/": dial tcp: lookup ` + Mask + `: no such host`},
-		{"an IDNA host punycode-encoded", []string{"Bücher-Tok.example"}, `dial tcp: lookup xn--bcher-tok-q9a.example: no such host`,
-			`dial tcp: lookup ` + Mask + `: no such host`},
+		{
+			"a host lower-cased",
+			[]string{"Tok-ABC.example"},
+			`Get "https://tok-abc.example/": dial tcp: lookup tok-abc.example: no such host`,
+			`Get "https://` + Mask + `/": dial tcp: lookup ` + Mask + `: no such host`,
+		},
+		{
+			"an IDNA host punycode-encoded",
+			[]string{"Bücher-Tok.example"},
+			`dial tcp: lookup xn--bcher-tok-q9a.example: no such host`,
+			`dial tcp: lookup ` + Mask + `: no such host`,
+		},
 		{"empty secrets are ignored", []string{"", "tok"}, "a tok", "a " + Mask},
 		{"no secret in the text", []string{"tok"}, "nothing here", "nothing here"},
 	}
