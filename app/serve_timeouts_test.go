@@ -103,14 +103,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 
 func TestIdleKeepAliveIsClosed(t *testing.T) {
 	addr, _ := serveForTest(t, shortTimeouts)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := askHealthz(t, addr)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -200,14 +193,7 @@ func TestConnectionsBeyondTheLimitWait(t *testing.T) {
 		defer conn.Close()
 		idle = append(idle, conn)
 	}
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := askHealthz(t, addr)
 	br := bufio.NewReader(conn)
 	_ = conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	if _, err := br.ReadByte(); err == nil {
@@ -223,4 +209,19 @@ func TestConnectionsBeyondTheLimitWait(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status = %d", resp.StatusCode)
 	}
+}
+
+// askHealthz opens a connection to addr and sends a keep-alive request for
+// /healthz on it; the connection closes when the test ends.
+func askHealthz(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

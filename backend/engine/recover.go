@@ -108,13 +108,11 @@ func (e *Engine) load(ctx context.Context, r model.Run) (*activeRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	vars, err := e.vars(ctx, d, r.Params, runInfo(model.Run{LogicalDate: r.LogicalDate, Trigger: r.Trigger}))
+	vars, err := e.vars(ctx, d, r)
 	if err != nil {
 		return nil, err
 	}
-	ar := newActiveRun(r, d, plan, rows, vars.values)
-	ar.secrets.add(vars.secrets)
-	return ar, nil
+	return newActiveRun(r, d, plan, rows, vars), nil
 }
 
 // reopen loads a run that is not active, for Clear and Mark; an active run

@@ -116,6 +116,21 @@ func recordRunning(t *testing.T, r *rig, run model.Run, proc model.Process) {
 	}
 }
 
+// restartAndCheck starts the engine again and expects the run to succeed
+// with its task's check seeing only try: no leftover process still ran
+// when that try started.
+func restartAndCheck(t *testing.T, r *rig, runID int64, check string, try int) {
+	t.Helper()
+	r.start(t, nil)
+	if got := r.wait(t, runID); got.State != model.RunSuccess {
+		t.Fatalf("run = %s (%s), want success", got.State, got.Error)
+	}
+	want := fmt.Sprintf("checked try %d\n", try)
+	if data, _ := os.ReadFile(check); string(data) != want {
+		t.Fatalf("try %d saw:\n%s\nwant only %q: the leftover processes still ran when it started", try, data, want)
+	}
+}
+
 func marks(runID int64) []string {
 	return []string{fmt.Sprintf("MESHFLOW_RUN_ID=%d", runID), "MESHFLOW_TASK=work", "MESHFLOW_TRY=1"}
 }
@@ -129,15 +144,7 @@ func TestRecoveryEndsLeftoverProcessesBeforeTheRetry(t *testing.T) {
 	recordRunning(t, r, run, l.proc)
 	t.Setenv("WATCH", fmt.Sprintf("%d %d", l.proc.PGID, l.child))
 
-	r.start(t, nil)
-	got := r.wait(t, run.ID)
-	if got.State != model.RunSuccess {
-		t.Fatalf("run = %s (%s), want success after the retry", got.State, got.Error)
-	}
-	data, _ := os.ReadFile(check)
-	if string(data) != "checked try 2\n" {
-		t.Fatalf("the retry saw:\n%s\nwant only \"checked try 2\": the leftover processes still ran when it started", data)
-	}
+	restartAndCheck(t, r, run.ID, check, 2)
 	select {
 	case <-l.exited:
 	case <-time.After(5 * time.Second):
@@ -170,15 +177,7 @@ func TestRecoveryEndsAProcessTheJournalHadNotRecorded(t *testing.T) {
 	}
 	t.Setenv("WATCH", fmt.Sprintf("%d %d", l.proc.PGID, l.child))
 
-	r.start(t, nil)
-	got := r.wait(t, run.ID)
-	if got.State != model.RunSuccess {
-		t.Fatalf("run = %s (%s), want success", got.State, got.Error)
-	}
-	data, _ := os.ReadFile(check)
-	if string(data) != "checked try 1\n" {
-		t.Fatalf("the task saw:\n%s\nwant only \"checked try 1\": the unrecorded process still ran when it started again", data)
-	}
+	restartAndCheck(t, r, run.ID, check, 1)
 	if runs(l.child) {
 		t.Errorf("the unrecorded try's child %d still runs", l.child)
 	}

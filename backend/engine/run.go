@@ -48,14 +48,14 @@ type activeRun struct {
 
 // newActiveRun prepares the in-memory state of a run from its definition
 // and its task rows (all queued for a new run; anything for a recovered one).
-func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun, vars map[string]string) *activeRun {
+func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun, vars runVars) *activeRun {
 	n := plan.Len()
 	ar := &activeRun{
 		run: r, dag: d, plan: plan,
 		tasks: make([]model.TaskRun, n), phases: make([]phase, n), tallies: make([]upstreamTally, n),
 		args: make([]map[string]any, n), renderOf: make([]uint64, n),
 		data: dag.TemplateData{
-			Params: r.Params, Vars: vars, Tasks: map[string]dag.TaskData{},
+			Params: r.Params, Vars: vars.values, Tasks: map[string]dag.TaskData{},
 			Run: runInfo(r),
 		},
 	}
@@ -64,6 +64,7 @@ func newActiveRun(r model.Run, d *dag.DAG, plan *dag.Plan, rows []model.TaskRun,
 			ar.tasks[i] = row
 		}
 	}
+	ar.secrets.add(vars.secrets)
 	ar.recount()
 	return ar
 }

@@ -79,7 +79,7 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	if req.LogicalDate.IsZero() {
 		req.LogicalDate = e.clock.Now()
 	}
-	vars, err := e.vars(ctx, req.DAG, params, runInfo(model.Run{LogicalDate: req.LogicalDate, Trigger: req.Trigger}))
+	vars, err := e.vars(ctx, req.DAG, model.Run{Params: params, LogicalDate: req.LogicalDate, Trigger: req.Trigger})
 	if err != nil {
 		return model.Run{}, err
 	}
@@ -118,8 +118,7 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 	for i := range rows {
 		rows[i].RunID = r.ID
 	}
-	ar := newActiveRun(r, d, plan, rows, vars.values)
-	ar.secrets.add(vars.secrets)
+	ar := newActiveRun(r, d, plan, rows, vars)
 	e.runs[r.ID] = ar
 	if busy {
 		e.queued[d.Name] = append(e.queued[d.Name], ar)
@@ -137,9 +136,10 @@ type runVars struct {
 }
 
 // vars merges the global variables with the DAG's own, which win. Each DAG
-// var is a template over the run's params, the run (which has no id yet)
-// and the variables before it; an error names the var.
-func (e *Engine) vars(ctx context.Context, d *dag.DAG, params map[string]any, run dag.RunInfo) (runVars, error) {
+// var is a template over run r's params, r without its id (a new run has
+// none yet, and a recovered one must render the same) and the variables
+// before it; an error names the var.
+func (e *Engine) vars(ctx context.Context, d *dag.DAG, r model.Run) (runVars, error) {
 	out := runVars{values: map[string]string{}}
 	if e.opts.Vars != nil {
 		global, err := e.opts.Vars(ctx)
@@ -150,7 +150,8 @@ func (e *Engine) vars(ctx context.Context, d *dag.DAG, params map[string]any, ru
 			out.values[k] = v
 		}
 	}
-	data := dag.TemplateData{Params: params, Vars: out.values, Run: run}
+	r.ID = 0
+	data := dag.TemplateData{Params: r.Params, Vars: out.values, Run: runInfo(r)}
 	for _, v := range d.Vars {
 		value, used, err := dag.Render(v.Value, data, e.opts.Secret)
 		out.secrets = append(out.secrets, used...)
@@ -162,7 +163,7 @@ func (e *Engine) vars(ctx context.Context, d *dag.DAG, params map[string]any, ru
 	return out, nil
 }
 
-// runInfo is what templates read as .run; vars see it without the id.
+// runInfo is what templates read as .run.
 func runInfo(r model.Run) dag.RunInfo {
 	return dag.RunInfo{ID: r.ID, LogicalDate: r.LogicalDate, Trigger: string(r.Trigger)}
 }
