@@ -103,6 +103,9 @@ type Engine struct {
 	calls    chan func()
 	stopped  chan struct{}
 	stopOnce sync.Once
+	// recovered is closed once the runs of the previous process are
+	// taken over; new runs are recorded only after that.
+	recovered chan struct{}
 
 	// Owned by the loop goroutine.
 	runs      map[int64]*activeRun
@@ -129,8 +132,8 @@ func New(o Options) *Engine {
 	e := &Engine{
 		opts: o, store: o.Store, clock: o.Clock, logger: o.Logger,
 		reports: make(chan Report, 1024), calls: make(chan func()),
-		stopped: make(chan struct{}),
-		runs:    map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
+		stopped: make(chan struct{}), recovered: make(chan struct{}),
+		runs: map[int64]*activeRun{}, queued: map[string][]*activeRun{}, running: map[string]int{},
 		finishing: map[int64][]chan model.Run{},
 	}
 	e.journal = newJournal(o.Store, o.Logger, o.OnCommit)
@@ -165,6 +168,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("engine: recover: %w", err)
 	}
+	close(e.recovered)
 	for {
 		select {
 		case rep := <-e.reports:

@@ -83,22 +83,26 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (model.Run, er
 	if err != nil {
 		return model.Run{}, err
 	}
-	var out model.Run
-	var runErr error
-	err = e.call(ctx, func() { out, runErr = e.createRun(ctx, req, params, plan, vars) })
-	if err != nil {
-		return model.Run{}, err
-	}
-	return out, runErr
+	return e.createRun(ctx, req, params, plan, vars)
 }
 
-// createRun runs on the loop: the decision to queue, skip or start must see
-// the current count of active runs.
+// createRun records the run and hands it to the loop. The insert runs on
+// the caller's goroutine, so a slow disk delays this trigger and not the
+// runs in flight; only the decisions that must see the loop's counts (skip
+// a scheduled run, then start or queue) run on the loop, before and after.
 func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[string]any, plan *dag.Plan, vars runVars) (model.Run, error) {
 	d := req.DAG
-	busy := e.running[d.Name] >= maxActive(d) || len(e.queued[d.Name]) > 0
-	if busy && req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
-		return model.Run{}, ErrSkipped
+	if err := e.awaitRecovery(ctx); err != nil {
+		return model.Run{}, err
+	}
+	if req.Trigger == model.TriggerSchedule && d.Overlap != dag.OverlapQueue {
+		var busy bool
+		if err := e.call(ctx, func() { busy = e.busy(d) }); err != nil {
+			return model.Run{}, err
+		}
+		if busy {
+			return model.Run{}, ErrSkipped
+		}
 	}
 	now := e.clock.Now()
 	r := model.Run{
@@ -119,13 +123,46 @@ func (e *Engine) createRun(ctx context.Context, req TriggerRequest, params map[s
 		rows[i].RunID = r.ID
 	}
 	ar := newActiveRun(r, d, plan, rows, vars)
-	e.runs[r.ID] = ar
-	if busy {
-		e.queued[d.Name] = append(e.queued[d.Name], ar)
+	// The run is in the store now: admit it even if the caller stops
+	// waiting, or it would sit queued until the next start. If the engine
+	// has stopped, that is no error either: the next start recovers it.
+	_ = e.call(context.WithoutCancel(ctx), func() { r = e.admit(ar) })
+	return r, nil
+}
+
+// admit starts a new run, or queues it behind the DAG's active runs.
+func (e *Engine) admit(ar *activeRun) model.Run {
+	e.runs[ar.run.ID] = ar
+	if e.busy(ar.dag) {
+		e.queued[ar.dag.Name] = append(e.queued[ar.dag.Name], ar)
 	} else {
 		e.startRun(ar)
 	}
-	return ar.run, nil
+	return ar.run
+}
+
+// busy reports whether a new run of d would have to wait: the DAG has its
+// maximum of runs running, or older runs are waiting already.
+func (e *Engine) busy(d *dag.DAG) bool {
+	return e.running[d.Name] >= maxActive(d) || len(e.queued[d.Name]) > 0
+}
+
+// awaitRecovery waits until the runs of the previous process are taken
+// over: a run recorded before that would be found by recovery as well.
+func (e *Engine) awaitRecovery(ctx context.Context) error {
+	select {
+	case <-e.stopped:
+		return errStopped
+	default:
+	}
+	select {
+	case <-e.recovered:
+		return nil
+	case <-e.stopped:
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // runVars are a run's variables and the secret values their templates
