@@ -13,7 +13,7 @@ import (
 // done as the flash when it worked, and the engine's reason when it was
 // refused (recorded in the audit log with the refusal's status).
 func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID int64, err error, done string) {
-	if errors.Is(err, model.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) && !h.runExists(r, runID) {
 		h.missingRun(w, r, runID)
 		return
 	}
@@ -28,6 +28,13 @@ func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID i
 		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
 	}
 	redirect(w, r, pages.RunURL(runID)+"?flash="+h.flashes.add(flash))
+}
+
+// runExists tells a missing run from a missing task of a run that exists:
+// the first is a page of its own, the second a refusal on the run's page.
+func (h *Handler) runExists(r *http.Request, runID int64) bool {
+	_, err := h.history.Run(r.Context(), runID)
+	return err == nil
 }
 
 // runTarget names a run in the audit log.

@@ -102,6 +102,7 @@ func TestRunActions(t *testing.T) {
 		{name: "mark success", path: "/tasks/count_a/mark-success", status: 303, action: "mark count_a success", flash: "Marked count_a as succeeded.", audit: auditWant{"task.mark_success", "run 1 task count_a", 303}},
 		{name: "from htmx", path: "/cancel", htmx: true, status: 204, action: "cancel", flash: "Cancelling", audit: auditWant{"run.cancel", "run 1", 204}},
 		{name: "refused", path: "/tasks/count_a/clear", refuse: refused, status: 303, flash: "Task count_a is running; cancel the run first.", audit: auditWant{"task.clear", "run 1 task count_a", 409}, wantRefused: true},
+		{name: "unknown task", path: "/tasks/nope/mark-success", refuse: model.Errorf(model.ErrNotFound, "run 1 has no task %q", "nope"), status: 303, flash: `Run 1 has no task "nope".`, audit: auditWant{"task.mark_success", "run 1 task nope", 404}, wantRefused: true},
 		{name: "unknown run", path: "/cancel", unknownRun: true, status: 404, audit: auditWant{"run.cancel", "run 999", 404}},
 	}
 	for _, tt := range tests {
