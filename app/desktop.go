@@ -29,7 +29,7 @@ const DesktopAvailable = true
 // is cancelled. Every request from the window goes to the same handler that
 // `meshflow serve` uses, so both faces stay identical.
 func (a *App) RunDesktop(ctx context.Context) error {
-	stop, err := a.runBackground(ctx)
+	stop, failed, err := a.runBackground(ctx)
 	if err != nil {
 		return err
 	}
@@ -45,9 +45,14 @@ func (a *App) RunDesktop(ctx context.Context) error {
 		OnStartup: func(wailsCtx context.Context) {
 			a.Logger.Info("desktop window started", "data", string(a.Dir))
 			// SIGINT/SIGTERM cancel ctx: close the window the same way the
-			// user would, so shutdown runs its normal course.
+			// user would, so shutdown runs its normal course. So does a
+			// failed workflow system, whose reason stop returns.
 			go func() {
-				<-ctx.Done()
+				select {
+				case <-ctx.Done():
+				case <-failed:
+					a.Logger.Error("workflow system stopped; closing the window")
+				}
 				runtime.Quit(wailsCtx)
 			}()
 		},
@@ -62,24 +67,28 @@ func (a *App) RunDesktop(ctx context.Context) error {
 
 // runBackground runs, for the desktop window, what serve runs beside the
 // UI: the workflow system, and the API on a loopback port of its own so
-// that CLI commands can act through this process. stop ends both.
-func (a *App) runBackground(ctx context.Context) (stop func() error, err error) {
+// that CLI commands can act through this process. stop ends both; failed
+// is closed if the workflow system stops on its own.
+func (a *App) runBackground(ctx context.Context) (stop func() error, failed <-chan struct{}, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("api listener: %w", err)
+		return nil, nil, fmt.Errorf("api listener: %w", err)
 	}
 	token := newToken()
 	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows().Service, token, a.Logger)), ReadHeaderTimeout: 10 * time.Second}
+	workflows, err := a.StartWorkflows(ctx)
+	if err != nil {
+		return nil, nil, errors.Join(err, ln.Close())
+	}
 	go func() { _ = srv.Serve(ln) }()
-	stopWorkflows := a.StartWorkflows(ctx)
 	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})
 	if err != nil {
-		return nil, errors.Join(err, srv.Close(), stopWorkflows())
+		return nil, nil, errors.Join(err, srv.Close(), workflows.Stop())
 	}
 	return func() error {
 		unpublish()
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		defer cancel()
-		return errors.Join(srv.Shutdown(shutdownCtx), stopWorkflows())
-	}, nil
+		return errors.Join(srv.Shutdown(shutdownCtx), workflows.Stop())
+	}, workflows.Done(), nil
 }

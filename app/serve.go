@@ -89,10 +89,13 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	srv.BaseContext = func(net.Listener) context.Context { return base }
 	srv.RegisterOnShutdown(endStreams)
 
-	stopWorkflows := a.StartWorkflows(ctx)
+	workflows, err := a.StartWorkflows(ctx)
+	if err != nil {
+		return errors.Join(fmt.Errorf("serve: %w", err), ln.Close())
+	}
 	unpublish, err := a.Dir.publishEndpoint(Endpoint{URL: "http://" + ln.Addr().String(), Token: token, PID: os.Getpid()})
 	if err != nil {
-		return errors.Join(err, stopWorkflows())
+		return errors.Join(err, ln.Close(), workflows.Stop())
 	}
 	defer unpublish()
 	a.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "data", string(a.Dir))
@@ -104,7 +107,11 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return errors.Join(fmt.Errorf("serve: %w", err), stopWorkflows())
+		return errors.Join(fmt.Errorf("serve: %w", err), workflows.Stop())
+	case <-workflows.Done():
+		// Pages that cannot run anything are worse than no pages: stop
+		// serving and say why, so that a supervisor restarts us.
+		a.Logger.Error("workflow system stopped; shutting down")
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down", "grace", shutdownGrace)
@@ -114,35 +121,55 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	if err != nil {
 		err = fmt.Errorf("serve: shutdown: %w", err)
 	}
-	return errors.Join(err, stopWorkflows())
+	return errors.Join(err, workflows.Stop())
 }
 
-// StartWorkflows runs the workflow system in the background until the
-// returned stop is called (or ctx ends); stop waits for it to finish.
-func (a *App) StartWorkflows(ctx context.Context) (stop func() error) {
-	return a.start(ctx, func(ctx context.Context) error {
-		go a.keepLogs(ctx)
-		return a.Workflows().Run(ctx)
-	})
+// StartWorkflows loads the DAG folder and runs the workflow system in the
+// background until it is stopped (or ctx ends).
+func (a *App) StartWorkflows(ctx context.Context) (*Background, error) {
+	return a.start(ctx, true)
 }
 
 // StartEngine runs the engine alone in the background; see RunEngine.
-func (a *App) StartEngine(ctx context.Context) (stop func() error) {
-	return a.start(ctx, a.Workflows().RunEngine)
+func (a *App) StartEngine(ctx context.Context) (*Background, error) {
+	return a.start(ctx, false)
 }
 
-func (a *App) start(ctx context.Context, run func(context.Context) error) (stop func() error) {
+func (a *App) start(ctx context.Context, scheduled bool) (*Background, error) {
+	w := a.Workflows()
 	// Load now, so that the DAGs are known as soon as this returns.
-	if err := a.Workflows().Load(); err != nil {
-		return func() error { return err }
+	if err := w.Load(); err != nil {
+		return nil, err
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- run(wctx) }()
-	return func() error {
-		cancel()
-		return <-done
-	}
+	b := &Background{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		if scheduled {
+			go a.keepLogs(wctx)
+		}
+		b.err = w.run(wctx, scheduled)
+	}()
+	return b, nil
+}
+
+// Background is the workflow system running beside a UI or a command.
+type Background struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done is closed
+}
+
+// Done is closed once the workflow system has stopped: after Stop, or on
+// its own because it failed, when whatever serves it should stop too.
+func (b *Background) Done() <-chan struct{} { return b.done }
+
+// Stop ends the workflow system, waits for it, and says why it failed if
+// it did.
+func (b *Background) Stop() error {
+	b.cancel()
+	<-b.done
+	return b.err
 }
 
 // checkLoopback refuses any address other machines could reach, and says

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/dagdir"
@@ -104,38 +105,45 @@ func (w *Workflows) Load() error {
 }
 
 // Run loads the DAG folder and runs the engine, the scheduler and the
-// folder watcher until ctx ends. Attempts still executing then are
-// stopped; the next start retries them as interrupted.
-func (w *Workflows) Run(ctx context.Context) error { return w.run(ctx, true) }
-
-// RunEngine runs the engine alone: nothing is scheduled and the folder is
-// not watched, for CLI commands that run one DAG in the foreground.
-func (w *Workflows) RunEngine(ctx context.Context) error { return w.run(ctx, false) }
-
-func (w *Workflows) run(ctx context.Context, scheduled bool) error {
+// folder watcher until ctx ends or one of them fails, which stops the
+// others. Attempts still executing then are stopped; the next start
+// retries them as interrupted.
+func (w *Workflows) Run(ctx context.Context) error {
 	if err := w.Load(); err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Go(func() { errs <- w.Engine.Run(ctx) })
+	return w.run(ctx, true)
+}
+
+// RunEngine runs the engine alone: nothing is scheduled and the folder is
+// not watched, for CLI commands that run one DAG in the foreground.
+func (w *Workflows) RunEngine(ctx context.Context) error {
+	if err := w.Load(); err != nil {
+		return err
+	}
+	return w.run(ctx, false)
+}
+
+// run runs what Run runs, over a folder already loaded.
+func (w *Workflows) run(ctx context.Context, scheduled bool) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Engine.Run(ctx) })
 	if scheduled {
 		w.Scheduler.Set(w.Dir.DAGs())
-		wg.Go(func() { errs <- ignoreStopped(w.Scheduler.Run(ctx)) })
-		wg.Go(func() {
-			errs <- w.Dir.Watch(ctx, w.app.Logger, func() {
+		g.Go(func() error { return ignoreStopped(w.Scheduler.Run(ctx)) })
+		g.Go(func() error {
+			err := w.Dir.Watch(ctx, w.app.Logger, func() {
 				w.app.Logger.Info("dag folder reloaded")
 				w.Scheduler.Set(w.Dir.DAGs())
 			})
+			if err != nil {
+				// Not worth stopping for: runs go on, only edits wait.
+				w.app.Logger.Warn("not watching the dag folder: edits take effect at the next start", "err", err)
+			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	return errors.Join(all...)
+	return g.Wait()
 }
 
 func ignoreStopped(err error) error {

@@ -44,8 +44,11 @@ func withService(ctx context.Context, env Env, g globals, fn func(api.Service) e
 		return err
 	}
 	return withApp(ctx, env, g, "", true, func(a *app.App) error {
-		stop := a.StartEngine(ctx)
-		return errors.Join(fn(a.Workflows().Service), stop())
+		engine, err := a.StartEngine(ctx)
+		if err != nil {
+			return err
+		}
+		return errors.Join(fn(a.Workflows().Service), engine.Stop())
 	})
 }
 

@@ -80,8 +80,11 @@ func newDAGTest(env Env, g *globals) *cobra.Command {
 				return errors.New("meshflow is running on this data dir: use 'meshflow dag trigger " + args[0] + " --wait', or stop it first")
 			}
 			return withApp(cmd.Context(), env, *g, "", true, func(a *app.App) error {
-				stop := a.StartEngine(cmd.Context())
-				return errors.Join(testRun(cmd, a, args[0], params), stop())
+				engine, err := a.StartEngine(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return errors.Join(testRun(cmd, a, args[0], params), engine.Stop())
 			})
 		},
 	}
