@@ -67,11 +67,12 @@ func LoadFile(path string, catalog dag.Catalog) (*dag.DAG, []byte, error) {
 
 // loaded is what one read of a file found, before it is applied.
 type loaded struct {
-	file   string
-	parsed *dag.DAG
-	src    []byte
-	err    error
-	same   bool // the content is what the entry already holds
+	file    string
+	parsed  *dag.DAG
+	src     []byte
+	err     error
+	same    bool // the content is what the entry already holds
+	refused bool // valid, but its name is another file's
 }
 
 // Load reads every YAML file in the folder, and forgets files that are
@@ -97,15 +98,9 @@ func (d *Dir) Load() (bool, error) {
 	for _, f := range files {
 		seen[f] = true
 	}
-	removed := false
-	for f := range last {
-		if !seen[f] {
-			removed = true
-		}
-	}
 	results := make([]loaded, 0, len(files))
 	for _, f := range files {
-		results = append(results, readOne(f, last, removed, d.catalog))
+		results = append(results, readOne(f, last, d.catalog))
 	}
 
 	d.mu.Lock()
@@ -117,30 +112,62 @@ func (d *Dir) Load() (bool, error) {
 			changed = true
 		}
 	}
+	d.refuseDuplicates(results)
 	for _, r := range results {
 		if d.apply(r) {
 			changed = true
 		}
 	}
-	if d.checkDuplicates() {
-		changed = true
-	}
 	return changed, nil
 }
 
 // readOne reads one file, and parses it unless it holds what was read
-// last time. After a removal every file is parsed again: the removed file
-// may have held a name another file was refused for.
-func readOne(file string, last map[string][]byte, removed bool, catalog dag.Catalog) loaded {
+// last time.
+func readOne(file string, last map[string][]byte, catalog dag.Catalog) loaded {
 	src, err := readFile(file)
 	if err != nil {
 		return loaded{file: file, err: err}
 	}
-	if prev, ok := last[file]; ok && !removed && prev != nil && bytes.Equal(src, prev) {
+	if prev, ok := last[file]; ok && prev != nil && bytes.Equal(src, prev) {
 		return loaded{file: file, src: src, same: true}
 	}
 	parsed, err := dag.Load(file, src, catalog)
 	return loaded{file: file, parsed: parsed, src: src, err: err}
+}
+
+// refuseDuplicates turns each new version that claims a name another file
+// holds into an error, as an invalid edit: the file keeps running its last
+// good version, if it has one. A name stays with the file that holds it, so
+// adding a file never takes a DAG away from the one that runs it; among
+// newcomers, the first by path wins.
+func (d *Dir) refuseDuplicates(results []loaded) {
+	holder := map[string]string{}
+	for _, e := range d.byFile {
+		if e.DAG != nil {
+			holder[e.Name] = e.File
+		}
+	}
+	// A file whose new version renames its DAG lets the old name go.
+	for _, r := range results {
+		if e := d.byFile[r.file]; r.parsed != nil && e != nil && e.DAG != nil && e.Name != r.parsed.Name {
+			delete(holder, e.Name)
+		}
+	}
+	for i := range results { // results are sorted by path
+		r := &results[i]
+		if r.parsed == nil {
+			continue
+		}
+		if first, taken := holder[r.parsed.Name]; taken && first != r.file {
+			r.err = fmt.Errorf("%s: DAG name %q is already used by %s: rename one of them", r.file, r.parsed.Name, first)
+			r.parsed, r.refused = nil, true
+			if e := d.byFile[r.file]; e != nil && e.DAG != nil {
+				holder[e.Name] = r.file // it keeps its last good version
+			}
+			continue
+		}
+		holder[r.parsed.Name] = r.file
+	}
 }
 
 // apply records what reading one file found; it reports whether its entry
@@ -150,10 +177,11 @@ func (d *Dir) apply(r loaded) bool {
 		return false
 	}
 	old := d.byFile[r.file]
-	if old != nil && r.src == nil && old.read == nil && old.Err != nil && r.err != nil && old.Err.Error() == r.err.Error() {
-		return false // still unreadable, for the same reason
-	}
 	e := &Entry{File: r.file, Name: strings.TrimSuffix(filepath.Base(r.file), filepath.Ext(r.file)), Err: r.err, read: r.src}
+	if r.refused {
+		// Read it again next time: the name it wants may be free by then.
+		e.read = nil
+	}
 	if old != nil {
 		e.Name, e.DAG, e.Source = old.Name, old.DAG, old.Source
 	}
@@ -161,27 +189,14 @@ func (d *Dir) apply(r loaded) bool {
 		e.Name, e.DAG, e.Source = r.parsed.Name, r.parsed, r.src
 	}
 	d.byFile[r.file] = e
-	return true
+	return old == nil || old.Name != e.Name || old.DAG != e.DAG || errText(old.Err) != errText(e.Err)
 }
 
-// checkDuplicates marks every file but the first (by path) that claims a
-// name already taken; it reports whether it marked any.
-func (d *Dir) checkDuplicates() bool {
-	owner := map[string]string{}
-	marked := false
-	for _, e := range d.sorted() {
-		if e.DAG == nil {
-			continue
-		}
-		if first, taken := owner[e.Name]; taken {
-			e.DAG, e.Source = nil, nil
-			e.Err = fmt.Errorf("%s: DAG name %q is already used by %s: rename one of them", e.File, e.Name, first)
-			marked = true
-			continue
-		}
-		owner[e.Name] = e.File
+func errText(err error) string {
+	if err == nil {
+		return ""
 	}
-	return marked
+	return err.Error()
 }
 
 // List returns every entry, sorted by name.

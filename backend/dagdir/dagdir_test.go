@@ -109,6 +109,68 @@ func TestDuplicateNamesAreRefused(t *testing.T) {
 	}
 }
 
+// fileOf returns the entry of the file with base name base.
+func fileOf(t *testing.T, d *Dir, base string) *Entry {
+	t.Helper()
+	for _, e := range d.List() {
+		if filepath.Base(e.File) == base {
+			return e
+		}
+	}
+	t.Fatalf("no entry for %s", base)
+	return nil
+}
+
+// A new file that copies a running DAG's name is refused; the DAG that
+// runs keeps running, whatever the paths' order.
+func TestANewFileCannotTakeARunningDAGsName(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "etl.yaml", dagSrc("etl"))
+	d := New(dir, catalog)
+	d.Load()
+	write(t, dir, "copy-of-etl.yaml", dagSrc("etl")) // sorts first
+	if changed, _ := d.Load(); !changed {
+		t.Fatal("the new file went unnoticed")
+	}
+	if e, err := d.Get("etl"); err != nil || filepath.Base(e.File) != "etl.yaml" {
+		t.Fatalf("get etl = %+v, %v; want etl.yaml's, as before", e, err)
+	}
+	if dup := fileOf(t, d, "copy-of-etl.yaml"); dup.DAG != nil || dup.Err == nil || !strings.Contains(dup.Err.Error(), "already used by") {
+		t.Fatalf("copy = %+v", dup)
+	}
+	if changed, _ := d.Load(); changed {
+		t.Error("an unchanged folder with a refused file reported a change")
+	}
+}
+
+// Renaming a DAG to a name that is taken is an invalid edit: its last good
+// version runs on under its old name. Once the name is free, it is taken.
+func TestRenamingToATakenNameKeepsTheLastGoodVersion(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", dagSrc("alpha"))
+	write(t, dir, "b.yaml", dagSrc("beta"))
+	d := New(dir, catalog)
+	d.Load()
+	write(t, dir, "b.yaml", dagSrc("alpha"))
+	d.Load()
+	b := fileOf(t, d, "b.yaml")
+	if !b.Stale() || b.Name != "beta" || !strings.Contains(b.Err.Error(), `"alpha" is already used by`) {
+		t.Fatalf("b.yaml = name %q, stale %v, err %v; want beta still running, refused", b.Name, b.Stale(), b.Err)
+	}
+	if e, err := d.Get("alpha"); err != nil || filepath.Base(e.File) != "a.yaml" {
+		t.Fatalf("alpha = %+v, %v", e, err)
+	}
+	// a.yaml lets the name go by a rename: b.yaml gets it without an edit.
+	write(t, dir, "a.yaml", dagSrc("gamma"))
+	d.Load()
+	if e, err := d.Get("alpha"); err != nil || filepath.Base(e.File) != "b.yaml" || e.Err != nil {
+		t.Fatalf("alpha after a.yaml's rename = %+v, %v; want b.yaml's", e, err)
+	}
+	if _, err := d.Get("beta"); !errors.Is(err, ErrUnknownDAG) {
+		t.Errorf("beta is still known: %v", err)
+	}
+}
+
 func TestWatchAppliesEditsWithinASecond(t *testing.T) {
 	dir := t.TempDir()
 	d := New(dir, catalog)
