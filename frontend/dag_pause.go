@@ -25,7 +25,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			h.serverError(w, r, action[4:]+" "+name, err)
+			h.fail(w, r, action[4:]+" "+name, err)
 			return
 		}
 		if r.Header.Get("HX-Request") != "true" {
@@ -38,7 +38,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			h.serverError(w, r, "read DAG "+name, err)
+			h.fail(w, r, "read DAG "+name, err)
 			return
 		}
 		row, err := h.dagRow(ctx, d)

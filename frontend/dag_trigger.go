@@ -43,10 +43,10 @@ func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, model.ErrNotFound):
 		h.missingDAG(w, r, name)
-	case errors.Is(err, model.ErrInvalid):
+	case errors.Is(err, model.ErrInvalid), errors.Is(err, model.ErrConflict):
 		h.refuseTrigger(w, r, e, r.PostForm, nil, "No run was started: "+strings.TrimSuffix(err.Error(), ": "+model.ErrInvalid.Error()))
 	case err != nil:
-		h.serverError(w, r, "trigger "+name, err)
+		h.fail(w, r, "trigger "+name, err)
 	default:
 		redirect(w, r, pages.RunURL(run.ID))
 	}

@@ -195,6 +195,31 @@ func TestTrigger(t *testing.T) {
 	wantAudit(t, f, []auditWant{{"dag.trigger", "broken", 404}, {"dag.trigger", "hello", 204}, {"dag.trigger", "nightly", 303}})
 }
 
+// The engine's refusals read as they stand, with their own status; only a
+// failure nobody foresaw is a 500.
+func TestTriggerShowsTheEnginesRefusal(t *testing.T) {
+	tests := []struct {
+		name   string
+		refuse error
+		status int
+		text   string
+	}{
+		{"conflict", model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs"), 422, "No run was started: skipped: the DAG already has its maximum of active runs"},
+		{"stopping", model.Errorf(model.ErrUnavailable, "the workflow engine has stopped"), 503, "The workflow engine has stopped."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, false)
+			f.engine.refuse = tt.refuse
+			rec := f.do(t, "POST", "/dags/hello/trigger", url.Values{}, nil)
+			if rec.Code != tt.status || !strings.Contains(parse(t, rec).Text(), tt.text) {
+				t.Fatalf("trigger = %d, want %d with %q\n%s", rec.Code, tt.status, tt.text, rec.Body)
+			}
+			wantAudit(t, f, []auditWant{{"dag.trigger", "hello", tt.status}})
+		})
+	}
+}
+
 func TestTriggerRefusesBadParams(t *testing.T) {
 	tests := []struct {
 		name   string

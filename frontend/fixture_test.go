@@ -163,8 +163,8 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 
 // fakeEngine stands in for the engine behind the workflow service: runs
 // are recorded in the real store but never executed. Triggers write a
-// queued run; actions on runs are recorded, and fail with refuse when it
-// is set. Everything else — DAG lookups, params, errors, run details — is
+// queued run; actions on runs are recorded; triggers and actions fail
+// with refuse when it is set. Everything else — DAG lookups, params, errors, run details — is
 // the real service's.
 type fakeEngine struct {
 	store *store.Store
@@ -177,6 +177,12 @@ type fakeEngine struct {
 var _ workflow.Engine = (*fakeEngine)(nil)
 
 func (f *fakeEngine) Trigger(ctx context.Context, req engine.TriggerRequest) (model.Run, error) {
+	f.mu.Lock()
+	refuse := f.refuse
+	f.mu.Unlock()
+	if refuse != nil {
+		return model.Run{}, refuse
+	}
 	resolved, err := dag.ResolveParams(req.DAG, req.Params)
 	if err != nil {
 		return model.Run{}, model.Errorf(model.ErrInvalid, "%w", err)
