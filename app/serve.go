@@ -66,7 +66,7 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	ln = netutil.LimitListener(ln, limits.conns)
 	token := newToken()
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler(a.Workflows().Service, token, a.Logger))
+	mux.Handle("/api/", api.Handler(a.Workflows().Service, a.Store, token, a.Logger))
 	mux.Handle("POST "+api.LoginLinkPath, api.LoginLinks(func(ctx context.Context) (string, error) {
 		return a.LoginLink(ctx, "api")
 	}, token, a.Logger))

@@ -5,8 +5,8 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"unicode/utf8"
 
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
@@ -50,7 +50,7 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 		// Handlers name their action; for anything else (an unknown path,
 		// a refused cross-site post) the path is recorded.
 		entry := &auditEntry{action: r.Method + " " + r.URL.Path}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &httpstatus.Recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), auditKey{}, entry)))
 
 		ev := model.AuditEvent{
@@ -80,14 +80,8 @@ func (h *Handler) addRefusal(ctx context.Context, ev model.AuditEvent) {
 	h.addAudit(ctx, ev)
 }
 
-// maxAuditText bounds the bytes of an event's action and target: room for
-// the longest real path, task id or variable name, but no request can
-// write an arbitrarily long row.
-const maxAuditText = 1024
-
 func (h *Handler) addAudit(ctx context.Context, ev model.AuditEvent) {
-	ev.Action, ev.Target = truncate(ev.Action, maxAuditText), truncate(ev.Target, maxAuditText)
-	if _, err := h.store.AddAuditEvent(ctx, ev); err != nil {
+	if _, err := h.store.AddAuditEvent(ctx, ev.Bounded()); err != nil {
 		h.logger.Error("record audit event", "action", ev.Action, "err", err)
 	}
 }
@@ -102,16 +96,4 @@ func (h *Handler) source(r *http.Request) string {
 		return host
 	}
 	return r.RemoteAddr
-}
-
-// truncate cuts s to at most n bytes, marking the cut, and never inside
-// a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

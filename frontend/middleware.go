@@ -3,45 +3,9 @@ package frontend
 import (
 	"net/http"
 	"time"
+
+	"github.com/meshflow/meshflow/backend/httpstatus"
 )
-
-// statusRecorder remembers the status a handler wrote. It keeps streaming
-// working: Flush passes through, and Unwrap lets http.ResponseController
-// reach the underlying writer.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// Status is the status written so far; 200 if the handler wrote nothing.
-func (s *statusRecorder) Status() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
-}
 
 // withSecurityHeaders sets the headers every response carries. The content
 // security policy allows only our own files: no inline script, no eval, no
@@ -62,7 +26,7 @@ func (h *Handler) withSecurityHeaders(next http.Handler) http.Handler {
 func (h *Handler) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &httpstatus.Recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		h.logger.Debug("http request", "method", r.Method, "path", r.URL.Path,
 			"status", rec.Status(), "duration", time.Since(start))

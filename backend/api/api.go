@@ -30,6 +30,11 @@ type RunControl interface {
 	SetPaused(ctx context.Context, name string, paused bool) error
 }
 
+// AuditLog records the changes clients make; *store.Store is one.
+type AuditLog interface {
+	AddAuditEvent(ctx context.Context, e model.AuditEvent) (int64, error)
+}
+
 // TriggerRequest is the body of POST /api/v1/dags/{name}/runs.
 type TriggerRequest struct {
 	Params  map[string]any `json:"params"`

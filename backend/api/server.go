@@ -1,31 +1,43 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
 // Handler serves the API for svc. Every request must carry
-// "Authorization: Bearer <token>".
-func Handler(svc Service, token string, logger *slog.Logger) http.Handler {
-	s := &server{svc: svc, logger: logger}
+// "Authorization: Bearer <token>". Every change a client asks for is
+// recorded in audit, done or refused, as the UI records its own.
+func Handler(svc Service, audit AuditLog, token string, logger *slog.Logger) http.Handler {
+	s := &server{svc: svc, audit: audit, logger: logger}
+	dag := func(r *http.Request) string { return r.PathValue("name") }
+	run := func(r *http.Request) string { return "run " + r.PathValue("id") }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/dags", s.listDAGs)
-	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.trigger)
+	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.audited("dag.trigger", dag, s.trigger))
 	mux.HandleFunc("GET /api/v1/dags/{name}/runs", s.listRuns)
-	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.pause(true))
-	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.pause(false))
+	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.audited("dag.pause", dag, s.pause(true)))
+	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.audited("dag.unpause", dag, s.pause(false)))
 	mux.HandleFunc("GET /api/v1/runs/{id}", s.runDetail)
 	mux.HandleFunc("GET /api/v1/runs/{id}/wait", s.wait)
-	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.control(func(r *http.Request, id int64) error { return s.svc.Cancel(r.Context(), id) }))
-	mux.HandleFunc("POST /api/v1/runs/{id}/retry", s.control(func(r *http.Request, id int64) error { return s.svc.Retry(r.Context(), id, false) }))
-	mux.HandleFunc("POST /api/v1/runs/{id}/retry-failed", s.control(func(r *http.Request, id int64) error { return s.svc.Retry(r.Context(), id, true) }))
+	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.audited("run.cancel", run, s.control(func(r *http.Request, id int64) error {
+		return s.svc.Cancel(r.Context(), id)
+	})))
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry", s.audited("run.retry", run, s.control(func(r *http.Request, id int64) error {
+		return s.svc.Retry(r.Context(), id, false)
+	})))
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry-failed", s.audited("run.retry_failed", run, s.control(func(r *http.Request, id int64) error {
+		return s.svc.Retry(r.Context(), id, true)
+	})))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
@@ -34,7 +46,27 @@ func Handler(svc Service, token string, logger *slog.Logger) http.Handler {
 
 type server struct {
 	svc    Service
+	audit  AuditLog
 	logger *slog.Logger
+}
+
+// audited records each request h answers, with its action, target and
+// status. Requests refused for a missing or wrong token are not: they
+// name nothing, and anyone on the machine could flood the log with them.
+func (s *server) audited(action string, target func(*http.Request) string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &httpstatus.Recorder{ResponseWriter: w}
+		h(rec, r)
+		source := "api " + r.RemoteAddr
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			source = "api " + host
+		}
+		ev := model.AuditEvent{At: time.Now(), Action: action, Target: target(r), Source: source, Status: rec.Status()}
+		// The client may be gone already; the record must still be written.
+		if _, err := s.audit.AddAuditEvent(context.WithoutCancel(r.Context()), ev.Bounded()); err != nil {
+			s.logger.Error("api: record audit event", "action", action, "err", err)
+		}
+	}
 }
 
 func requireToken(token string, next http.Handler) http.Handler {
