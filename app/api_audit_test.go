@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -65,5 +67,73 @@ func TestAPIChangesAreAudited(t *testing.T) {
 	}
 	if len(events) != len(got) {
 		t.Errorf("%d events besides the api's: %+v", len(events)-len(got), events)
+	}
+}
+
+// The run list of the API pages and filters as the UI's does, answers []
+// for a DAG without such runs, and 404 for a DAG that does not exist.
+func TestAPIRunListFiltersAndPages(t *testing.T) {
+	addr, a := serveForTest(t, defaultTimeouts())
+	client, err := a.Dir.Remote()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	first, err := client.Trigger(ctx, "slow", nil, model.TriggerCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := client.Trigger(ctx, "slow", nil, model.TriggerCLI) // queued behind the first
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(f model.RunFilter) []int64 {
+		t.Helper()
+		runs, err := client.Runs(ctx, f)
+		if err != nil {
+			t.Fatalf("runs %+v: %v", f, err)
+		}
+		var out []int64
+		for _, r := range runs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := ids(model.RunFilter{DAG: "slow"}); !slices.Equal(got, []int64{second.ID, first.ID}) {
+		t.Errorf("runs of slow = %v", got)
+	}
+	if got := ids(model.RunFilter{DAG: "slow", BeforeID: second.ID}); !slices.Equal(got, []int64{first.ID}) {
+		t.Errorf("the page before run %d = %v", second.ID, got)
+	}
+	if got := ids(model.RunFilter{DAG: "slow", States: []model.RunState{model.RunQueued}}); !slices.Equal(got, []int64{second.ID}) {
+		t.Errorf("queued runs = %v", got)
+	}
+	if got := ids(model.RunFilter{Limit: 1}); !slices.Equal(got, []int64{second.ID}) {
+		t.Errorf("newest run of all = %v", got)
+	}
+	if _, err := client.Runs(ctx, model.RunFilter{DAG: "nope"}); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("runs of an unknown DAG: %v, want not found", err)
+	}
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+client.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body))
+	}
+	if code, body := get("/api/v1/dags/slow/runs?state=success,cancelled"); code != 200 || body != "[]" {
+		t.Errorf("no such runs = %d %s, want 200 []", code, body)
+	}
+	if code, body := get("/api/v1/dags/slow/runs?state=done"); code != 422 || !strings.Contains(body, `state \"done\" is not one of queued, running, success, failed, cancelled`) {
+		t.Errorf("unknown state = %d %s", code, body)
+	}
+	if code, body := get("/api/v1/dags/slow/runs?before=x"); code != 422 || !strings.Contains(body, "before must be a run id") {
+		t.Errorf("bad before = %d %s", code, body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // speaks it remotely.
 type Service interface {
 	DAGs(ctx context.Context) ([]workflow.DAG, error)
+	DAG(ctx context.Context, name string) (workflow.DAG, error)
 	Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error)
 	RunDetail(ctx context.Context, id int64) (workflow.RunDetail, error)
 	Wait(ctx context.Context, id int64) (model.Run, error)

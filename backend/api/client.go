@@ -35,13 +35,28 @@ func (c *Client) Trigger(ctx context.Context, name string, params map[string]any
 	return out, c.do(ctx, http.MethodPost, "/api/v1/dags/"+url.PathEscape(name)+"/runs", TriggerRequest{Params: params, Trigger: trigger}, &out)
 }
 
+func (c *Client) DAG(ctx context.Context, name string) (workflow.DAG, error) {
+	var out workflow.DAG
+	return out, c.do(ctx, http.MethodGet, "/api/v1/dags/"+url.PathEscape(name), nil, &out)
+}
+
 func (c *Client) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error) {
 	var out []model.Run
 	q := url.Values{}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
 	}
-	return out, c.do(ctx, http.MethodGet, "/api/v1/dags/"+url.PathEscape(f.DAG)+"/runs?"+q.Encode(), nil, &out)
+	if f.BeforeID > 0 {
+		q.Set("before", strconv.FormatInt(f.BeforeID, 10))
+	}
+	for _, s := range f.States {
+		q.Add("state", string(s))
+	}
+	path := "/api/v1/runs"
+	if f.DAG != "" {
+		path = "/api/v1/dags/" + url.PathEscape(f.DAG) + "/runs"
+	}
+	return out, c.do(ctx, http.MethodGet, path+"?"+q.Encode(), nil, &out)
 }
 
 func (c *Client) RunDetail(ctx context.Context, id int64) (workflow.RunDetail, error) {

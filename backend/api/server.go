@@ -4,10 +4,15 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/httpstatus"
@@ -23,10 +28,12 @@ func Handler(svc Service, audit AuditLog, token string, logger *slog.Logger) htt
 	run := func(r *http.Request) string { return "run " + r.PathValue("id") }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/dags", s.listDAGs)
+	mux.HandleFunc("GET /api/v1/dags/{name}", s.describeDAG)
 	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.audited("dag.trigger", dag, s.trigger))
 	mux.HandleFunc("GET /api/v1/dags/{name}/runs", s.listRuns)
 	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.audited("dag.pause", dag, s.pause(true)))
 	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.audited("dag.unpause", dag, s.pause(false)))
+	mux.HandleFunc("GET /api/v1/runs", s.listRuns)
 	mux.HandleFunc("GET /api/v1/runs/{id}", s.runDetail)
 	mux.HandleFunc("GET /api/v1/runs/{id}/wait", s.wait)
 	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.audited("run.cancel", run, s.control(func(r *http.Request, id int64) error {
@@ -85,6 +92,11 @@ func (s *server) listDAGs(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, dags, err)
 }
 
+func (s *server) describeDAG(w http.ResponseWriter, r *http.Request) {
+	d, err := s.svc.DAG(r.Context(), r.PathValue("name"))
+	s.reply(w, r, d, err)
+}
+
 func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 	var req TriggerRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
@@ -103,21 +115,55 @@ func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, run, err)
 }
 
-// maxRunsLimit bounds one page of GET /api/v1/dags/{name}/runs.
+// maxRunsLimit bounds one page of runs.
 const maxRunsLimit = 1000
 
+// listRuns answers one page of runs (of one DAG, under /dags/{name}),
+// newest first: ?limit=N (default 20), ?state=failed (repeatable, or
+// comma-separated) and ?before=ID for the page after the run with that id.
 func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
-	f := model.RunFilter{DAG: r.PathValue("name"), Limit: 20}
-	if v := r.URL.Query().Get("limit"); v != "" {
+	f, err := runFilter(r.PathValue("name"), r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	runs, err := s.svc.Runs(r.Context(), f)
+	if runs == nil {
+		runs = []model.Run{}
+	}
+	if err == nil && len(runs) == 0 && f.DAG != "" {
+		// Nothing recorded: say so for a DAG that exists, 404 otherwise.
+		_, err = s.svc.DAG(r.Context(), f.DAG)
+	}
+	s.reply(w, r, runs, err)
+}
+
+func runFilter(dag string, q url.Values) (model.RunFilter, error) {
+	f := model.RunFilter{DAG: dag, Limit: 20}
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > maxRunsLimit {
-			writeError(w, http.StatusUnprocessableEntity, "limit must be a number from 1 to 1000")
-			return
+			return f, fmt.Errorf("limit must be a number from 1 to %d", maxRunsLimit)
 		}
 		f.Limit = n
 	}
-	runs, err := s.svc.Runs(r.Context(), f)
-	s.reply(w, r, runs, err)
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return f, errors.New("before must be a run id, a positive whole number")
+		}
+		f.BeforeID = n
+	}
+	for _, v := range q["state"] {
+		for st := range strings.SplitSeq(v, ",") {
+			state := model.RunState(strings.TrimSpace(st))
+			if !slices.Contains(model.RunStates, state) {
+				return f, fmt.Errorf("state %s is not one of %s", model.Quote(string(state)), joinStates())
+			}
+			f.States = append(f.States, state)
+		}
+	}
+	return f, nil
 }
 
 func (s *server) pause(paused bool) http.HandlerFunc {
@@ -185,4 +231,12 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(Error{Error: msg})
+}
+
+func joinStates() string {
+	names := make([]string, len(model.RunStates))
+	for i, s := range model.RunStates {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // Entry is one DAG file and what became of it.
@@ -236,8 +237,24 @@ func (d *Dir) Get(name string) (*Entry, error) {
 			names = append(names, e.Name)
 		}
 	}
+	return nil, fmt.Errorf("%w %s in %s (%s)", ErrUnknownDAG, model.Quote(name), d.path, known(names))
+}
+
+// maxKnown bounds how many DAG names an error lists.
+const maxKnown = 10
+
+// known lists the first names, sorted, for a message.
+func known(names []string) string {
+	if len(names) == 0 {
+		return "it holds no valid DAG"
+	}
 	slices.Sort(names)
-	return nil, fmt.Errorf("%w %q in %s (known: %s)", ErrUnknownDAG, name, d.path, strings.Join(names, ", "))
+	more := ""
+	if len(names) > maxKnown {
+		more = fmt.Sprintf(" and %d more", len(names)-maxKnown)
+		names = names[:maxKnown]
+	}
+	return "known: " + strings.Join(names, ", ") + more
 }
 
 // DAGs returns the runnable DAGs, for the scheduler.

@@ -3,6 +3,7 @@ package dagdir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -208,5 +209,27 @@ func TestOversizedFileIsRefused(t *testing.T) {
 	if len(list) != 1 || list[0].DAG != nil || list[0].Err == nil ||
 		!strings.Contains(list[0].Err.Error(), path+": over the 1 MiB limit") {
 		t.Fatalf("list = %+v", list)
+	}
+}
+
+// Asking for a DAG by a hostile name gets a short answer: an excerpt of
+// the name and a few of the names that exist, however many there are.
+func TestUnknownDAGErrorIsShort(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 50 {
+		write(t, dir, fmt.Sprintf("d%02d.yaml", i), dagSrc(fmt.Sprintf("d%02d", i)))
+	}
+	d := New(dir, catalog)
+	d.Load()
+	_, err := d.Get(strings.Repeat("x", 100_000) + "\x1b]0;TITLE\a")
+	if !errors.Is(err, ErrUnknownDAG) {
+		t.Fatalf("get = %v", err)
+	}
+	msg := err.Error()
+	if len(msg) > 400+len(dir) || strings.ContainsAny(msg, "\x1b\a") {
+		t.Fatalf("message of %d bytes: %.300q", len(msg), msg)
+	}
+	if !strings.Contains(msg, "known: d00, d01") || !strings.Contains(msg, "d09 and 40 more") {
+		t.Errorf("message = %s", msg)
 	}
 }

@@ -1,9 +1,6 @@
 package model
 
-import (
-	"time"
-	"unicode/utf8"
-)
+import "time"
 
 // AuditEvent records one change a user made: what they did, to what, from
 // where, and whether it worked.
@@ -27,16 +24,6 @@ const MaxAuditText = 1024
 // Bounded returns e with its action and target cut to MaxAuditText bytes,
 // the cut marked, never inside a character.
 func (e AuditEvent) Bounded() AuditEvent {
-	e.Action, e.Target = truncate(e.Action, MaxAuditText), truncate(e.Target, MaxAuditText)
+	e.Action, e.Target = Cut(e.Action, MaxAuditText), Cut(e.Target, MaxAuditText)
 	return e
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -13,6 +13,9 @@ const (
 	RunCancelled RunState = "cancelled" // stopped by a user
 )
 
+// RunStates are the states of a run, in the order of its life.
+var RunStates = []RunState{RunQueued, RunRunning, RunSuccess, RunFailed, RunCancelled}
+
 // Done reports whether the run has ended.
 func (s RunState) Done() bool { return s == RunSuccess || s == RunFailed || s == RunCancelled }
 

@@ -42,7 +42,7 @@ func (s *Service) Entry(name string) (*dagdir.Entry, error) {
 			return e, nil
 		}
 	}
-	return nil, model.Errorf(model.ErrNotFound, "DAG %s", quote(name))
+	return nil, model.Errorf(model.ErrNotFound, "DAG %s", model.Quote(name))
 }
 
 // describe is what listings show of a DAG file: its definition, problems,

@@ -39,7 +39,7 @@ var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 // model.ErrInvalid.
 func (v *Variables) Set(ctx context.Context, name, value string, secret bool) error {
 	if !varName.MatchString(name) {
-		return model.Errorf(model.ErrInvalid, "variable name %s: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", quote(name), excerpt(name))
+		return model.Errorf(model.ErrInvalid, "variable name %s: use letters, digits and _, starting with a letter (templates read it as .vars.%s)", model.Quote(name), model.Cut(name, model.MaxQuoted))
 	}
 	data := []byte(value)
 	if secret {
