@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/meshflow/meshflow/app"
 )
@@ -32,21 +34,29 @@ func newVarSet(env Env, g *globals) *cobra.Command {
 	var secret bool
 	cmd := &cobra.Command{
 		Use:   "set NAME [VALUE]",
-		Short: "Set a variable; the value is read from stdin when not given (use that for secrets)",
-		Args:  cobra.RangeArgs(1, 2),
+		Short: "Set a variable; the value is read from stdin when not given (a secret always is)",
+		Long: `Set a variable. Without VALUE, the value is read from stdin; at a terminal
+it is asked for, without echo for a secret. A secret is never taken from the
+command line, where every user of the machine sees it (ps) and the shell
+history keeps it:
+
+  meshflow var set TOKEN --secret            # asks for it
+  pass show token | meshflow var set TOKEN --secret`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if secret && len(args) == 2 {
+				return fmt.Errorf("a secret on the command line is seen by every user of the machine and kept in your shell history: "+
+					"run 'meshflow var set %s --secret' and type it, or pipe it in", args[0])
+			}
 			value := ""
 			if len(args) == 2 {
 				value = args[1]
 			} else {
-				b, err := readAll(cmd.Context(), io.LimitReader(cmd.InOrStdin(), maxVarSize+1))
+				v, err := readValue(cmd, args[0], secret)
 				if err != nil {
 					return err
 				}
-				if len(b) > maxVarSize {
-					return fmt.Errorf("the value on stdin is over %d bytes: keep large data in a file and store its path", maxVarSize)
-				}
-				value = strings.TrimRight(string(b), "\r\n")
+				value = v
 			}
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
 				if err := a.Variables().Set(cmd.Context(), args[0], value, secret); err != nil {
@@ -128,6 +138,58 @@ func newVarRm(env Env, g *globals) *cobra.Command {
 
 // readAll reads r to the end, or gives up when ctx ends: a read from a
 // terminal or a pipe does not return on a signal by itself.
+// readValue reads a variable's value from stdin: asked for at a terminal
+// (without echo for a secret), else everything up to EOF, one trailing
+// newline dropped.
+func readValue(cmd *cobra.Command, name string, secret bool) (string, error) {
+	if f, ok := cmd.InOrStdin().(*os.File); ok && secret && term.IsTerminal(int(f.Fd())) {
+		return askSecret(cmd.Context(), cmd.ErrOrStderr(), f, name)
+	}
+	b, err := readAll(cmd.Context(), io.LimitReader(cmd.InOrStdin(), maxVarSize+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxVarSize {
+		return "", fmt.Errorf("the value on stdin is over %d bytes: keep large data in a file and store its path", maxVarSize)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// askSecret reads a secret typed at the terminal without echoing it. A
+// signal while it waits restores the terminal before the command ends.
+func askSecret(ctx context.Context, prompt io.Writer, tty *os.File, name string) (string, error) {
+	fd := int(tty.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(prompt, "Value of secret %s (not shown): ", name)
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		fmt.Fprintln(prompt)
+		if res.err != nil {
+			return "", res.err
+		}
+		if len(res.b) == 0 {
+			return "", errors.New("no value typed: nothing was set")
+		}
+		return string(res.b), nil
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		fmt.Fprintln(prompt)
+		return "", fmt.Errorf("reading the secret: %w", context.Cause(ctx))
+	}
+}
+
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 	type result struct {
 		b   []byte

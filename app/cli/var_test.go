@@ -127,3 +127,22 @@ func TestVarSetFromStdinStopsOnCancel(t *testing.T) {
 		t.Fatal("var set kept waiting for stdin after the cancel")
 	}
 }
+
+// A secret on the command line would be in ps and the shell history: it is
+// refused, and nothing is stored.
+func TestVarSetRefusesASecretOnTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	var out syncBuffer
+	env := Env{
+		Version: "v", Examples: starters, Stdin: strings.NewReader(""),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	}
+	err := Run(t.Context(), []string{"var", "set", "TOKEN", "CANARY-a11", "--secret", "--data", dir}, env)
+	if err == nil || !strings.Contains(err.Error(), "shell history") || strings.Contains(err.Error(), "CANARY") {
+		t.Fatalf("err = %v", err)
+	}
+	err = Run(t.Context(), []string{"var", "get", "TOKEN", "--data", dir}, env)
+	if err == nil || !strings.Contains(err.Error(), "no variable TOKEN") {
+		t.Fatalf("after the refusal, get = %v (%s)", err, out.String())
+	}
+}

@@ -27,8 +27,27 @@ var ErrCorrupt = errors.New("vault: sealed value cannot be opened with this data
 // Vault seals and opens secrets.
 type Vault struct{ aead cipher.AEAD }
 
-// Open loads the master key at path, creating it on first use.
+// ErrNoKey means the data dir has no master key: no secret was ever set in
+// it, or it was restored without its secret.key.
+var ErrNoKey = errors.New("vault: the data dir has no secret.key")
+
+// Open loads the master key at path. A missing key is ErrNoKey, never a
+// new key: one made to read would not open what the old key sealed, and
+// would be taken for it from then on.
 func Open(path string) (*Vault, error) {
+	key, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w (%s)", ErrNoKey, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return fromKey(path, key)
+}
+
+// OpenOrCreate loads the master key at path, creating it if there is none,
+// for sealing a new secret.
+func OpenOrCreate(path string) (*Vault, error) {
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key, err = createKey(path)
@@ -36,6 +55,10 @@ func Open(path string) (*Vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
+	return fromKey(path, key)
+}
+
+func fromKey(path string, key []byte) (*Vault, error) {
 	if len(key) != keySize {
 		return nil, fmt.Errorf("vault: %s holds %d bytes, want %d: restore it from a backup", path, len(key), keySize)
 	}

@@ -10,7 +10,13 @@ import (
 
 func TestSealOpenAndKeyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), KeyFileName)
-	v, err := Open(path)
+	if _, err := Open(path); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("open without a key = %v, want ErrNoKey", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("reading made a key: %v", err)
+	}
+	v, err := OpenOrCreate(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +42,7 @@ func TestSealOpenAndKeyFile(t *testing.T) {
 	if _, err := again.Open("token", sealed); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("tampered value opened: %v", err)
 	}
-	other, _ := Open(filepath.Join(t.TempDir(), KeyFileName))
+	other, _ := OpenOrCreate(filepath.Join(t.TempDir(), KeyFileName))
 	if _, err := other.Open("token", v.Seal("token", []byte("x"))); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("value opened under another key: %v", err)
 	}

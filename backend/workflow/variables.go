@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"sync"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/vault"
@@ -15,8 +17,11 @@ import (
 // through Set and comes out only to the engine (Secret) and to Get with
 // reveal, which only the CLI of the data dir's owner asks for.
 type Variables struct {
-	store VariableStore
-	vault func() (*vault.Vault, error)
+	store   VariableStore
+	keyFile string
+
+	mu     sync.Mutex
+	sealer *vault.Vault // the key, once read
 }
 
 // VariableStore keeps variables; secret values arrive sealed.
@@ -30,7 +35,27 @@ type VariableStore interface {
 // NewVariables returns the variables kept in st, with secrets sealed under
 // the key in keyFile (created on first use).
 func NewVariables(st VariableStore, keyFile string) *Variables {
-	return &Variables{store: st, vault: func() (*vault.Vault, error) { return vault.Open(keyFile) }}
+	return &Variables{store: st, keyFile: keyFile}
+}
+
+// vault returns the data dir's key, read once. Only sealing a new secret
+// (create) makes a key where there is none.
+func (v *Variables) vault(create bool) (*vault.Vault, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.sealer != nil {
+		return v.sealer, nil
+	}
+	open := vault.Open
+	if create {
+		open = vault.OpenOrCreate
+	}
+	vlt, err := open(v.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	v.sealer = vlt
+	return vlt, nil
 }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
@@ -43,7 +68,7 @@ func (v *Variables) Set(ctx context.Context, name, value string, secret bool) er
 	}
 	data := []byte(value)
 	if secret {
-		vlt, err := v.vault()
+		vlt, err := v.vault(true)
 		if err != nil {
 			return err
 		}
@@ -76,7 +101,10 @@ func (v *Variables) Get(ctx context.Context, name string, reveal bool) (model.Va
 }
 
 func (v *Variables) open(name string, sealed []byte) (string, error) {
-	vlt, err := v.vault()
+	vlt, err := v.vault(false)
+	if errors.Is(err, vault.ErrNoKey) {
+		return "", model.Errorf(model.ErrUnavailable, "secret %s cannot be opened: the data dir has no secret.key; was it restored without it? Put the key back (see 'meshflow db restore')", name)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -116,10 +144,16 @@ func (v *Variables) Plain(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
+// secretReadTimeout bounds the database read behind {{ secret "NAME" }},
+// which templates call without a context.
+const secretReadTimeout = 5 * time.Second
+
 // Secret resolves {{ secret "NAME" }}. Its errors name the secret, never
 // its value.
 func (v *Variables) Secret(name string) (string, error) {
-	data, secret, err := v.store.VariableValue(context.Background(), name)
+	ctx, cancel := context.WithTimeout(context.Background(), secretReadTimeout)
+	defer cancel()
+	data, secret, err := v.store.VariableValue(ctx, name)
 	if errors.Is(err, model.ErrNotFound) {
 		return "", model.Errorf(model.ErrNotFound, "no secret %s: set it with 'meshflow var set %s --secret'", name, name)
 	}
