@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +43,25 @@ type fixture struct {
 	logs    tasklog.Dir
 	info    frontend.Info
 	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
+	log     *logBuffer   // what the handler logged
+}
+
+// logBuffer collects log lines from concurrent handlers.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // testDAGs are the DAG folder's files: a runnable DAG with a param of
@@ -151,11 +171,12 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
-	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real())}
+	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
 		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
-		Now: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
+		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
+		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	f.raw, f.handler = h, f.signedIn(t, h)
 	return f

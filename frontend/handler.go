@@ -205,14 +205,23 @@ func (h *Handler) chrome(ctx context.Context, active string) pages.Chrome {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := c.Render(r.Context(), w); err != nil {
+	if err := c.Render(r.Context(), w); err != nil && !clientGone(r) {
 		h.logger.Error("render page", "path", r.URL.Path, "err", err)
 	}
 }
 
+// clientGone reports whether the request ended because its client left (a
+// closed tab, a page the user navigated away from): not a failure of ours.
+func clientGone(r *http.Request) bool { return errors.Is(r.Context().Err(), context.Canceled) }
+
 // serverError logs err once, here at the edge, and shows the user a page
-// that says what failed without exposing internals.
+// that says what failed without exposing internals. A request whose client
+// has left is only noted at debug level: nobody waits for the page.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if clientGone(r) {
+		h.logger.Debug(what+": the client left", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	h.logger.Error(what, "method", r.Method, "path", r.URL.Path, "err", err)
 	c := pages.Chrome{Active: "error", InstanceName: "meshflow", Theme: model.ThemeSystem, Version: h.info.Version}
 	h.render(w, r, http.StatusInternalServerError, pages.ErrorPage(c, "Something went wrong",

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
@@ -312,5 +313,22 @@ func TestAuditKeepsLongTargetsWithinABound(t *testing.T) {
 	}
 	if got := events[0].Action; len(got) > 1100 || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
 		t.Errorf("huge path recorded as %d bytes (valid UTF-8: %v), want it cut at the bound between characters", len(got), utf8.ValidString(got))
+	}
+}
+
+// A browser that leaves before its page is ready is no server error: no
+// ERROR line for every closed tab.
+func TestALeavingClientIsNotAnError(t *testing.T) {
+	f := newFixture(t, false)
+	f.addRun(t, "hello", model.RunSuccess, time.Now(), nil)
+	for _, path := range []string{"/runs", "/runs/1", "/dags"} {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, "GET", path, nil)
+		req.RemoteAddr = "127.0.0.1:51234"
+		f.handler.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if logs := f.log.String(); strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "the client left") {
+		t.Errorf("logs after clients left:\n%s", logs)
 	}
 }

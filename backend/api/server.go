@@ -219,6 +219,10 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 		return
 	}
 	code := httpstatus.Of(err)
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		s.logger.Debug("api: the client left", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	if code == http.StatusInternalServerError {
 		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, code, "internal error: see the meshflow server's log")
