@@ -16,7 +16,7 @@ import (
 // a yaml.Node leaves aliases unexpanded, so measure counts what the walk
 // would visit before it starts ("billion laughs" files).
 const (
-	maxFileSize     = 8 << 20   // bytes; a 10,000-task DAG is well under 2 MiB
+	maxFileSize     = 8 << 20   // bytes; a last guard for callers of Parse: the DAG folder refuses files over 1 MiB unread
 	maxSyntaxSearch = 4 << 20   // bytes decoded to find the line of a syntax error
 	maxExpanded     = 1_000_000 // nodes once aliases and merges are expanded
 	maxMergeDepth   = 32        // nested "<<" merges
