@@ -104,5 +104,5 @@ func (h *Handler) runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 
 // missingRun answers 404 for a run that does not exist.
 func (h *Handler) missingRun(w http.ResponseWriter, r *http.Request, id int64) {
-	h.missing(w, r, "runs", "No such run", fmt.Sprintf("There is no run %d. Runs removed by log retention are gone for good.", id))
+	h.missing(w, r, "runs", "No such run", fmt.Sprintf("There is no run %d. (Log retention removes old runs' logs, never the runs themselves.)", id))
 }
