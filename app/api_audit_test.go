@@ -9,17 +9,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// What a client changes through the API is on record like what a browser
-// changes: done or refused, with its status and the api as its source.
-func TestAPIChangesAreAudited(t *testing.T) {
-	addr, a := serveForTest(t, defaultTimeouts())
+// serveAPIForTest runs serveForTest's server and returns a client of its
+// API, as the CLI finds it.
+func serveAPIForTest(t *testing.T) (addr string, a *App, client *api.Client) {
+	t.Helper()
+	addr, a = serveForTest(t, defaultTimeouts())
 	client, err := a.Dir.Remote()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return addr, a, client
+}
+
+// What a client changes through the API is on record like what a browser
+// changes: done or refused, with its status and the api as its source.
+func TestAPIChangesAreAudited(t *testing.T) {
+	addr, a, client := serveAPIForTest(t)
 	ctx := t.Context()
 	run, err := client.Trigger(ctx, "slow", nil, model.TriggerCLI)
 	if err != nil {
@@ -73,11 +82,7 @@ func TestAPIChangesAreAudited(t *testing.T) {
 // The run list of the API pages and filters as the UI's does, answers []
 // for a DAG without such runs, and 404 for a DAG that does not exist.
 func TestAPIRunListFiltersAndPages(t *testing.T) {
-	addr, a := serveForTest(t, defaultTimeouts())
-	client, err := a.Dir.Remote()
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr, _, client := serveAPIForTest(t)
 	ctx := t.Context()
 	first, err := client.Trigger(ctx, "slow", nil, model.TriggerCLI)
 	if err != nil {

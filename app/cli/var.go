@@ -164,40 +164,35 @@ func askSecret(ctx context.Context, prompt io.Writer, tty *os.File, name string)
 		return "", err
 	}
 	fmt.Fprintf(prompt, "Value of secret %s (not shown): ", name)
-	type result struct {
-		b   []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		b, err := term.ReadPassword(fd)
-		done <- result{b, err}
-	}()
-	select {
-	case res := <-done:
-		fmt.Fprintln(prompt)
-		if res.err != nil {
-			return "", res.err
-		}
-		if len(res.b) == 0 {
-			return "", errors.New("no value typed: nothing was set")
-		}
-		return string(res.b), nil
-	case <-ctx.Done():
+	b, err := readCancellable(ctx, func() ([]byte, error) { return term.ReadPassword(fd) })
+	if ctx.Err() != nil { // ReadPassword may still hold the terminal without echo
 		_ = term.Restore(fd, state)
-		fmt.Fprintln(prompt)
-		return "", fmt.Errorf("reading the secret: %w", context.Cause(ctx))
 	}
+	fmt.Fprintln(prompt)
+	if err != nil {
+		return "", err
+	}
+	if len(b) == 0 {
+		return "", errors.New("no value typed: nothing was set")
+	}
+	return string(b), nil
 }
 
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	return readCancellable(ctx, func() ([]byte, error) { return io.ReadAll(r) })
+}
+
+// readCancellable runs read, which may block on a terminal or pipe, and
+// gives up when ctx ends, so that a value awaited on stdin does not hold up
+// Ctrl+C or SIGTERM.
+func readCancellable(ctx context.Context, read func() ([]byte, error)) ([]byte, error) {
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := io.ReadAll(r)
+		b, err := read()
 		done <- result{b, err}
 	}()
 	select {

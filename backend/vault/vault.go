@@ -48,10 +48,11 @@ func Open(path string) (*Vault, error) {
 // OpenOrCreate loads the master key at path, creating it if there is none,
 // for sealing a new secret.
 func OpenOrCreate(path string) (*Vault, error) {
-	key, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		key, err = createKey(path)
+	v, err := Open(path)
+	if !errors.Is(err, ErrNoKey) {
+		return v, err
 	}
+	key, err := createKey(path)
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
