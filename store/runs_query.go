@@ -122,3 +122,33 @@ func (s *Store) TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, err
 	}
 	return out, nil
 }
+
+// Tries returns every finished try of every task of a run, by task then
+// try.
+func (s *Store) Tries(ctx context.Context, runID int64) ([]model.Try, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT task, try, state, started_at, ended_at, exit_code, error
+		FROM task_tries WHERE run_id = ? ORDER BY task, try`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: tries of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []model.Try
+	for rows.Next() {
+		var t model.Try
+		var started, ended, exit sql.NullInt64
+		if err := rows.Scan(&t.TaskID, &t.Try, &t.State, &started, &ended, &exit, &t.Error); err != nil {
+			return nil, fmt.Errorf("store: tries of run %d: %w", runID, err)
+		}
+		t.StartedAt, t.EndedAt = fromMS(started), fromMS(ended)
+		if exit.Valid {
+			code := int(exit.Int64)
+			t.ExitCode = &code
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tries of run %d: %w", runID, err)
+	}
+	return out, nil
+}

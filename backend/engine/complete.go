@@ -115,7 +115,11 @@ func (e *Engine) finishTask(ar *activeRun, i int, state model.TaskState, reason 
 
 // startRun moves a run from queued to running and starts its root tasks.
 func (e *Engine) startRun(ar *activeRun) {
-	ar.run.State, ar.run.StartedAt = model.RunRunning, e.clock.Now()
+	// A cleared run that starts again keeps the time it first started.
+	ar.run.State = model.RunRunning
+	if ar.run.StartedAt.IsZero() {
+		ar.run.StartedAt = e.clock.Now()
+	}
 	e.running[ar.run.DAG]++
 	e.journal.run(ar.run)
 	e.resume(ar)

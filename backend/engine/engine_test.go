@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,9 +211,12 @@ tasks:
   - {id: b, op: step, needs: [a]}
   - {id: c, op: step, needs: [b]}
 `, nil)
-	if got := r.wait(t, run.ID); got.State != model.RunFailed {
-		t.Fatalf("first attempt: %s", got.State)
+	first := r.wait(t, run.ID)
+	if first.State != model.RunFailed {
+		t.Fatalf("first attempt: %s", first.State)
 	}
+	startedAt := first.StartedAt
+	r.clock.Advance(time.Hour)
 	if err := r.engine.Retry(t.Context(), run.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +229,22 @@ tasks:
 	}
 	if row := r.tasks(t, run.ID)["b"]; row.Try != 2 || row.MaxTries != 2 {
 		t.Errorf("b try %d of %d, want 2 of 2: history kept, and the retry budget raised by the clear is stored", row.Try, row.MaxTries)
+	}
+	tries, err := r.store.Tries(t.Context(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b []model.TaskState
+	for _, try := range tries {
+		if try.TaskID == "b" {
+			b = append(b, try.State)
+		}
+	}
+	if !slices.Equal(b, []model.TaskState{model.TaskFailed, model.TaskSuccess}) {
+		t.Errorf("b's tries = %v, want the failed one before the clear kept beside the new one", b)
+	}
+	if first := r.wait(t, run.ID); !first.StartedAt.Equal(startedAt) {
+		t.Errorf("the run's start moved from %v to %v on retry: it started when it first started", startedAt, first.StartedAt)
 	}
 }
 

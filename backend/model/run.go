@@ -121,3 +121,18 @@ type RunFilter struct {
 	BeforeID int64 // only runs with a smaller id: the next page
 	Limit    int   // default 50
 }
+
+// Try is one finished try of a task, as kept in the run's history: a
+// retried or cleared task keeps every try it made.
+type Try struct {
+	TaskID    string
+	Try       int
+	State     TaskState // up_for_retry for a failed try that was retried
+	StartedAt time.Time
+	EndedAt   time.Time
+	ExitCode  *int
+	Error     string
+}
+
+// Failed reports whether the try ended in failure, retried or not.
+func (t Try) Failed() bool { return t.State == TaskFailed || t.State == TaskUpForRetry }

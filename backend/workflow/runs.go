@@ -84,7 +84,11 @@ func (s *Service) RunDetail(ctx context.Context, id int64) (RunDetail, error) {
 	if err != nil {
 		return RunDetail{}, err
 	}
-	return RunDetail{Run: r, Tasks: s.inPlanOrder(ctx, r, tasks)}, nil
+	tries, err := s.store.Tries(ctx, id)
+	if err != nil {
+		return RunDetail{}, err
+	}
+	return RunDetail{Run: r, Tasks: s.inPlanOrder(ctx, r, tasks), Tries: tries}, nil
 }
 
 // inPlanOrder sorts tasks as the run's definition runs them; tasks of a

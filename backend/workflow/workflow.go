@@ -36,6 +36,24 @@ type DAG struct {
 type RunDetail struct {
 	Run   model.Run       `json:"run"`
 	Tasks []model.TaskRun `json:"tasks"`
+	// Tries is every finished try of every task, by task then try: what
+	// retries and clears left behind, kept for good.
+	Tries []model.Try `json:"tries"`
+}
+
+// TriesOf returns every try task has made, oldest first: the finished ones
+// and, while it runs, the current one.
+func (d RunDetail) TriesOf(task model.TaskRun) []model.Try {
+	var out []model.Try
+	for _, t := range d.Tries {
+		if t.TaskID == task.TaskID {
+			out = append(out, t)
+		}
+	}
+	if task.State == model.TaskRunning && (len(out) == 0 || out[len(out)-1].Try < task.Try) {
+		out = append(out, model.Try{TaskID: task.TaskID, Try: task.Try, State: task.State, StartedAt: task.StartedAt})
+	}
+	return out
 }
 
 // Engine runs DAGs; *engine.Engine is one. Its refusals are kinded with
@@ -77,6 +95,7 @@ type Store interface {
 	Run(ctx context.Context, id int64) (model.Run, error)
 	Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error)
 	TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error)
+	Tries(ctx context.Context, runID int64) ([]model.Try, error)
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
 	Spec(ctx context.Context, hash string) ([]byte, error)
 }
