@@ -76,3 +76,17 @@ func Until(now, t time.Time) string {
 		return fmt.Sprintf("in %d days", int(d/(24*time.Hour)))
 	}
 }
+
+// TimeTitle is an instant written in full with its zone, for hovers:
+// "2026-12-03 08:32:32 UTC". The script replaces it with the browser's zone.
+func TimeTitle(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// ServerZone names the zone the server writes times in before the script
+// rewrites them: "UTC", "Europe/Berlin".
+func ServerZone() string {
+	if name := time.Local.String(); name != "Local" {
+		return name
+	}
+	name, _ := time.Now().Zone()
+	return name
+}

@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:embed css img vendor
+//go:embed css img js vendor
 var files embed.FS
 
 // Prefix is where the handler is mounted.

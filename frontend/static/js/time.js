@@ -1,0 +1,68 @@
+// Times in the reader's zone. The server writes every <time data-t> in its
+// own zone; this rewrites them in the browser's, names that zone wherever
+// [data-zone] asks, and keeps relative times ("3 min ago") current.
+//   data-t="abs"  2026-12-03 09:32:32, the browser's zone
+//   data-t="rel"  3 min ago / in 5 min, the exact time on hover
+//   data-t="zone" left as written (a DAG's own zone); the hover gains the
+//                 browser's time
+(function () {
+  "use strict";
+
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  var parts = new Intl.DateTimeFormat("en-GB", {
+    year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23", timeZoneName: "short"
+  });
+
+  // full writes d as "2026-12-03 09:32:32" and its zone's short name.
+  function full(d) {
+    var p = {};
+    parts.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return {
+      text: p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" + p.second,
+      zone: p.timeZoneName || zone
+    };
+  }
+
+  // relative says how far d is from now, coarsely, as the server does.
+  function relative(d) {
+    var s = (d.getTime() - Date.now()) / 1000, past = s < 0, a = Math.abs(s);
+    var words;
+    if (a < 60) return past ? "just now" : "in under a minute";
+    if (a < 3600) words = Math.floor(a / 60) + (past ? 0 : 1) + " min";
+    else if (a < 48 * 3600) words = Math.floor(a / 3600) + " h";
+    else words = Math.floor(a / 86400) + " days";
+    return past ? words + " ago" : "in " + words;
+  }
+
+  function render(el) {
+    var d = new Date(el.getAttribute("datetime"));
+    if (isNaN(d.getTime())) return;
+    var f = full(d), exact = f.text + " " + f.zone + " (" + zone + ")";
+    switch (el.getAttribute("data-t")) {
+      case "abs":
+        el.textContent = f.text;
+        el.title = exact + " · " + relative(d);
+        break;
+      case "rel":
+        el.textContent = relative(d);
+        el.title = exact;
+        break;
+      case "zone":
+        el.title = "your time: " + exact;
+        break;
+    }
+  }
+
+  function renderIn(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("time[data-t]").forEach(render);
+    root.querySelectorAll("[data-zone]").forEach(function (el) { el.textContent = zone; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { renderIn(document); });
+  // htmx swaps (boosted links, live run parts) bring new times.
+  document.addEventListener("htmx:load", function (e) { renderIn(e.target); });
+  setInterval(function () { document.querySelectorAll('time[data-t="rel"]').forEach(render); }, 30000);
+})();
