@@ -287,6 +287,7 @@ func (fx *fixture) addRun(t testing.TB, dagName string, state model.RunState, st
 			task.StartedAt = start.Add(time.Duration(i) * time.Second)
 			if st.Done() {
 				task.EndedAt = task.StartedAt.Add(800 * time.Millisecond)
+				b.Tries = append(b.Tries, task) // as the engine keeps a finished try
 			}
 			b.Tasks = append(b.Tasks, task)
 		}

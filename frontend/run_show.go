@@ -48,7 +48,7 @@ func (h *Handler) showRun(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) runPage(d workflow.RunDetail, filter string) pages.RunPage {
 	now := h.now()
 	p := pages.RunPage{
-		Run: d.Run, Params: facts(d.Run.Params), Now: now, Filter: filter,
+		Run: d.Run, Params: facts(d.Run.Params), Now: now, Filter: filter, Waiting: d.Waiting,
 		CanCancel:      !d.Run.State.Done(),
 		CanRetryFailed: d.Run.State == model.RunFailed || d.Run.State == model.RunCancelled,
 		Gantt:          gantt(d, now),
@@ -66,7 +66,7 @@ func (h *Handler) runPage(d workflow.RunDetail, filter string) pages.RunPage {
 		}
 	}
 	for _, t := range d.Tasks {
-		row := pages.TaskRow{TaskRun: t, Outputs: facts(t.Outputs)}
+		row := pages.TaskRow{TaskRun: t, Outputs: facts(t.Outputs), Wait: d.Waits[t.TaskID]}
 		row.CanClear = t.State.Done()
 		row.CanMark = t.State != model.TaskSuccess && t.State != model.TaskRunning
 		p.Tasks = append(p.Tasks, row)

@@ -88,7 +88,11 @@ func (s *Service) RunDetail(ctx context.Context, id int64) (RunDetail, error) {
 	if err != nil {
 		return RunDetail{}, err
 	}
-	return RunDetail{Run: r, Tasks: s.inPlanOrder(ctx, r, tasks), Tries: tries}, nil
+	d := RunDetail{Run: r, Tasks: s.inPlanOrder(ctx, r, tasks), Tries: tries}
+	if err := s.explainWaits(ctx, &d); err != nil {
+		return RunDetail{}, err
+	}
+	return d, nil
 }
 
 // inPlanOrder sorts tasks as the run's definition runs them; tasks of a

@@ -39,6 +39,10 @@ type RunDetail struct {
 	// Tries is every finished try of every task, by task then try: what
 	// retries and clears left behind, kept for good.
 	Tries []model.Try `json:"tries"`
+	// Waiting says why a queued run has not started; Waits why each queued
+	// task of a running run has not, by task id.
+	Waiting string            `json:"waiting,omitempty"`
+	Waits   map[string]string `json:"waits,omitempty"`
 }
 
 // TriesOf returns every try task has made, oldest first: the finished ones

@@ -52,6 +52,7 @@ func newSystem(t *testing.T, files map[string]string) *system {
 	}
 	eng := engine.New(engine.Options{
 		Store: st,
+		Pools: map[string]int{"one": 1},
 		NewExecutor: func(reports chan<- engine.Report) engine.Executor {
 			return local.New(local.Options{Workers: 4, Ops: reg, Logs: tasklog.Dir(filepath.Join(dir, "logs")), Reports: reports})
 		},
