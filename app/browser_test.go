@@ -291,7 +291,16 @@ func repairFailedRun(t *testing.T, b *browser, url, shots string) {
 	b.waitVisible(t, `[data-testid="run-live"][data-state="failed"] [data-testid="run-retry-failed"]`)
 	b.screenshot(t, shots, "run-failed")
 
-	b.clickAndWait(t, `[data-testid="run-retry-failed"]`, `[data-testid="flash"]`)
+	// Each action asks first, listing the tasks it changes; only the
+	// answer acts.
+	b.clickAndWait(t, `[data-testid="run-retry-failed"]`, `[data-testid="confirmation"]`)
+	if got := b.count(t, `[data-testid="confirm-item"][data-name="work"]`) + b.count(t, `[data-testid="confirm-item"][data-name="cleanup"]`); got != 2 {
+		t.Errorf("the retry confirmation lists %d of work and cleanup, want both", got)
+	}
+	if got := b.count(t, `[data-testid="confirm-item"][data-name="setup"]`); got != 0 {
+		t.Error("the retry confirmation lists setup, which succeeded and does not run again")
+	}
+	b.clickAndWait(t, `[data-testid="confirm"]`, `[data-testid="flash"]`)
 	if got := b.text(t, `[data-testid="flash"]`); !strings.Contains(got, "Retrying the failed tasks") {
 		t.Errorf("flash after retry = %q", got)
 	}
@@ -299,10 +308,34 @@ func repairFailedRun(t *testing.T, b *browser, url, shots string) {
 	if got := b.text(t, `[data-testid="task-row"][data-task="work"] td:nth-child(3)`); !strings.HasPrefix(got, "2/") {
 		t.Errorf("work's try after the retry = %q, want its second", got)
 	}
-	b.clickAndWait(t, `[data-testid="task-row"][data-task="work"] [data-testid="task-mark-success"]`,
-		`[data-testid="run-live"][data-state="success"]`)
+	// Every try is in the timeline: work failed twice.
+	if got := b.count(t, `[data-testid="gantt"] rect.bar[data-task="work"]`); got != 2 {
+		t.Errorf("the timeline draws %d tries of work, want 2", got)
+	}
+	if got := b.count(t, `[data-testid="gantt"] rect.bar[data-task="work"][data-state="failed"]`); got != 2 {
+		t.Errorf("the timeline draws %d failed tries of work, want 2", got)
+	}
+	b.clickAndWait(t, `[data-testid="task-row"][data-task="work"] [data-testid="task-mark-success"]`, `[data-testid="confirmation"]`)
+	b.clickAndWait(t, `[data-testid="confirm"]`, `[data-testid="run-live"][data-state="success"]`)
 	b.screenshot(t, shots, "run-repaired")
 	b.check(t, "retry and mark success")
+
+	// A clear lists setup and everything after it; keeping things as they
+	// are changes nothing.
+	b.clickAndWait(t, `[data-testid="task-row"][data-task="setup"] [data-testid="task-clear"]`, `[data-testid="confirmation"]`)
+	if got := b.count(t, `[data-testid="confirm-item"]`); got != 3 {
+		t.Errorf("clearing setup lists %d tasks, want setup, work and cleanup", got)
+	}
+	b.screenshot(t, shots, "confirm-clear")
+	b.clickAndWait(t, `[data-testid="confirm-back"]`, `[data-testid="run-live"][data-state="success"]`)
+	b.clickAndWait(t, `[data-testid="task-row"][data-task="setup"] [data-testid="task-clear"]`, `[data-testid="confirmation"]`)
+	b.clickAndWait(t, `[data-testid="confirm"]`, `[data-testid="flash"]`)
+	b.waitVisible(t, `[data-testid="run-live"][data-state="failed"] [data-testid="task-row"][data-task="work"][data-state="failed"]`)
+	// The cleared tasks' earlier tries stay: work has failed three times.
+	if got := b.count(t, `[data-testid="gantt"] rect.bar[data-task="work"]`); got != 3 {
+		t.Errorf("after the clear the timeline draws %d tries of work, want all 3", got)
+	}
+	b.check(t, "clear")
 
 	b.follow(t, navItem(t, "audit"))
 	for _, action := range []string{"dag.trigger", "run.retry_failed", "task.mark_success"} {

@@ -44,6 +44,9 @@ type Workflows interface {
 	// RunDetail has read-your-writes: it includes every change the engine
 	// made before the call.
 	RunDetail(ctx context.Context, id int64) (workflow.RunDetail, error)
+	// Changes lists what an action would do to a run's tasks, for the
+	// confirmation asked before it.
+	Changes(ctx context.Context, runID int64, action workflow.Action, task string) (workflow.RunDetail, []workflow.Change, error)
 }
 
 // RunControl changes runs, in flight or ended.

@@ -3,6 +3,8 @@ package frontend
 import (
 	"net/http"
 
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/static"
 )
 
@@ -32,10 +34,17 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /runs", h.listRuns)
 	mux.HandleFunc("GET /runs/{id}", h.showRun)
 	mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
+	// A GET of an action's URL asks first, listing what will change.
+	mux.HandleFunc("GET /runs/{id}/cancel", h.confirmRunAction(workflow.ActionCancel))
 	mux.HandleFunc("POST /runs/{id}/cancel", h.cancelRun)
+	mux.HandleFunc("GET /runs/{id}/retry-failed", h.confirmRunAction(workflow.ActionRetryFailed))
 	mux.HandleFunc("POST /runs/{id}/retry-failed", h.retryFailed)
+	mux.HandleFunc("GET /runs/{id}/tasks/{task}/clear", h.confirmRunAction(workflow.ActionClear))
 	mux.HandleFunc("POST /runs/{id}/tasks/{task}/clear", h.clearTask)
-	mux.HandleFunc("POST /runs/{id}/tasks/{task}/mark-success", h.markTaskSuccess)
+	mux.HandleFunc("GET /runs/{id}/tasks/{task}/mark-success", h.confirmRunAction(workflow.ActionMarkSuccess))
+	mux.HandleFunc("POST /runs/{id}/tasks/{task}/mark-success", h.markTask(model.TaskSuccess))
+	mux.HandleFunc("GET /runs/{id}/tasks/{task}/mark-failed", h.confirmRunAction(workflow.ActionMarkFailed))
+	mux.HandleFunc("POST /runs/{id}/tasks/{task}/mark-failed", h.markTask(model.TaskFailed))
 	mux.HandleFunc("GET /variables", h.listVariables)
 	mux.HandleFunc("POST /variables", h.saveVariable)
 	mux.HandleFunc("POST /variables/{name}/delete", h.deleteVariable)

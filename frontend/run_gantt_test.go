@@ -47,8 +47,10 @@ func TestGanttDrawsEveryTry(t *testing.T) {
 	exit := 1
 	d := workflow.RunDetail{
 		Run: model.Run{ID: 1, State: model.RunSuccess, StartedAt: at, EndedAt: at.Add(3 * time.Second)},
-		Tasks: []model.TaskRun{{TaskID: "flaky", State: model.TaskSuccess, Try: 3, MaxTries: 3,
-			StartedAt: at.Add(2500 * time.Millisecond), EndedAt: at.Add(3 * time.Second)}},
+		Tasks: []model.TaskRun{{
+			TaskID: "flaky", State: model.TaskSuccess, Try: 3, MaxTries: 3,
+			StartedAt: at.Add(2500 * time.Millisecond), EndedAt: at.Add(3 * time.Second),
+		}},
 		Tries: []model.Try{
 			{TaskID: "flaky", Try: 1, State: model.TaskUpForRetry, StartedAt: at, EndedAt: at.Add(500 * time.Millisecond), ExitCode: &exit},
 			{TaskID: "flaky", Try: 2, State: model.TaskUpForRetry, StartedAt: at.Add(1500 * time.Millisecond), EndedAt: at.Add(2 * time.Second), ExitCode: &exit},

@@ -69,6 +69,7 @@ func (h *Handler) runPage(d workflow.RunDetail, filter string) pages.RunPage {
 		row := pages.TaskRow{TaskRun: t, Outputs: facts(t.Outputs), Wait: d.Waits[t.TaskID]}
 		row.CanClear = t.State.Done()
 		row.CanMark = t.State != model.TaskSuccess && t.State != model.TaskRunning
+		row.CanMarkFailed = t.State.Done() && t.State != model.TaskFailed
 		p.Tasks = append(p.Tasks, row)
 	}
 	return p

@@ -46,8 +46,8 @@ func TestRunPages(t *testing.T) {
 		{"run header and tasks in plan order", failedURL, 200, []string{
 			"<h1>Run " + run(failed) + "</h1>", `href="/dags/hello"`, "who=tester", `data-testid="task-table"`,
 			`data-task="greet" data-state="success"`, `data-task="sum" data-state="upstream_failed"`,
-			`data-testid="run-retry-failed"`, `action="/runs/` + run(failed) + `/tasks/count_a/clear"`,
-			`action="/runs/` + run(failed) + `/tasks/count_a/mark-success"`,
+			`data-testid="run-retry-failed"`, `href="/runs/` + run(failed) + `/tasks/count_a/clear"`,
+			`href="/runs/` + run(failed) + `/tasks/count_a/mark-success"`,
 		}, []string{`data-testid="run-cancel"`, `hx-trigger`}},
 		{"run gantt bars", failedURL, 200, []string{`data-testid="gantt"`, `class="bar st-failed"`, `data-task="count_a"`}, nil},
 		{"run logs: newest try of each task", failedURL, 200, []string{
@@ -59,12 +59,29 @@ func TestRunPages(t *testing.T) {
 		{"active run refreshes itself", activeURL, 200, []string{
 			`hx-get="` + activeURL + `"`, `hx-trigger="every 1s"`, `hx-select="#run-live"`, `data-testid="run-cancel"`, "No output yet.",
 		}, []string{`data-testid="run-retry-failed"`}},
+		{"clear asks first, listing the task and those after it", failedURL + "/tasks/count_a/clear", 200, []string{
+			"Clear count_a and the tasks after it?", `data-testid="confirm-item" data-name="count_a"`, `data-testid="confirm-item" data-name="sum"`,
+			`action="/runs/` + run(failed) + `/tasks/count_a/clear"`, "Clear 2 tasks", "Earlier tries stay in the run",
+		}, []string{`data-name="greet"`, `data-name="count_b"`}},
+		{"retry failed asks first", failedURL + "/retry-failed", 200, []string{
+			`data-name="count_a"`, `data-name="sum"`, "Retry 2 tasks", `action="/runs/` + run(failed) + `/retry-failed"`,
+		}, []string{`data-name="greet"`}},
+		{"cancel of an ended run: nothing would change", failedURL + "/cancel", 200, []string{"Every task has finished"}, []string{`data-testid="confirm-item"`}},
+		{"cancel asks first, listing what stops", activeURL + "/cancel", 200, []string{
+			`data-name="extract"`, `data-name="load"`, "Cancel the run", `class="danger"`,
+		}, nil},
+		{"mark failed asks first", failedURL + "/tasks/greet/mark-failed", 200, []string{"Mark greet as failed?", `data-name="greet"`}, nil},
+		{"confirmation of an unknown task", failedURL + "/tasks/nope/clear", 404, []string{"has no task named nope"}, nil},
+		{"confirmation of an unknown run", "/runs/999/cancel", 404, []string{"There is no run 999"}, nil},
 		{"unknown task filter", failedURL + "?task=nope", 404, []string{"has no task named nope"}, nil},
 		{"unknown run", "/runs/999", 404, []string{"No such run", "There is no run 999"}, nil},
 		{"malformed run id", "/runs/abc", 404, []string{"No such run"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, f) })
+	}
+	if len(f.engine.actions) > 0 {
+		t.Errorf("pages and confirmations changed runs: %v; only the POST of an answer may", f.engine.actions)
 	}
 }
 
@@ -100,6 +117,7 @@ func TestRunActions(t *testing.T) {
 		{name: "retry failed", path: "/retry-failed", status: 303, action: "retry-failed", flash: "Retrying the failed tasks", audit: auditWant{"run.retry_failed", "run 1", 303}},
 		{name: "clear and downstream", path: "/tasks/count_a/clear", status: 303, action: "clear count_a downstream=true", flash: "Cleared count_a", audit: auditWant{"task.clear", "run 1 task count_a", 303}},
 		{name: "mark success", path: "/tasks/count_a/mark-success", status: 303, action: "mark count_a success", flash: "Marked count_a as succeeded.", audit: auditWant{"task.mark_success", "run 1 task count_a", 303}},
+		{name: "mark failed", path: "/tasks/count_a/mark-failed", status: 303, action: "mark count_a failed", flash: "Marked count_a as failed.", audit: auditWant{"task.mark_failed", "run 1 task count_a", 303}},
 		{name: "from htmx", path: "/cancel", htmx: true, status: 204, action: "cancel", flash: "Cancelling", audit: auditWant{"run.cancel", "run 1", 204}},
 		{name: "refused", path: "/tasks/count_a/clear", refuse: refused, status: 303, flash: "Task count_a is running; cancel the run first.", audit: auditWant{"task.clear", "run 1 task count_a", 409}, wantRefused: true},
 		{name: "unknown task", path: "/tasks/nope/mark-success", refuse: model.Errorf(model.ErrNotFound, "run 1 has no task %q", "nope"), status: 303, flash: `Run 1 has no task "nope".`, audit: auditWant{"task.mark_success", "run 1 task nope", 404}, wantRefused: true},

@@ -1,20 +1,27 @@
 package frontend
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// markTaskSuccess treats a task that is not executing as succeeded, and
-// lets the tasks after it go on.
-func (h *Handler) markTaskSuccess(w http.ResponseWriter, r *http.Request) {
-	runID, ok := h.runID(w, r)
-	if !ok {
-		return
+// markTask sets a task that is not executing to state (success or failed)
+// by hand, and lets the tasks after it react.
+func (h *Handler) markTask(state model.TaskState) http.HandlerFunc {
+	action, done := "task.mark_success", "Marked %s as succeeded."
+	if state == model.TaskFailed {
+		action, done = "task.mark_failed", "Marked %s as failed."
 	}
-	task := r.PathValue("task")
-	audit(r, "task.mark_success", runTarget(runID)+" task "+task)
-	err := h.control.MarkTask(r.Context(), runID, task, model.TaskSuccess)
-	h.afterRunAction(w, r, runID, err, "Marked "+task+" as succeeded.")
+	return func(w http.ResponseWriter, r *http.Request) {
+		runID, ok := h.runID(w, r)
+		if !ok {
+			return
+		}
+		task := r.PathValue("task")
+		audit(r, action, runTarget(runID)+" task "+task)
+		err := h.control.MarkTask(r.Context(), runID, task, state)
+		h.afterRunAction(w, r, runID, err, fmt.Sprintf(done, task))
+	}
 }

@@ -90,3 +90,11 @@ func ServerZone() string {
 	name, _ := time.Now().Zone()
 	return name
 }
+
+// Plural writes a count with its noun: "1 task", "5 tasks".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

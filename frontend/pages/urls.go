@@ -47,6 +47,11 @@ func TaskActionURL(runID int64, task, action string) string {
 	return RunURL(runID) + "/tasks/" + url.PathEscape(task) + "/" + action
 }
 
+// TaskLogsURL is a run's page showing one task's logs, every try.
+func TaskLogsURL(runID int64, task string) string {
+	return withQuery(RunURL(runID), "task", task) + "#logs"
+}
+
 // safe marks a URL built by the functions above as safe for href.
 func safe(u string) templ.SafeURL { return templ.SafeURL(u) }
 
