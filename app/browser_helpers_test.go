@@ -489,3 +489,13 @@ func (b *browser) count(t *testing.T, sel string) int {
 	b.run(t, "count "+sel, chromedp.Evaluate(`document.querySelectorAll(`+strconv.Quote(sel)+`).length`, &n))
 	return n
 }
+
+// visible reports whether the first element matching sel takes up room on
+// the page (false when there is none).
+func (b *browser) visible(t *testing.T, sel string) bool {
+	t.Helper()
+	var shown bool
+	b.run(t, "is "+sel+" shown", chromedp.Evaluate(
+		`(() => { const el = document.querySelector(`+strconv.Quote(sel)+`); return !!el && el.getClientRects().length > 0; })()`, &shown))
+	return shown
+}

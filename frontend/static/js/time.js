@@ -9,7 +9,7 @@
   "use strict";
 
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
-  var parts = new Intl.DateTimeFormat("en-GB", {
+  var parts = new Intl.DateTimeFormat("en-US", {
     year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit",
     hourCycle: "h23", timeZoneName: "short"
