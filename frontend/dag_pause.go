@@ -10,7 +10,7 @@ import (
 
 // pauseDAG switches a DAG's schedule off (paused) or back on. From the
 // list's toggle (htmx) it answers with the DAG's updated rows; a plain
-// form is sent back to the list.
+// form is sent back to the list, or with back=dag to the DAG's page.
 func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 	action := "dag.unpause"
 	if paused {
@@ -26,6 +26,10 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 		}
 		if err != nil {
 			h.fail(w, r, action[4:]+" "+name, err)
+			return
+		}
+		if r.PostFormValue("back") == "dag" {
+			redirect(w, r, pages.DAGURL(name))
 			return
 		}
 		if r.Header.Get("HX-Request") != "true" {

@@ -78,6 +78,7 @@ func (h *Handler) dagPage(r *http.Request, e *dagdir.Entry) (pages.DAGPage, erro
 		}
 		if d.Schedule != "" {
 			page.Schedule = dag.DescribeSchedule(d.Schedule)
+			page.Zone = d.Location()
 		}
 		page.Trigger = triggerForm(e, nil, nil)
 	}

@@ -147,3 +147,16 @@ type Task struct {
 
 // Pos is a position in the DAG's YAML file, 1-based.
 type Pos struct{ Line, Col int }
+
+// Location is the zone the schedule is read in: Timezone, or the machine's
+// local zone when it is empty (or unknown, which validation reports).
+func (d *DAG) Location() *time.Location {
+	if d.Timezone == "" {
+		return time.Local
+	}
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}

@@ -83,11 +83,15 @@ func TimeTitle(t time.Time) string { return t.Local().Format("2006-01-02 15:04:0
 
 // ServerZone names the zone the server writes times in before the script
 // rewrites them: "UTC", "Europe/Berlin".
-func ServerZone() string {
-	if name := time.Local.String(); name != "Local" {
+func ServerZone() string { return ZoneName(time.Local) }
+
+// ZoneName names a zone for people: its IANA name, or for the machine's
+// own zone when that has none, its abbreviation ("CET").
+func ZoneName(loc *time.Location) string {
+	if name := loc.String(); name != "Local" {
 		return name
 	}
-	name, _ := time.Now().Zone()
+	name, _ := time.Now().In(loc).Zone()
 	return name
 }
 

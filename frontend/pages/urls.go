@@ -19,6 +19,10 @@ func DAGViewURL(name, view string, kv ...string) string {
 	return withQuery(DAGURL(name), kv...)
 }
 
+// DAGListURL is the DAG list with query parameters given as name, value
+// pairs, e.g. DAGListURL("tag", "reports").
+func DAGListURL(kv ...string) string { return withQuery("/dags", kv...) }
+
 // RunListURL is the runs list filtered by DAG and state (empty: all), with
 // extra query parameters as in DAGViewURL.
 func RunListURL(dag, state string, kv ...string) string {
