@@ -48,6 +48,9 @@ func TestDAGPages(t *testing.T) {
 	first := f.addRun(t, "hello", model.RunSuccess, start, ok)
 	running := f.addRun(t, "hello", model.RunRunning, start.Add(time.Minute), map[string]model.TaskState{"greet": model.TaskRunning})
 	other := f.addRun(t, "nightly", model.RunFailed, start, map[string]model.TaskState{"extract": model.TaskFailed})
+	if err := f.store.SaveDAGState(t.Context(), "report", model.DAGState{NextRunAt: start.Add(25 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	run := func(n int64) string { return strconv.FormatInt(n, 10) }
 
 	tests := []pageCase{
@@ -64,6 +67,15 @@ func TestDAGPages(t *testing.T) {
 			`data-testid="dag-warnings"`, "hello.yaml runs, with 1 warning.", "hello.yaml:14:7: warning:", "pastes .params.who into shell code unquoted",
 		}, []string{f.info.DAGDir}},
 		{"a DAG without warnings shows none", "/dags/nightly", 200, nil, []string{`data-testid="dag-warnings"`}},
+		{"a scheduled DAG shows its switch and next run in its own zone", "/dags/report", 200, []string{
+			`action="/dags/report/pause"`, `name="back" value="dag"`, `class="toggle on"`,
+			`data-testid="dag-next-run"`, `data-t="zone"`, " Europe/Berlin</time>", `href="/runs?dag=report" data-testid="dag-runs-link"`,
+			`href="/dags/report?view=code"><code>report.yml</code>`,
+		}, nil},
+		{"a manual DAG has no schedule switch", "/dags/nightly", 200, []string{
+			`href="/dags?tag=reports" data-testid="dag-tag"`, "<dt>Tasks</dt>",
+		}, []string{`data-testid="pause-toggle"`, `data-testid="dag-next-run"`}},
+		{"an invalid DAG does not count tasks", "/dags/broken", 200, nil, []string{"<dt>Tasks</dt>"}},
 		{"DAG page defaults to the graph of the newest run", "/dags/hello", 200, []string{
 			"<h1>hello</h1>", `data-testid="graph-view"`, `data-task="greet"`, `data-task="sum"`,
 			`class="edge`, "Colours of", `href="/runs/` + run(running) + `"`, `aria-current="true" data-testid="tab-graph"`,
@@ -162,8 +174,13 @@ func TestPauseToggle(t *testing.T) {
 	if rec := f.do(t, "POST", "/dags/nope/pause", url.Values{}, nil); rec.Code != 404 {
 		t.Fatalf("pause of an unknown DAG = %d", rec.Code)
 	}
+	// From the DAG's own page: back to that page.
+	rec = f.do(t, "POST", "/dags/report/pause", url.Values{"back": {"dag"}}, nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dags/report" {
+		t.Fatalf("pause from the DAG page = %d to %q, want back to /dags/report", rec.Code, rec.Header().Get("Location"))
+	}
 	wantAudit(t, f, []auditWant{
-		{"dag.pause", "nope", 404}, {"dag.unpause", "hello", 200}, {"dag.pause", "hello", 303},
+		{"dag.pause", "report", 303}, {"dag.pause", "nope", 404}, {"dag.unpause", "hello", 200}, {"dag.pause", "hello", 303},
 	})
 }
 

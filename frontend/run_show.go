@@ -67,6 +67,9 @@ func (h *Handler) runPage(d workflow.RunDetail, filter string) pages.RunPage {
 	}
 	for _, t := range d.Tasks {
 		row := pages.TaskRow{TaskRun: t, Outputs: facts(t.Outputs), Wait: d.Waits[t.TaskID]}
+		if c, ok := d.Children[t.TaskID]; ok {
+			row.Child = &pages.ChildRun{ID: c.ID, DAG: c.DAG, State: c.State}
+		}
 		row.CanClear = t.State.Done()
 		row.CanMark = t.State != model.TaskSuccess && t.State != model.TaskRunning
 		row.CanMarkFailed = t.State.Done() && t.State != model.TaskFailed

@@ -48,6 +48,7 @@ func TestRunPages(t *testing.T) {
 			`data-task="greet" data-state="success"`, `data-task="sum" data-state="upstream_failed"`,
 			`data-testid="run-retry-failed"`, `href="/runs/` + run(failed) + `/tasks/count_a/clear"`,
 			`href="/runs/` + run(failed) + `/tasks/count_a/mark-success"`,
+			`href="/dags/hello?run=` + run(failed) + `" data-testid="run-graph"`,
 		}, []string{`data-testid="run-cancel"`, `hx-trigger`}},
 		{"run gantt bars", failedURL, 200, []string{`data-testid="gantt"`, `class="bar st-failed"`, `data-task="count_a"`}, nil},
 		{"run logs: newest try of each task", failedURL, 200, []string{

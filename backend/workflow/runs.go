@@ -92,6 +92,9 @@ func (s *Service) RunDetail(ctx context.Context, id int64) (RunDetail, error) {
 	if err := s.explainWaits(ctx, &d); err != nil {
 		return RunDetail{}, err
 	}
+	if err := s.findChildren(ctx, &d); err != nil {
+		return RunDetail{}, err
+	}
 	return d, nil
 }
 

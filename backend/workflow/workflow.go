@@ -43,6 +43,8 @@ type RunDetail struct {
 	// task of a running run has not, by task id.
 	Waiting string            `json:"waiting,omitempty"`
 	Waits   map[string]string `json:"waits,omitempty"`
+	// Children is the run each trigger_dag task started, by task id.
+	Children map[string]Child `json:"children,omitempty"`
 }
 
 // TriesOf returns every try task has made, oldest first: the finished ones
