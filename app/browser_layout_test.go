@@ -116,6 +116,22 @@ func TestBrowserShowsTimesInTheBrowsersZone(t *testing.T) {
 	if !strings.Contains(shown.Title, abbr+" ("+zone+") · ") || !strings.Contains(shown.Title, "ago") && !strings.Contains(shown.Title, "just now") {
 		t.Errorf("the hover reads %q, want the zone (%s) and how long ago", shown.Title, abbr)
 	}
+
+	// A grid cell's tooltip names its start in New York time too.
+	b.open(t, s.url+"/dags/cleanup-on-failure?view=grid", "dags")
+	var cell struct{ At, Title string }
+	b.run(t, "read a grid cell's tooltip", chromedp.Evaluate(`(() => {
+		const el = document.querySelector('[data-testid="grid-cell"][data-at]');
+		return {at: el.getAttribute("data-at"), title: el.title};
+	})()`, &cell))
+	started, err := time.Parse(time.RFC3339, cell.At)
+	if err != nil {
+		t.Fatalf("grid cell data-at %q: %v", cell.At, err)
+	}
+	local := started.In(ny)
+	if abbr, _ := local.Zone(); !strings.Contains(cell.Title, "started "+local.Format("2006-01-02 15:04:05")+" "+abbr+" · ") {
+		t.Errorf("a grid cell's tooltip reads %q, want its start in New York time (%s)", cell.Title, local.Format("2006-01-02 15:04:05 MST"))
+	}
 	b.check(t, "times in "+zone)
 }
 

@@ -11,12 +11,15 @@ import (
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
-// gridPageSize is how many runs one page of the grid shows.
-const gridPageSize = 25
+// gridPageSize is how many runs one page of the grid shows: more than fit
+// a wide screen, so the panel is full at any width; it scrolls, opening on
+// the newest.
+const gridPageSize = 80
 
-// gridView is one page of the DAG's runs × tasks, newest runs first. It
-// reads one page of runs and their tasks in two queries, so its cost does
-// not grow with the number of runs in the database.
+// gridView is one page of the DAG's runs × tasks, oldest on the left and
+// newest on the right, as the DAG list's dots and the graph's run picker
+// show them. It reads one page of runs and their tasks in two queries, so
+// its cost does not grow with the number of runs in the database.
 func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, error) {
 	ctx := r.Context()
 	before, err := cursor(r, "before")
@@ -27,7 +30,7 @@ func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, er
 	if err != nil {
 		return pages.GridView{}, err
 	}
-	var g pages.GridView
+	g := pages.GridView{Now: h.now()}
 	if len(runs) > gridPageSize {
 		runs = runs[:gridPageSize]
 		g.OlderURL = pages.DAGViewURL(e.Name, pages.ViewGrid, "before", id(runs[gridPageSize-1].ID))
@@ -35,6 +38,7 @@ func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, er
 	if before > 0 {
 		g.NewerURL = pages.DAGViewURL(e.Name, pages.ViewGrid)
 	}
+	slices.Reverse(runs) // newest on the right
 	ids := make([]int64, len(runs))
 	column := make(map[int64]int, len(runs))
 	for i, run := range runs {
@@ -48,10 +52,10 @@ func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, er
 	g.Tasks, row = gridRows(e.DAG, tasks)
 	g.Runs = make([]pages.GridRun, len(runs))
 	for i, run := range runs {
-		g.Runs[i] = pages.GridRun{ID: run.ID, State: string(run.State), When: run.QueuedAt, Cells: make([]string, len(g.Tasks))}
+		g.Runs[i] = pages.GridRun{Run: run, Cells: make([]pages.GridCell, len(g.Tasks))}
 	}
 	for _, t := range tasks {
-		g.Runs[column[t.RunID]].Cells[row[t.TaskID]] = string(t.State)
+		g.Runs[column[t.RunID]].Cells[row[t.TaskID]] = pages.GridCell{TaskRun: t, Present: true}
 	}
 	return g, nil
 }

@@ -1,6 +1,7 @@
 package frontend_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/frontend/components"
+	"github.com/meshflow/meshflow/frontend/pages"
 )
 
 // pageCase is one GET and what its answer must and must not contain.
@@ -88,7 +93,7 @@ func TestDAGPages(t *testing.T) {
 		{"graph of an unknown run", "/dags/hello?run=999", 404, []string{"run 999 of DAG hello"}, nil},
 		{"graph of a malformed run id", "/dags/hello?run=abc", 400, []string{"run must be a run id"}, nil},
 		{"grid", "/dags/hello?view=grid", 200, []string{
-			`data-testid="grid"`, `class="cell st-success"`, `class="cell st-running"`, `href="/runs/` + run(first) + `?task=greet"`,
+			`data-testid="grid"`, `class="cell st-success"`, `class="cell st-running"`, `href="/runs/` + run(first) + `?task=greet#logs"`,
 			`aria-current="true" data-testid="tab-grid"`,
 		}, []string{`data-testid="grid-older"`, `data-testid="grid-newer"`}},
 		{"grid with a malformed cursor", "/dags/hello?view=grid&before=x", 400, []string{"before must be"}, nil},
@@ -134,25 +139,73 @@ func TestDAGListEmptyStateNamesTheFolder(t *testing.T) {
 	pageCase{"empty", "/dags", 200, []string{"No DAG files yet", f.info.DAGDir}, []string{"<table"}}.run(t, f)
 }
 
+// The grid shows 80 runs a page, oldest on the left and newest on the
+// right, and pages back to older runs by id.
 func TestGridPagesByRunID(t *testing.T) {
 	f := newFixture(t, false)
-	for i := range 30 {
+	for i := range 85 {
 		f.addRun(t, "hello", model.RunSuccess, time.Now().Add(time.Duration(i)*time.Minute), nil)
 	}
+	columns := func(doc *goquery.Document) []string {
+		var ids []string
+		doc.Find(`[data-testid="grid-run"]`).Each(func(_ int, s *goquery.Selection) { ids = append(ids, s.AttrOr("data-run", "")) })
+		return ids
+	}
 	doc := parse(t, f.do(t, "GET", "/dags/hello?view=grid", nil, nil))
-	if n := doc.Find(`[data-testid="grid"] thead a.run-head`).Length(); n != 25 {
-		t.Fatalf("first page has %d runs, want 25", n)
+	cols := columns(doc)
+	if len(cols) != 80 || cols[0] != "6" || cols[79] != "85" {
+		t.Fatalf("first page's columns = %v, want runs 6 to 85, newest on the right", cols)
+	}
+	if _, ok := doc.Find(`[data-testid="grid-scroll"]`).Attr("data-scroll-end"); !ok {
+		t.Error("the grid does not open scrolled to its newest runs")
 	}
 	older, _ := doc.Find(`[data-testid="grid-older"]`).Attr("href")
 	if older != "/dags/hello?before=6&view=grid" {
 		t.Fatalf("older link = %q", older)
 	}
 	doc = parse(t, f.do(t, "GET", older, nil, nil))
-	if n := doc.Find(`[data-testid="grid"] thead a.run-head`).Length(); n != 5 {
-		t.Fatalf("second page has %d runs, want 5", n)
+	if cols := columns(doc); fmt.Sprint(cols) != "[1 2 3 4 5]" {
+		t.Fatalf("second page's columns = %v, want runs 1 to 5", cols)
 	}
 	if doc.Find(`[data-testid="grid-older"]`).Length() != 0 || doc.Find(`[data-testid="grid-newer"]`).Length() != 1 {
 		t.Fatal("last page: want a newer link and no older one")
+	}
+}
+
+// Each column has a bar as tall as its run is long, and each cell says its
+// task's state, try, start and duration, and opens that task's log.
+func TestGridShowsDurationsAndTries(t *testing.T) {
+	f := newFixture(t, false)
+	start := time.Now().Add(-time.Hour)
+	short := f.addRun(t, "hello", model.RunFailed, start, map[string]model.TaskState{"greet": model.TaskSuccess, "count_a": model.TaskFailed})
+	f.setTry(t, short, "count_a", 2)
+	long := f.addRun(t, "hello", model.RunRunning, start, map[string]model.TaskState{"greet": model.TaskRunning})
+	doc := parse(t, f.do(t, "GET", "/dags/hello?view=grid", nil, nil))
+
+	bars := doc.Find(`tr.durations rect.bar`)
+	if bars.Length() != 2 {
+		t.Fatalf("%d duration bars, want one per run", bars.Length())
+	}
+	// The 4 s run next to one running for an hour: the floor of 2 px.
+	if h := [2]string{bars.Eq(0).AttrOr("height", ""), bars.Eq(1).AttrOr("height", "")}; h != [2]string{"2", "40"} {
+		t.Errorf("bar heights = %v, want [2 40] (a 4 s run beside a 1 h one)", h)
+	}
+	cell := doc.Find(`[data-testid="grid-cell"][href="` + pages.TaskLogsURL(short, "count_a") + `"]`)
+	title := cell.AttrOr("title", "")
+	for _, want := range []string{"count_a · failed · try 2 of 2 · started " + components.TimeTitle(start.Add(time.Second)), " · 800 ms · run " + strconv.FormatInt(short, 10)} {
+		if !strings.Contains(title, want) {
+			t.Errorf("cell title %q lacks %q", title, want)
+		}
+	}
+	if cell.AttrOr("data-at-text", "") != components.TimeTitle(start.Add(time.Second)) {
+		t.Errorf("cell data-at-text = %q: the script could not put the start in the reader's zone", cell.AttrOr("data-at-text", ""))
+	}
+	running := doc.Find(`[data-testid="grid-cell"][href="`+pages.TaskLogsURL(long, "greet")+`"]`).AttrOr("title", "")
+	if !strings.Contains(running, "so far") {
+		t.Errorf("running cell title %q does not say it is still going", running)
+	}
+	if queued := doc.Find(`[data-testid="grid-cell"][href="`+pages.TaskLogsURL(long, "sum")+`"]`).AttrOr("title", ""); strings.Contains(queued, "started") {
+		t.Errorf("queued cell title %q names a start", queued)
 	}
 }
 

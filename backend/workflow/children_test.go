@@ -19,7 +19,8 @@ tasks:
   - id: fake
     op: shell
     with: {command: 'echo run_id=1 >> "$MESHFLOW_OUTPUT"'}
-`})
+`,
+	})
 	parent := s.runToEnd(t, "parent", nil)
 	if parent.State != model.RunSuccess {
 		t.Fatalf("parent = %s (%s), want success", parent.State, parent.Error)

@@ -3,6 +3,8 @@ package components
 import (
 	"fmt"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // Bytes formats a size the way people read it: 0 B, 12.3 KiB, 4.0 MiB.
@@ -101,4 +103,14 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// TitleTimes are the attributes that let the page's script rewrite the
+// time t, written by TimeTitle into an element's title, in the browser's
+// zone; none for the zero time.
+func TitleTimes(t time.Time) templ.Attributes {
+	if t.IsZero() {
+		return nil
+	}
+	return templ.Attributes{"data-at": ISO(t), "data-at-text": TimeTitle(t)}
 }

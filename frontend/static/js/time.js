@@ -5,6 +5,8 @@
 //   data-t="rel"  3 min ago / in 5 min, the exact time on hover
 //   data-t="zone" left as written (a DAG's own zone); the hover gains the
 //                 browser's time
+// A tooltip that names a time ("… · started 2026-12-03 09:32:32 UTC · …")
+// carries it in data-at, and the text written for it in data-at-text.
 (function () {
   "use strict";
 
@@ -55,9 +57,19 @@
     }
   }
 
+  // retitle rewrites the time inside el's tooltip in the browser's zone.
+  function retitle(el) {
+    var d = new Date(el.getAttribute("data-at")), was = el.getAttribute("data-at-text");
+    if (isNaN(d.getTime()) || !was) return;
+    var f = full(d);
+    el.title = el.title.replace(was, f.text + " " + f.zone);
+    el.setAttribute("data-at-text", f.text + " " + f.zone);
+  }
+
   function renderIn(root) {
     if (!root.querySelectorAll) return;
     root.querySelectorAll("time[data-t]").forEach(render);
+    root.querySelectorAll("[data-at]").forEach(retitle);
     root.querySelectorAll("[data-zone]").forEach(function (el) { el.textContent = zone; });
   }
 
