@@ -84,7 +84,7 @@ func (h *Handler) selectedRun(ctx context.Context, param, dagName string, recent
 	}
 	id, err := strconv.ParseInt(param, 10, 64)
 	if err != nil || id <= 0 {
-		return model.Run{}, badRequest("run must be a run id")
+		return model.Run{}, badRequest(fmt.Sprintf("run=%s in the address is not a run id (a positive whole number): pick a run from the list", param))
 	}
 	for _, run := range recent {
 		if run.ID == id {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -96,7 +97,7 @@ func cursor(r *http.Request, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, badRequest(name + " must be a positive id: use the links on the page")
+		return 0, badRequest(fmt.Sprintf("%s=%s in the address is not a run id (a positive whole number): use the links on the page", name, v))
 	}
 	return n, nil
 }

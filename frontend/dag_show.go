@@ -21,7 +21,7 @@ func (h *Handler) showDAG(w http.ResponseWriter, r *http.Request) {
 		view = pages.ViewGraph
 	case pages.ViewGraph, pages.ViewGrid, pages.ViewCode:
 	default:
-		http.Error(w, "view must be graph, grid or code", http.StatusBadRequest)
+		h.badRequest(w, r, http.StatusBadRequest, "view must be graph, grid or code")
 		return
 	}
 	e, err := h.flows.Entry(name)

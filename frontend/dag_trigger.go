@@ -31,7 +31,7 @@ func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed form", http.StatusBadRequest)
+		h.badRequest(w, r, http.StatusBadRequest, "the form could not be read: reload the page and send it again")
 		return
 	}
 	params, errs := parseParams(e.DAG, r.PostForm)

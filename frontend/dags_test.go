@@ -91,12 +91,12 @@ func TestDAGPages(t *testing.T) {
 		}, []string{`hx-trigger="every 1s"`}},
 		{"graph of another DAG's run", "/dags/hello?run=" + run(other), 404, []string{"Not found"}, nil},
 		{"graph of an unknown run", "/dags/hello?run=999", 404, []string{"run 999 of DAG hello"}, nil},
-		{"graph of a malformed run id", "/dags/hello?run=abc", 400, []string{"run must be a run id"}, nil},
+		{"graph of a malformed run id", "/dags/hello?run=abc", 400, []string{"Run=abc in the address is not a run id"}, nil},
 		{"grid", "/dags/hello?view=grid", 200, []string{
 			`data-testid="grid"`, `class="cell st-success"`, `class="cell st-running"`, `href="/runs/` + run(first) + `?task=greet#logs"`,
 			`aria-current="true" data-testid="tab-grid"`,
 		}, []string{`data-testid="grid-older"`, `data-testid="grid-newer"`}},
-		{"grid with a malformed cursor", "/dags/hello?view=grid&before=x", 400, []string{"before must be"}, nil},
+		{"grid with a malformed cursor", "/dags/hello?view=grid&before=x", 400, []string{"Before=x in the address is not a run id", "This address is not quite right", `<html`}, nil},
 		{"code is highlighted", "/dags/hello?view=code", 200, []string{
 			`<span class="tok-comment"># hello: fan-out and fan-in</span>`,
 			`<span class="tok-key">name</span><span class="tok-punct">:</span> hello`,
@@ -118,7 +118,7 @@ func TestDAGPages(t *testing.T) {
 			`name="param.hosts" value="a, b"`, "Separate items with commas.",
 			`name="param.ticket" value="" required`, `class="req"`, "The change ticket.",
 		}, nil},
-		{"unknown view", "/dags/hello?view=table", 400, []string{"view must be graph, grid or code"}, nil},
+		{"unknown view", "/dags/hello?view=table", 400, []string{"View must be graph, grid or code"}, nil},
 		{"unknown DAG", "/dags/nope", 404, []string{"No such DAG", "nope"}, nil},
 	}
 	for _, tt := range tests {

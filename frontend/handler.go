@@ -248,6 +248,12 @@ func (h *Handler) missing(w http.ResponseWriter, r *http.Request, active, title,
 	h.render(w, r, http.StatusNotFound, pages.ErrorPage(h.chrome(r.Context(), active), title, message))
 }
 
+// badRequest answers a request the user can fix — a mistyped address, a
+// stale link — with a page that says what is wrong with it.
+func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, status int, message string) {
+	h.render(w, r, status, pages.ErrorPage(h.chrome(r.Context(), "error"), "This address is not quite right", sentence(message)))
+}
+
 // requestError is a problem with the request itself, such as a malformed
 // cursor; it is answered with its status and message, and not logged.
 type requestError struct {
@@ -266,7 +272,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err 
 	var re *requestError
 	switch code := httpstatus.Of(err); {
 	case errors.As(err, &re):
-		http.Error(w, re.msg, re.status)
+		h.badRequest(w, r, re.status, re.msg)
 	case code == http.StatusInternalServerError:
 		h.serverError(w, r, what, err)
 	case code == http.StatusNotFound:

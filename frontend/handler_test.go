@@ -71,7 +71,7 @@ func TestPages(t *testing.T) {
 		{"audit empty", "/audit", 200, []string{"<h1>Audit</h1>", "No changes recorded yet"}, []string{"<table"}},
 		{"unknown page", "/no/such/page", 404, []string{"Page not found", "/no/such/page"}, nil},
 		{"health", "/healthz", 200, []string{`"status":"ok"`, `"version":"v9.8.7"`}, nil},
-		{"bad audit cursor", "/audit?before=abc", 400, []string{"before must be a positive id"}, nil},
+		{"bad audit cursor", "/audit?before=abc", 400, []string{"Before=abc in the address is not a run id"}, nil},
 	}
 	f := newFixture(t, false)
 	for _, tt := range tests {

@@ -20,7 +20,7 @@ func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request) {
 	f := model.RunFilter{DAG: l.DAG, Limit: runPageSize + 1}
 	if l.State != "" {
 		if !slices.Contains(pages.RunStates, l.State) {
-			http.Error(w, "state must be one of queued, running, success, failed, cancelled", http.StatusBadRequest)
+			h.badRequest(w, r, http.StatusBadRequest, "state must be one of queued, running, success, failed, cancelled")
 			return
 		}
 		f.States = []model.RunState{model.RunState(l.State)}

@@ -17,7 +17,7 @@ import (
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	audit(r, "settings.save", "preferences")
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed form", http.StatusBadRequest)
+		h.badRequest(w, r, http.StatusBadRequest, "the form could not be read: reload the page and send it again")
 		return
 	}
 	st, errs := parseSettings(r.PostForm)

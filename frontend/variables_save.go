@@ -22,7 +22,7 @@ const maxVariableValue = 1 << 20
 func (h *Handler) saveVariable(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxVariableValue)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed form, or a value over 1 MiB", http.StatusBadRequest)
+		h.badRequest(w, r, http.StatusBadRequest, "the form could not be read, or a value is over 1 MiB: reload the page and send it again")
 		return
 	}
 	form := pages.VariableForm{
