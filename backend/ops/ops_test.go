@@ -44,6 +44,25 @@ func TestShellCommandOutputsAndEnv(t *testing.T) {
 	}
 }
 
+// A command written for "the shell" gets bash, where $RANDOM and [[ ]]
+// work; with.shell picks another interpreter, here dash-like /bin/sh.
+func TestShellDefaultsToBashAndTakesAnother(t *testing.T) {
+	task, log := newTask(t, map[string]any{"command": `[[ -n "$RANDOM" ]] && echo "bash $BASH_VERSION"`})
+	if _, err := (Shell{}).Run(t.Context(), task); err != nil {
+		t.Fatalf("a bash command: %v (log %q)", err, log)
+	}
+	if !strings.HasPrefix(log.String(), "bash ") || log.String() == "bash \n" {
+		t.Errorf("log = %q, want bash's version: the default shell is not bash", log)
+	}
+	task, log = newTask(t, map[string]any{"shell": "/bin/sh", "command": `echo "ran by $0"`})
+	if _, err := (Shell{}).Run(t.Context(), task); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); got != "ran by /bin/sh\n" {
+		t.Errorf("with.shell /bin/sh: log = %q", got)
+	}
+}
+
 func TestShellScriptAndJSONOutputs(t *testing.T) {
 	task, _ := newTask(t, map[string]any{"script": "#!/bin/sh\nset -e\nprintf '{\"n\": 3, \"s\": \"ok\"}' > \"$MESHFLOW_OUTPUT\"\n"})
 	out, err := Shell{}.Run(t.Context(), task)

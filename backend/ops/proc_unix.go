@@ -13,10 +13,25 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-const (
-	defaultShell = "/bin/sh"
-	shellFlag    = "-c"
-)
+// shellFlag makes the shell run its next argument as a command line.
+const shellFlag = "-c"
+
+// gateShell runs the gate in front of commands that are not shell lines;
+// any POSIX shell can.
+const gateShell = "/bin/sh"
+
+// defaultShell runs a shell task without with.shell: bash where it is
+// installed, because scripts written for "the shell" mostly assume it
+// ($RANDOM, arrays, [[ ]]) and /bin/sh is often dash, where those are
+// silently empty or errors; /bin/sh elsewhere.
+var defaultShell = findShell()
+
+func findShell() string {
+	if path, err := exec.LookPath("bash"); err == nil {
+		return path
+	}
+	return gateShell
+}
 
 // runGroup runs cmd as the leader of a new process group, so that stopping
 // it stops everything it started: on cancel the whole group gets SIGTERM,
@@ -78,7 +93,7 @@ func runGroup(cmd *exec.Cmd, grace time.Duration, started func(model.Process) er
 // gate exits without running the command, which then never ran unrecorded.
 const gateScript = `IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"`
 
-// gatePrefix is the same gate for a command /bin/sh runs anyway: put in
+// gatePrefix is the same gate for a command the default shell runs anyway: put in
 // front of its first line, it costs no second exec of a shell (a third of
 // a `true` task's time) and keeps the command's line numbers and $0.
 const gatePrefix = `IFS= read -r __meshflow_go <&3 && [ "$__meshflow_go" = go ] || exit 125; exec 3<&-; unset __meshflow_go; `
@@ -96,8 +111,8 @@ func gate(cmd *exec.Cmd) (*os.File, error) {
 	case cmd.Path == defaultShell && len(cmd.Args) == 3 && cmd.Args[1] == shellFlag:
 		cmd.Args[2] = gatePrefix + cmd.Args[2]
 	default:
-		cmd.Args = append([]string{defaultShell, shellFlag, gateScript, "meshflow-gate", cmd.Path}, cmd.Args[1:]...)
-		cmd.Path = defaultShell
+		cmd.Args = append([]string{gateShell, shellFlag, gateScript, "meshflow-gate", cmd.Path}, cmd.Args[1:]...)
+		cmd.Path = gateShell
 	}
 	return w, nil
 }

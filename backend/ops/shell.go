@@ -37,7 +37,7 @@ func (Shell) Spec() dag.OpSpec {
 		Args: []dag.ArgSpec{
 			{Name: "command", Type: dag.ArgString, Description: "Command line, run by the shell.", Shell: true},
 			{Name: "script", Type: dag.ArgString, Description: "Script text, written to a file and run by the shell.", Shell: true},
-			{Name: "shell", Type: dag.ArgString, Description: "Interpreter; default /bin/sh."},
+			{Name: "shell", Type: dag.ArgString, Description: "Interpreter, e.g. /bin/sh or python3; default bash where installed, else /bin/sh."},
 			{Name: "env", Type: dag.ArgMap, Description: "Extra environment variables."},
 			{Name: "dir", Type: dag.ArgString, Description: "Working directory; default a fresh temporary one."},
 		},
