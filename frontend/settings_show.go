@@ -3,6 +3,7 @@ package frontend
 import (
 	"net/http"
 
+	"github.com/meshflow/meshflow/frontend/components"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -29,8 +30,8 @@ func (h *Handler) configFacts() []pages.Fact {
 		listen = "(desktop window, no network listener)"
 	}
 	return []pages.Fact{
-		{Label: "Data directory", Value: h.info.DataDir},
-		{Label: "Config file", Value: h.info.ConfigFile},
+		{Label: "Data directory", Value: components.Path(h.info.DataDir)},
+		{Label: "Config file", Value: components.Path(h.info.ConfigFile)},
 		{Label: "Listen address", Value: listen},
 		{Label: "Log level", Value: h.info.LogLevel},
 	}

@@ -2,6 +2,9 @@ package components
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -113,4 +116,20 @@ func TitleTimes(t time.Time) templ.Attributes {
 		return nil
 	}
 	return templ.Attributes{"data-at": ISO(t), "data-at-text": TimeTitle(t)}
+}
+
+// Path writes a file path for people: under the user's home directory as
+// "~/…", which is shorter and reads the same on every machine.
+func Path(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || home == string(filepath.Separator) {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, home+string(filepath.Separator)); ok {
+		return "~" + string(filepath.Separator) + rest
+	}
+	if p == home {
+		return "~"
+	}
+	return p
 }

@@ -92,7 +92,7 @@ func DAGsPage(c Chrome, l DAGList) templ.Component {
 					Icon:    "graph",
 					Heading: "No DAG files yet",
 					Body: []string{
-						"Each YAML file in " + l.Dir + " defines one DAG. Put a file there, or copy one of the examples in the documentation, and it appears here within a second.",
+						"Each YAML file in " + components.Path(l.Dir) + " defines one DAG. Put a file there, or copy one of the examples in the documentation, and it appears here within a second.",
 					},
 					Items: []string{
 						"schedule with cron, trigger with parameters, pause and resume",
@@ -119,9 +119,9 @@ func DAGsPage(c Chrome, l DAGList) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var3 string
-				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(l.Dir)
+				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(components.Path(l.Dir))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages/dags.templ`, Line: 68, Col: 59}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages/dags.templ`, Line: 68, Col: 76}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
