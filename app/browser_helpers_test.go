@@ -46,8 +46,14 @@ func startSite(t *testing.T) site { return startSiteWith(t, nil) }
 // DAG folder beside the starter DAGs.
 func startSiteWith(t *testing.T, dags map[string]string) site {
 	t.Helper()
+	return startSiteIn(t, t.TempDir(), dags)
+}
+
+// startSiteIn starts the site on the data dir given, which need not exist.
+func startSiteIn(t *testing.T, dataDir string, dags map[string]string) site {
+	t.Helper()
 	noEnv := func(string) string { return "" }
-	cfg, err := app.LoadConfig(app.Overrides{DataDir: t.TempDir(), Addr: "127.0.0.1:0"}, noEnv)
+	cfg, err := app.LoadConfig(app.Overrides{DataDir: dataDir, Addr: "127.0.0.1:0"}, noEnv)
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}

@@ -1,11 +1,8 @@
 package app_test
 
 import (
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,13 +12,6 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/components"
 )
-
-// docshots regenerates the README screenshots:
-//
-//	go test ./app/ -run BrowserVisitsEveryPage -args -docshots "$PWD/docs/img"
-//
-// A relative DIR is taken from app/, where go test runs.
-var docshots = flag.String("docshots", "", "also write the README screenshots (overview.png) into `DIR`")
 
 // TestBrowserVisitsEveryPage walks the sidebar in a real Chromium the way a
 // user does: each click is an hx-boost swap, so this catches what the Go
@@ -37,9 +27,6 @@ func TestBrowserVisitsEveryPage(t *testing.T) {
 
 	b.open(t, s.url+"/", "overview")
 	b.check(t, "first load")
-	if *docshots != "" {
-		writeDocshots(t, b, *docshots)
-	}
 	for i, item := range components.Nav {
 		b.follow(t, item)
 		want := pageState{
@@ -159,22 +146,6 @@ func TestBrowserWatcherCatchesCSPViolations(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// writeDocshots saves the README screenshot: the Overview of a fresh install
-// in the light theme, exactly one 1280×800 viewport.
-func writeDocshots(t *testing.T, b *browser, dir string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("docshots: %v", err)
-	}
-	var png []byte
-	b.run(t, "docshot overview", chromedp.CaptureScreenshot(&png))
-	path := filepath.Join(dir, "overview.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("docshots: %v", err)
-	}
-	t.Logf("wrote %s", path)
 }
 
 // wantSaved checks what the database holds, beneath what the page shows.
