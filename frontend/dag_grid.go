@@ -12,10 +12,20 @@ import (
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
-// gridPageSize is how many runs one page of the grid shows: more than fit
-// a wide screen, so the panel is full at any width; it scrolls, opening on
-// the newest.
-const gridPageSize = 80
+// A page of the grid shows as many runs as a wide screen has room for,
+// gridMaxRuns, opening scrolled to the newest; for a DAG of many tasks,
+// fewer, so that a page stays near gridCells cells (a few hundred KB of
+// HTML), but never fewer than gridMinRuns.
+const (
+	gridMaxRuns = 80
+	gridMinRuns = 25
+	gridCells   = 2500
+)
+
+// gridPageSize is how many runs a page of a DAG of n tasks shows.
+func gridPageSize(n int) int {
+	return min(gridMaxRuns, max(gridMinRuns, gridCells/max(n, 1)))
+}
 
 // gridView is one page of the DAG's runs × tasks, oldest on the left and
 // newest on the right, as the DAG list's dots and the graph's run picker
@@ -27,14 +37,18 @@ func (h *Handler) gridView(r *http.Request, e *dagdir.Entry) (pages.GridView, er
 	if err != nil {
 		return pages.GridView{}, err
 	}
-	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: e.Name, BeforeID: before, Limit: gridPageSize + 1})
+	size := gridMaxRuns
+	if e.DAG != nil {
+		size = gridPageSize(len(e.DAG.Tasks))
+	}
+	runs, err := h.history.Runs(ctx, model.RunFilter{DAG: e.Name, BeforeID: before, Limit: size + 1})
 	if err != nil {
 		return pages.GridView{}, err
 	}
 	g := pages.GridView{Now: h.now()}
-	if len(runs) > gridPageSize {
-		runs = runs[:gridPageSize]
-		g.OlderURL = pages.DAGViewURL(e.Name, pages.ViewGrid, "before", id(runs[gridPageSize-1].ID))
+	if len(runs) > size {
+		runs = runs[:size]
+		g.OlderURL = pages.DAGViewURL(e.Name, pages.ViewGrid, "before", id(runs[size-1].ID))
 	}
 	if before > 0 {
 		g.NewerURL = pages.DAGViewURL(e.Name, pages.ViewGrid)

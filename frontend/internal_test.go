@@ -44,3 +44,13 @@ func TestLogTailShrinksWithManyTasks(t *testing.T) {
 		t.Errorf("filtered: %d, want the full tail", got)
 	}
 }
+
+// A small DAG's grid shows 80 runs a page; a DAG of many tasks fewer, so a
+// page stays near 2,500 cells, but never fewer than 25 runs.
+func TestGridPageSizeKeepsPagesBounded(t *testing.T) {
+	for tasks, want := range map[int]int{0: 80, 5: 80, 31: 80, 50: 50, 100: 25, 10_000: 25} {
+		if got := gridPageSize(tasks); got != want {
+			t.Errorf("gridPageSize(%d) = %d, want %d", tasks, got, want)
+		}
+	}
+}
