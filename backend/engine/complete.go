@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
@@ -191,19 +192,47 @@ func maxActive(d *dag.DAG) int {
 // failedTasks names the tasks that made a run fail, for its error field.
 func failedTasks(ar *activeRun) string {
 	var names []string
+	var why string
 	for _, t := range ar.tasks {
 		if t.State == model.TaskFailed {
 			names = append(names, t.TaskID)
+			why = t.Error
 		}
 	}
 	switch len(names) {
 	case 0:
 		return "an upstream task failed"
 	case 1:
+		// Its own error says why, so the run's says it too: "task
+		// load failed: exit status 1; stderr: psql: connection refused".
+		if why = firstLine(why, 300); why != "" {
+			return "task " + names[0] + " failed: " + why
+		}
 		return "task " + names[0] + " failed"
 	}
 	if len(names) > 5 {
 		return "tasks " + strings.Join(names[:5], ", ") + " and others failed"
 	}
 	return "tasks " + strings.Join(names, ", ") + " failed"
+}
+
+// firstLine sums up a task's error on one line of at most about n bytes:
+// its first line and, for an error that quotes stderr, the last line of
+// stderr, the likeliest reason.
+func firstLine(s string, n int) string {
+	first, rest, more := strings.Cut(s, "\n")
+	if more {
+		if strings.HasSuffix(first, "stderr:") {
+			first += " " + rest[strings.LastIndexByte(rest, '\n')+1:]
+		} else {
+			first += " …"
+		}
+	}
+	if len(first) <= n {
+		return first
+	}
+	for n > 0 && !utf8.RuneStart(first[n]) {
+		n--
+	}
+	return first[:n] + "…"
 }

@@ -176,7 +176,7 @@ func (r *secretRig) log(t *testing.T, run model.Run, task string) string {
 func (r *secretRig) tryLog(t *testing.T, run model.Run, task string, try int) string {
 	t.Helper()
 	var b strings.Builder
-	if err := tasklog.Dir(filepath.Join(r.dir, "logs")).Copy(&b, tasklog.Key{DAG: run.DAG, RunID: run.ID, Task: task, Try: try}); err != nil {
+	if err := tasklog.Dir(filepath.Join(r.dir, "logs")).CopyText(&b, tasklog.Key{DAG: run.DAG, RunID: run.ID, Task: task, Try: try}, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -300,7 +300,7 @@ tasks:
 	if run.State != model.RunSuccess {
 		t.Fatalf("run = %s (%s)", run.State, run.Error)
 	}
-	if log := r.log(t, run, "read"); log != tasklog.Mask+"\n"+tasklog.Mask {
+	if log := r.log(t, run, "read"); log != tasklog.Mask+"\n"+tasklog.Mask+"\n" {
 		t.Errorf("read's log = %q, want the secret masked", log)
 	}
 	if v := tasks["read"].Outputs["v"]; v != tasklog.Mask {
@@ -347,7 +347,7 @@ tasks:
 	if run.State != model.RunSuccess || tasks["slow"].Try != 2 {
 		t.Fatalf("run = %s (%s), slow's try = %d; want success on try 2", run.State, run.Error, tasks["slow"].Try)
 	}
-	if log := r.log(t, run, "read"); log != tasklog.Mask {
+	if log := r.log(t, run, "read"); log != tasklog.Mask+"\n" {
 		t.Errorf("read's log = %q, want the secret masked", log)
 	}
 	r.assertNoLeak(t, canary)
@@ -409,4 +409,33 @@ tasks:
 	if !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "vars.x") {
 		t.Errorf("trigger with a var that cannot render = %v, want an invalid-input error naming vars.x", err)
 	}
+}
+
+// A failed try's error quotes the end of its stderr, masked, so "exit
+// status 3" says why; the run's error names the task and that reason.
+func TestFailedTryErrorQuotesStderr(t *testing.T) {
+	r := newSecretRig(t, map[string]string{"c": canary})
+	run, tasks := r.run(t, `
+name: loud
+tasks:
+  - {id: load, op: shell, with: {command: 'echo starting; echo "auth {{ secret "c" }} refused" >&2; echo "psql: could not connect to server" >&2; exit 3'}}
+`)
+	if run.State != model.RunFailed {
+		t.Fatalf("run = %s, want failed", run.State)
+	}
+	want := "exit status 3; stderr:\nauth " + tasklog.Mask + " refused\npsql: could not connect to server"
+	if e := tasks["load"].Error; e != want {
+		t.Errorf("task error = %q, want %q", e, want)
+	}
+	if want := "task load failed: exit status 3; stderr: psql: could not connect to server"; run.Error != want {
+		t.Errorf("run error = %q, want %q", run.Error, want)
+	}
+	var b strings.Builder
+	if err := tasklog.Dir(filepath.Join(r.dir, "logs")).CopyText(&b, tasklog.Key{DAG: run.DAG, RunID: run.ID, Task: "load", Try: 1}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); strings.Count(got, " err ") != 2 || !strings.Contains(got, "     starting\n") {
+		t.Errorf("log does not tell stderr from stdout:\n%s", got)
+	}
+	r.assertNoLeak(t, canary)
 }

@@ -31,7 +31,10 @@ type Task struct {
 	TaskID string
 	Try    int
 	Args   map[string]any // the task's `with`, templates already rendered
-	Log    io.Writer      // the try's log; secrets are masked on the way in
+	Log    io.Writer      // the try's log (stdout); secrets are masked on the way in
+	// Stderr is the try's error output, kept in the same log but marked
+	// as stderr; nil: Log. Ops that start processes give it their stderr.
+	Stderr io.Writer
 	// Env is added to the environment of processes the op starts:
 	// MESHFLOW_DAG, MESHFLOW_RUN_ID, MESHFLOW_TASK, MESHFLOW_TRY and the
 	// run's parameters as MESHFLOW_PARAM_<NAME>.
@@ -131,4 +134,12 @@ func (r *Registry) Names() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// ErrOut is where the try's error output goes: Stderr, or Log without one.
+func (t *Task) ErrOut() io.Writer {
+	if t.Stderr != nil {
+		return t.Stderr
+	}
+	return t.Log
 }

@@ -56,7 +56,7 @@ func (s Shell) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	}
 	outFile := filepath.Join(t.TempDir, "outputs")
 	cmd.Env = append(cmd.Env, "MESHFLOW_OUTPUT="+outFile)
-	cmd.Stdout, cmd.Stderr = t.Log, t.Log
+	cmd.Stdout, cmd.Stderr = t.Log, t.ErrOut()
 
 	err = runGroup(cmd, s.grace(), t.started)
 	if ctx.Err() != nil {

@@ -1,6 +1,7 @@
 package tasklog
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -11,8 +12,8 @@ import (
 // followEvery is how often Follow looks for new output.
 const followEvery = 100 * time.Millisecond
 
-// Follow writes each try's new log lines to w, each prefixed with
-// "[<task>.<try>] ", until done is closed (the run ended); it then writes
+// Follow writes the text of each try's new log lines to w, each prefixed
+// with "[<task>.<try>] ", until done is closed (the run ended); it then writes
 // what is left, a last line without its newline included. Only task's
 // tries when task is not empty. It reads only the bytes added since it
 // last looked.
@@ -61,13 +62,12 @@ func (d Dir) printNew(w io.Writer, k Key, offsets map[Key]int64, final bool) err
 		return nil
 	}
 	prefix := "[" + k.Name() + "] "
-	var out strings.Builder
-	for _, line := range strings.SplitAfter(string(data[:n]), "\n") {
-		if line != "" {
-			out.WriteString(prefix + strings.TrimSuffix(line, "\n") + "\n")
-		}
+	var out bytes.Buffer
+	for line := range bytes.Lines(data[:n]) {
+		out.WriteString(prefix)
+		writeText(&out, bytes.TrimSuffix(line, []byte{'\n'}), false, nil)
 	}
-	if _, err := io.WriteString(w, out.String()); err != nil {
+	if _, err := w.Write(out.Bytes()); err != nil {
 		return err
 	}
 	offsets[k] += int64(n)

@@ -35,10 +35,10 @@ func (d Dir) runDir(dagName string, runID int64) string {
 	return filepath.Join(string(d), dagName, strconv.FormatInt(runID, 10))
 }
 
-// Create returns the writer of k's log, masking m's secrets; the file is
-// made on the first write.
-func (d Dir) Create(k Key, m *Masker) *Writer {
-	return NewWriter(d.path(k), m)
+// Create returns k's log, masking m's secrets; the file is made on the
+// first line.
+func (d Dir) Create(k Key, m *Masker) *Log {
+	return NewLog(d.path(k), m)
 }
 
 // Files lists the tries of a run that have a log, by task then try; only

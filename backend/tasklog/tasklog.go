@@ -1,14 +1,12 @@
 // Package tasklog owns the task logs and their layout on disk — one file
 // per task try, logs/<dag>/<run id>/<task>.<try>.log — written with secrets
-// masked, listed, tailed, followed while the task runs, and swept by the
+// masked and each line stamped with its time and stream (stdout or
+// stderr), listed, read, followed while the task runs, and swept by the
 // retention settings. Nothing else knows where a log file lives.
 package tasklog
 
 import (
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -18,16 +16,14 @@ import (
 // then works quietly must show the line in the live log.
 const flushDelay = 200 * time.Millisecond
 
-// Writer writes one try's log. The file is created on the first write, so
-// tasks that print nothing leave nothing on disk. Secrets are masked even
-// when split across writes (see Write).
+// Writer writes one stream of one try's log, stdout or stderr, to its
+// lines. Secrets are masked even when split across writes (see Write).
 type Writer struct {
-	path string
-	m    *Masker
-	hold int // bytes kept back: the longest secret form's length minus one
+	lines *framer
+	m     *Masker
+	hold  int // bytes kept back: the longest secret form's length minus one
 
 	mu sync.Mutex
-	f  *os.File
 	// buf is raw output: buf[:done] is already written, kept as context so
 	// that a secret straddling two writes is still recognised whole, and
 	// buf[done:] is held back.
@@ -40,10 +36,8 @@ type Writer struct {
 	closed  bool
 }
 
-// NewWriter returns a writer for the log at path that masks with m (nil:
-// nothing to mask).
-func NewWriter(path string, m *Masker) *Writer {
-	return &Writer{path: path, m: m, hold: max(m.longest()-1, 0)}
+func newWriter(lines *framer, m *Masker) *Writer {
+	return &Writer{lines: lines, m: m, hold: max(m.longest()-1, 0)}
 }
 
 // Write masks secrets and appends to the file. A secret may arrive split
@@ -144,32 +138,21 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// write appends p to the file, creating it on the first write.
+// write passes masked output on to the stream's lines.
 func (w *Writer) write(p []byte) {
 	if len(p) == 0 || w.err != nil {
 		return
 	}
-	if w.f == nil {
-		if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
-			w.err = fmt.Errorf("task log: %w", err)
-			return
-		}
-		f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			w.err = fmt.Errorf("task log: %w", err)
-			return
-		}
-		w.f = f
-	}
-	if _, err := w.f.Write(p); err != nil {
-		w.err = fmt.Errorf("task log: %w", err)
-	}
+	w.err = w.lines.write(p)
 }
 
-// Close writes what is left and closes the file.
+// Close writes what is left, an unfinished last line too.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return w.err
+	}
 	w.closed = true
 	if w.flush != nil {
 		w.flush.Stop()
@@ -177,11 +160,8 @@ func (w *Writer) Close() error {
 	if w.m != nil && w.err == nil {
 		w.drain(len(w.buf))
 	}
-	if w.f != nil {
-		if err := w.f.Close(); err != nil && w.err == nil {
-			w.err = fmt.Errorf("task log: %w", err)
-		}
-		w.f = nil
+	if err := w.lines.close(); err != nil && w.err == nil {
+		w.err = err
 	}
 	return w.err
 }

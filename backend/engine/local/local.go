@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"sync"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -207,15 +209,50 @@ func (e *Executor) run(ctx context.Context, a engine.Attempt) engine.Report {
 	log := e.logs.Create(key, masker)
 	outputs, err := op.Run(ctx, &ops.Task{
 		DAG: a.DAG, RunID: a.RunID, TaskID: a.TaskID, Try: a.Try, Args: a.Args,
-		Log: log, Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker, Started: started,
+		Log: log.Stdout(), Stderr: log.Stderr(), Env: a.Env, TempDir: tmp, OutputLimit: e.outputLimit, Secrets: masker, Started: started,
 	})
 	if cerr := log.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	rep.At, rep.Outputs = e.clock.Now(), outputs
 	describeErr(ctx, err, &rep)
+	if err != nil && !rep.Cancelled && !rep.TimedOut {
+		rep.Err = withStderr(rep.Err, log.StderrTail(stderrInError))
+	}
 	maskReport(&rep, masker)
 	return rep
+}
+
+// stderrInError is how many of its last stderr lines a failed try's error
+// quotes, and stderrLineLen how much of each.
+const (
+	stderrInError = 5
+	stderrLineLen = 240
+)
+
+// withStderr adds the end of a failed try's stderr to its error, so that
+// "exit status 1" says why: the last lines a program writes before it
+// fails are nearly always its reason.
+func withStderr(msg string, tail []string) string {
+	if len(tail) == 0 {
+		return msg
+	}
+	var b strings.Builder
+	b.WriteString(msg)
+	b.WriteString("; stderr:")
+	for _, line := range tail {
+		line = strings.TrimRight(line, "\r")
+		if len(line) > stderrLineLen {
+			cut := stderrLineLen
+			for cut > 0 && !utf8.RuneStart(line[cut]) {
+				cut--
+			}
+			line = line[:cut] + "…"
+		}
+		b.WriteString("\n")
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // maskReport masks secrets in what leaves the try besides its log, with
