@@ -7,6 +7,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -78,7 +79,10 @@ type Variables interface {
 
 // TaskLogs reads task logs; tasklog.Dir is one.
 type TaskLogs interface {
-	Tail(k tasklog.Key, n int64) (tasklog.Tail, error)
+	// Read returns the end of a log, in numbered lines.
+	Read(k tasklog.Key, maxBytes int64, maxLines int) (tasklog.Page, error)
+	// Copy writes a whole log as it is kept, for a download.
+	Copy(w io.Writer, k tasklog.Key) error
 }
 
 // Installation describes the running instance for the Overview and Settings

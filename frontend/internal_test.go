@@ -34,14 +34,14 @@ func TestSSEEventNormalisesCarriageReturns(t *testing.T) {
 }
 
 func TestLogTailShrinksWithManyTasks(t *testing.T) {
-	if got := tailFor(1, false); got != logTail {
-		t.Errorf("one task: %d, want %d", got, logTail)
+	if got, lines := tailFor(1, false); got != logTail || lines != pageLogLines {
+		t.Errorf("one task: %d bytes, %d lines, want %d, %d", got, lines, logTail, pageLogLines)
 	}
-	if got := tailFor(300, false); got != minLogTail || 300*got > 2*pageLogBudget+300*minLogTail {
+	if got, _ := tailFor(300, false); got != minLogTail || 300*got > 2*pageLogBudget+300*minLogTail {
 		t.Errorf("300 tasks: %d each", got)
 	}
-	if got := tailFor(300, true); got != logTail {
-		t.Errorf("filtered: %d, want the full tail", got)
+	if got, lines := tailFor(300, true); got != logTail || lines != logLines {
+		t.Errorf("filtered: %d bytes, %d lines, want the full tail", got, lines)
 	}
 }
 

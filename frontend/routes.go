@@ -34,6 +34,7 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /runs", h.listRuns)
 	mux.HandleFunc("GET /runs/{id}", h.showRun)
 	mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
+	mux.HandleFunc("GET /runs/{id}/tasks/{task}/tries/{try}/log", h.downloadLog)
 	// A GET of an action's URL asks first, listing what will change.
 	mux.HandleFunc("GET /runs/{id}/cancel", h.confirmRunAction(workflow.ActionCancel))
 	mux.HandleFunc("POST /runs/{id}/cancel", h.cancelRun)

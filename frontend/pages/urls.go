@@ -46,6 +46,11 @@ func withQuery(path string, kv ...string) string {
 // RunURL is the page of a run.
 func RunURL(id int64) string { return "/runs/" + strconv.FormatInt(id, 10) }
 
+// LogURL is where one try's whole log downloads.
+func LogURL(runID int64, task string, try int) string {
+	return RunURL(runID) + "/tasks/" + url.PathEscape(task) + "/tries/" + strconv.Itoa(try) + "/log"
+}
+
 // TaskActionURL is where a form posts an action on one task of a run.
 func TaskActionURL(runID int64, task, action string) string {
 	return RunURL(runID) + "/tasks/" + url.PathEscape(task) + "/" + action

@@ -5,6 +5,8 @@
 //   data-t="rel"  3 min ago / in 5 min, the exact time on hover
 //   data-t="zone" left as written (a DAG's own zone); the hover gains the
 //                 browser's time
+//   data-t="clock" 09:32:32.123, the browser's zone: a log line's time,
+//                 written cheaply since a log shows thousands
 // A tooltip that names a time ("… · started 2026-12-03 09:32:32 UTC · …")
 // carries it in data-at, and the text written for it in data-at-text.
 (function () {
@@ -38,9 +40,15 @@
     return past ? words + " ago" : "in " + words;
   }
 
+  function pad(n, w) { n = String(n); while (n.length < w) n = "0" + n; return n; }
+
   function render(el) {
     var d = new Date(el.getAttribute("datetime"));
     if (isNaN(d.getTime())) return;
+    if (el.getAttribute("data-t") === "clock") {
+      el.textContent = pad(d.getHours(), 2) + ":" + pad(d.getMinutes(), 2) + ":" + pad(d.getSeconds(), 2) + "." + pad(d.getMilliseconds(), 3);
+      return;
+    }
     var f = full(d), exact = f.text + " " + f.zone + " (" + zone + ")";
     switch (el.getAttribute("data-t")) {
       case "abs":
