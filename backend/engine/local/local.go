@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
