@@ -217,7 +217,7 @@ func TestBrowserTriggersHelloAndWatchesItRun(t *testing.T) {
 		chromedp.Click(`[data-testid="trigger-submit"]`, chromedp.ByQuery),
 	)
 	b.waitVisible(t, `[data-testid="run-live"][data-state="success"]`)
-	if got := b.text(t, `[data-testid="log"][data-task="greet"] pre`); !strings.Contains(got, "hello, "+who) {
+	if got := b.text(t, `[data-testid="log"][data-task="greet"] [data-testid="logview"]`); !strings.Contains(got, "hello, "+who) {
 		t.Errorf("greet's log = %q, want the greeting for %q", got, who)
 	}
 	if got := b.text(t, `[data-testid="run-facts"]`); !strings.Contains(got, "who="+who) {
@@ -353,7 +353,7 @@ func watchSlowRun(t *testing.T, b *browser, url, shots string) {
 	if n := b.count(t, `[data-testid="poller"], [sse-connect]`); n != 0 {
 		t.Errorf("the ended run's page still listens (%d pollers and streams)", n)
 	}
-	if got := b.text(t, `[data-testid="log"][data-task="report"] pre`); !strings.Contains(got, "report written") {
+	if got := b.text(t, `[data-testid="log"][data-task="report"] [data-testid="logview"]`); !strings.Contains(got, "report written") {
 		t.Errorf("report's log = %q", got)
 	}
 	b.screenshot(t, shots, "run-slow-success")
