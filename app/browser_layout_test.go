@@ -167,6 +167,54 @@ func TestBrowserStateBadgesMeetContrast(t *testing.T) {
 	}
 }
 
+// Every colour a log line can take — its number, time, stderr mark, and
+// the sixteen terminal colours on their own or as backgrounds under the
+// default text — stands out by 4.5:1 from both line backgrounds (stdout
+// and the stderr tint), as the browser computes the stylesheet.
+func TestBrowserLogColoursMeetContrast(t *testing.T) {
+	s := startSite(t)
+	b := s.browser(t)
+	b.open(t, s.url+"/runs", "runs")
+	var pairs []struct{ Name, Fg, Bg string }
+	b.run(t, "log colours", chromedp.Evaluate(`(() => {
+		const view = document.createElement("div");
+		view.className = "logview";
+		document.querySelector("main").append(view);
+		const out = [];
+		for (const err of [false, true]) {
+			const ln = document.createElement("div");
+			ln.className = err ? "ln err" : "ln";
+			view.append(ln);
+			const lineBg = getComputedStyle(err ? ln : view).backgroundColor;
+			const probe = (name, cls, bg) => {
+				const el = document.createElement("span");
+				el.className = cls;
+				el.textContent = name;
+				ln.append(el);
+				const cs = getComputedStyle(el);
+				out.push({name: name + (err ? " on stderr" : ""), fg: cs.color, bg: bg ? cs.backgroundColor : lineBg});
+			};
+			probe("text", "ln-x");
+			probe("number", "ln-n");
+			probe("time", "ln-t");
+			probe("stderr mark", "ln-s");
+			for (let i = 0; i < 16; i++) {
+				probe("colour " + i, "a-f" + i);
+				probe("background " + i, "a-g" + i, true);
+			}
+		}
+		return out;
+	})()`, &pairs))
+	if len(pairs) != 2*(4+32) {
+		t.Fatalf("read %d colour pairs", len(pairs))
+	}
+	for _, p := range pairs {
+		if ratio := contrast(t, p.Fg, p.Bg); ratio < 4.5 {
+			t.Errorf("log %s: %s on %s is %.2f:1, below 4.5:1", p.Name, p.Fg, p.Bg, ratio)
+		}
+	}
+}
+
 func jsList(xs []string) string {
 	return `["` + strings.Join(xs, `","`) + `"]`
 }
