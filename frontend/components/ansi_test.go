@@ -2,7 +2,9 @@ package components
 
 import (
 	"fmt"
+	"html"
 	"testing"
+	"time"
 )
 
 func TestANSISegments(t *testing.T) {
@@ -44,5 +46,18 @@ func TestPlainText(t *testing.T) {
 		if got := PlainText(in); got != want {
 			t.Errorf("PlainText(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+func TestLineTimes(t *testing.T) {
+	at := time.Date(2026, 3, 9, 7, 5, 3, 42_900_000, time.FixedZone("X", 90*60))
+	if got, want := string(appendISO(nil, at)), at.UTC().Format("2006-01-02T15:04:05.000Z"); got != want {
+		t.Errorf("appendISO = %s, want %s", got, want)
+	}
+	if got, want := string(appendClock(nil, at)), at.Format("15:04:05.000"); got != want {
+		t.Errorf("appendClock = %s, want %s", got, want)
+	}
+	if got := string(appendEscaped(nil, `<a href="x">'&'</a>`)); got != html.EscapeString(`<a href="x">'&'</a>`) {
+		t.Errorf("appendEscaped = %s", got)
 	}
 }
