@@ -34,11 +34,11 @@ type Log struct {
 	stdout *Writer
 	stderr *Writer
 
-	mu        sync.Mutex
-	f         *os.File
-	err       error
-	errTail   []string // the last stderr lines, masked
-	closeOnce sync.Once
+	mu      sync.Mutex
+	f       *os.File
+	err     error
+	errTail []string // the last stderr lines, masked
+	closed  bool
 }
 
 // NewLog returns the log at path, masking m's secrets (nil: none).
@@ -70,13 +70,12 @@ func (l *Log) Close() error {
 	err1, err2 := l.stdout.Close(), l.stderr.Close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.closeOnce.Do(func() {
-		if l.f != nil {
-			if err := l.f.Close(); err != nil && l.err == nil {
-				l.err = fmt.Errorf("task log: %w", err)
-			}
+	if !l.closed && l.f != nil {
+		if err := l.f.Close(); err != nil && l.err == nil {
+			l.err = fmt.Errorf("task log: %w", err)
 		}
-	})
+	}
+	l.closed, l.f = true, nil
 	for _, err := range []error{err1, err2} {
 		if err != nil && l.err == nil {
 			l.err = err
@@ -101,7 +100,9 @@ func (l *Log) append(s Stream, b []byte, texts []string) error {
 			l.errTail = append(l.errTail[:0], l.errTail[len(l.errTail)-stderrKept:]...)
 		}
 	}
-	if l.err != nil {
+	if l.err != nil || l.closed {
+		// Nothing is written after Close, not even by a late timer: the
+		// try is over, and its file must not be created again.
 		return l.err
 	}
 	if l.f == nil {
