@@ -116,8 +116,7 @@ func (l RunList) EmptyMessage() string {
 
 // DayRange words a range of days as a filter gives them, both included:
 // " between 1 and 3 Dec", " on 1 Dec", " since 1 Dec", " until 3 Dec
-// 2025"; empty for
-// no range. The year is named when it is not now's.
+// 2025"; empty for no range. The year is named when it is not now's.
 func DayRange(from, to string, now time.Time) string {
 	f, fok := day(from)
 	t, tok := day(to)
