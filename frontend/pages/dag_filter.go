@@ -33,7 +33,7 @@ func (l DAGList) Filter() components.Filter {
 		tags = append(tags, components.FilterOption{Value: t, Label: t})
 	}
 	return components.Filter{
-		Action: "/dags", Noun: "DAGs", Shown: len(l.DAGs), Total: l.Total, Active: l.Filtered(), ResetURL: "/dags",
+		Action: "/dags", One: "DAG", Many: "DAGs", Shown: len(l.DAGs), Total: l.Total, Active: l.Filtered(), ResetURL: "/dags",
 		Fields: []components.FilterField{
 			{Kind: components.FieldSearch, Name: "q", Label: "Name", Value: q.Get("q"), Placeholder: "part of a name"},
 			{Kind: components.FieldSelect, Name: "tag", Label: "Tag", Value: q.Get("tag"), Options: tags},

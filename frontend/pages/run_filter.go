@@ -43,7 +43,7 @@ func (l RunList) Filter() components.Filter {
 		triggers = append(triggers, components.FilterOption{Value: string(t), Label: TriggerLabel(string(t))})
 	}
 	return components.Filter{
-		Action: "/runs", Noun: "runs", Shown: l.Shown, Total: l.Total, Active: l.Filtered(), ResetURL: "/runs",
+		Action: "/runs", One: "run", Many: "runs", Shown: l.Shown, Total: l.Total, Active: l.Filtered(), ResetURL: "/runs",
 		Fields: []components.FilterField{
 			{Kind: components.FieldSelect, Name: "dag", Label: "DAG", Value: q.Get("dag"), Options: dags},
 			{Kind: components.FieldSelect, Name: "tag", Label: "Tag", Value: q.Get("tag"), Options: tags},
