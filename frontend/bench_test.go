@@ -48,7 +48,11 @@ const benchListRuns = 320
 // 320 runs of three DAGs, one in ten failed.
 func BenchmarkRunList(b *testing.B) {
 	f := newRunsFixture(b)
-	benchPages(b, f, []string{"/runs", "/runs?state=failed", "/runs?dag=hello", "/dags"})
+	from := time.Now().AddDate(0, 0, -7).UTC().Format("2006-01-02")
+	benchPages(b, f, []string{
+		"/runs", "/runs?state=failed", "/runs?dag=hello", "/dags",
+		"/runs?tag=reports&state=failed&trigger=manual&from=" + from + "&tz=UTC", "/dags?q=el&status=active",
+	})
 }
 
 // BenchmarkOverview measures the home page over the same runs.
