@@ -59,8 +59,8 @@ func TestRunListFilters(t *testing.T) {
 	}{
 		{"every run", "", []int64{hello, nightly, manual, dec2, lateNY}, []string{`data-testid="filter-count" aria-live="polite">5 runs</p>`}},
 		{
-			"a DAG, a state and a trigger, in the state tabs too",
-			"dag=report&state=failed&trigger=schedule", []int64{lateNY},
+			"a DAG, a state and a trigger, in the state tabs too", "dag=report&state=failed&trigger=schedule",
+			[]int64{lateNY},
 			[]string{
 				`<option value="report" selected>`, `<option value="schedule" selected>`,
 				`<input type="hidden" name="state" value="failed">`,
@@ -71,7 +71,8 @@ func TestRunListFilters(t *testing.T) {
 			},
 		},
 		{
-			"days in the browser's zone", "from=2026-12-01&to=2026-12-01&tz=America%2FNew_York", []int64{lateNY},
+			"days in the browser's zone", "from=2026-12-01&to=2026-12-01&tz=America%2FNew_York",
+			[]int64{lateNY},
 			[]string{`name="from" value="2026-12-01"`, `name="to" value="2026-12-01"`, `value="America/New_York" data-zone-input`, "<span>America/New_York</span>"},
 		},
 		{"the same day in UTC", "from=2026-12-01&to=2026-12-01&tz=UTC", nil, []string{"No runs on 1 Dec."}},
