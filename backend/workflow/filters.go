@@ -41,7 +41,7 @@ func ParseRunFilter(q url.Values, zone *time.Location) (model.RunFilter, error) 
 	if f.Triggers, err = parseList(q["trigger"], "trigger", Triggers); err != nil {
 		return f, err
 	}
-	if zone, err = DateZone(q, zone); err != nil {
+	if zone, err = dateZone(q, zone); err != nil {
 		return f, err
 	}
 	if f.From, err = parseDay(q.Get("from"), "from", zone, false); err != nil {
@@ -59,9 +59,9 @@ func ParseRunFilter(q url.Values, zone *time.Location) (model.RunFilter, error) 
 // Triggers are what can start a run, as the trigger filter names them.
 var Triggers = []model.Trigger{model.TriggerSchedule, model.TriggerManual, model.TriggerCLI, model.TriggerAPI, model.TriggerDAG}
 
-// DateZone is the zone the dates of a filter are read in: the one its tz
+// dateZone is the zone the dates of a filter are read in: the one its tz
 // parameter names, else zone.
-func DateZone(q url.Values, zone *time.Location) (*time.Location, error) {
+func dateZone(q url.Values, zone *time.Location) (*time.Location, error) {
 	name := strings.TrimSpace(q.Get("tz"))
 	if name == "" {
 		return zone, nil
