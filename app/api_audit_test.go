@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
@@ -88,7 +89,7 @@ func TestAPIRunListFiltersAndPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := client.Trigger(ctx, "slow", nil, model.TriggerCLI) // queued behind the first
+	second, err := client.Trigger(ctx, "slow", nil, model.TriggerAPI) // queued behind the first
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +117,15 @@ func TestAPIRunListFiltersAndPages(t *testing.T) {
 	if got := ids(model.RunFilter{Limit: 1}); !slices.Equal(got, []int64{second.ID}) {
 		t.Errorf("newest run of all = %v", got)
 	}
+	if got := ids(model.RunFilter{Triggers: []model.Trigger{model.TriggerCLI}}); !slices.Equal(got, []int64{first.ID}) {
+		t.Errorf("runs triggered from the command line = %v", got)
+	}
+	if got := ids(model.RunFilter{From: first.QueuedAt.Add(-time.Hour), To: first.QueuedAt.Add(time.Hour)}); !slices.Equal(got, []int64{second.ID, first.ID}) {
+		t.Errorf("runs of the last hour = %v", got)
+	}
+	if got := ids(model.RunFilter{From: first.QueuedAt.Add(time.Hour)}); len(got) != 0 {
+		t.Errorf("runs from an hour on = %v", got)
+	}
 	if _, err := client.Runs(ctx, model.RunFilter{DAG: "nope"}); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("runs of an unknown DAG: %v, want not found", err)
 	}
@@ -140,5 +150,17 @@ func TestAPIRunListFiltersAndPages(t *testing.T) {
 	}
 	if code, body := get("/api/v1/dags/slow/runs?before=x"); code != 422 || !strings.Contains(body, "before must be a run id") {
 		t.Errorf("bad before = %d %s", code, body)
+	}
+	if code, body := get("/api/v1/runs?from=2000-01-01&to=2000-01-02"); code != 200 || body != "[]" {
+		t.Errorf("runs of days long gone = %d %s, want 200 []", code, body)
+	}
+	if code, body := get("/api/v1/runs?from=1.1.2000"); code != 422 || !strings.Contains(body, `from \"1.1.2000\" is not a date: write it as 2026-12-01`) {
+		t.Errorf("a bad day = %d %s", code, body)
+	}
+	if code, body := get("/api/v1/dags?q=SLO"); code != 200 || !strings.Contains(body, `"name":"slow"`) || strings.Contains(body, `"name":"hello"`) {
+		t.Errorf("DAGs named like slo = %d %s", code, body)
+	}
+	if code, body := get("/api/v1/dags?status=on"); code != 422 || !strings.Contains(body, `status \"on\" is not one of active, paused`) {
+		t.Errorf("a bad DAG status = %d %s", code, body)
 	}
 }

@@ -14,14 +14,19 @@ import (
 
 // phonePages are the pages checked at phone width, after a run of
 // cleanup-on-failure (run 1) has failed: every section, each view of a
-// DAG, a run, a confirmation, and an error page.
+// DAG, a run, a confirmation, an error page, and the lists filtered, to
+// some runs and to none.
 var phonePages = []struct{ path, key string }{
 	{"/", "overview"},
 	{"/dags", "dags"},
+	{"/dags?q=clean&tag=example&status=active", "dags"},
+	{"/dags?q=nothing-matches", "dags"},
 	{"/dags/cleanup-on-failure", "dags"},
 	{"/dags/cleanup-on-failure?view=grid", "dags"},
 	{"/dags/cleanup-on-failure?view=code", "dags"},
 	{"/runs", "runs"},
+	{"/runs?dag=cleanup-on-failure&state=failed&trigger=manual&from=2020-01-01&to=2099-12-31", "runs"},
+	{"/runs?tag=nope", "runs"},
 	{"/runs/1", "runs"},
 	{"/runs/1/tasks/setup/clear", "runs"},
 	{"/variables", "variables"},
@@ -33,7 +38,7 @@ var phonePages = []struct{ path, key string }{
 // their panels, and the navigation folds behind a Menu button that opens
 // it. Checked in both themes.
 func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
-	s := startSite(t)
+	s := startSiteWith(t, map[string]string{"scheduled.yaml": scheduledDAG})
 	b := s.browser(t)
 	shots := t.ArtifactDir()
 	runToFailure(t, b, s.url)
@@ -62,6 +67,18 @@ func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
 	}
 	b.check(t, "phone pages")
 
+	// The DAG list reflows into cards: every DAG's schedule switch is on
+	// the screen, not scrolled off to its right.
+	b.open(t, s.url+"/dags", "dags")
+	var toggles struct{ Count, Outside int }
+	b.run(t, "find the schedule switches", chromedp.Evaluate(`(() => {
+		const all = [...document.querySelectorAll('[data-testid="pause-toggle"]')];
+		return {count: all.length, outside: all.filter(el => { const r = el.getBoundingClientRect(); return r.width === 0 || r.right > window.innerWidth; }).length};
+	})()`, &toggles))
+	if toggles.Count == 0 || toggles.Outside > 0 {
+		t.Errorf("%d of %d schedule switches are off a 420 px screen", toggles.Outside, toggles.Count)
+	}
+
 	// The links are folded away until Menu is pressed.
 	b.open(t, s.url+"/runs", "runs")
 	if b.visible(t, `[data-testid="nav-dags"]`) {
@@ -72,6 +89,19 @@ func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
 	b.clickAndWait(t, `[data-testid="nav-dags"]`, pageSelector("dags"))
 	b.check(t, "phone menu")
 }
+
+// scheduledDAG is the widest row of a DAG list: a long name, tags, a
+// schedule in words and a long zone name. It runs once a quarter, so never
+// during the test.
+const scheduledDAG = `name: quarterly-warehouse-reconciliation
+description: Reconciles the warehouse ledgers with the shop's orders.
+tags: [finance, warehouse, quarterly]
+schedule: "30 2 1 */3 *"
+timezone: America/Argentina/Buenos_Aires
+tasks:
+  - id: reconcile
+    op: noop
+`
 
 // runToFailure triggers cleanup-on-failure from its page and waits for
 // the run to fail, as its work task always does.

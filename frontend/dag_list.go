@@ -16,17 +16,28 @@ import (
 // recentRuns is how many runs the DAG list draws per DAG.
 const recentRuns = 10
 
-// listDAGs renders every DAG file with its schedule, state and last runs,
+// listDAGs renders the DAG files that pass the filters in the address
+// (see workflow.ParseDAGFilter) with their schedule, state and last runs,
 // and the errors of the files that do not parse.
 func (h *Handler) listDAGs(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	filter, err := workflow.ParseDAGFilter(r.URL.Query())
+	if err != nil {
+		h.badRequest(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	dags, err := h.flows.DAGs(ctx)
 	if err != nil {
 		h.serverError(w, r, "list the DAGs", err)
 		return
 	}
-	list := pages.DAGList{Dir: h.info.DAGDir, Now: h.now(), DAGs: make([]pages.DAGRow, 0, len(dags))}
+	list := pages.DAGList{Dir: h.info.DAGDir, Now: h.now(), Query: pages.DAGQuery(r.URL.Query()), Total: len(dags)}
 	for _, d := range dags {
+		list.Tags = append(list.Tags, d.Tags...)
+	}
+	slices.Sort(list.Tags)
+	list.Tags = slices.Compact(list.Tags)
+	for _, d := range filter.Filter(dags) {
 		row, err := h.dagRow(ctx, d)
 		if err != nil {
 			h.serverError(w, r, "read the runs of "+d.Name, err)

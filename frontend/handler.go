@@ -63,6 +63,7 @@ type RunControl interface {
 type RunHistory interface {
 	Run(ctx context.Context, id int64) (model.Run, error)
 	Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error)
+	CountRuns(ctx context.Context, f model.RunFilter) (int, error)
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)
 	Definition(ctx context.Context, r model.Run) (workflow.Definition, error)
 }

@@ -1,17 +1,30 @@
 package frontend
 
 import (
-	"errors"
-	"io/fs"
+	"cmp"
+	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
+	"github.com/meshflow/meshflow/backend/dag"
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
-// showOverview renders the home page: facts about this installation.
+// How much of each kind of run the Overview lists; the runs list has the
+// rest.
+const (
+	overviewRunning  = 20
+	overviewFailures = 10
+	overviewNextRuns = 5
+)
+
+// showOverview renders the home page: what runs now, what failed in the
+// last day, what runs next, and facts about this installation.
 func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	o := pages.Overview{
@@ -40,28 +53,102 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "count audit events", err)
 		return
 	}
-	if o.DAGFiles, err = dagFiles(h.info.DAGDir); err != nil {
-		h.serverError(w, r, "list the DAG folder", err)
+	if err := h.overviewRuns(ctx, &o); err != nil {
+		h.serverError(w, r, "read the recent runs", err)
 		return
 	}
+	dags, err := h.flows.DAGs(ctx)
+	if err != nil {
+		h.serverError(w, r, "list the DAGs", err)
+		return
+	}
+	o.NextRuns = h.nextRuns(dags)
+	for _, d := range dags {
+		o.DAGFiles = append(o.DAGFiles, pages.DAGFile{File: filepath.Base(d.File), DAG: d.Name})
+	}
+	slices.SortFunc(o.DAGFiles, func(a, b pages.DAGFile) int { return cmp.Compare(a.File, b.File) })
 	h.render(w, r, http.StatusOK, pages.OverviewPage(h.chrome(ctx, "overview"), o))
 }
 
-// dagFiles lists the YAML files in dir, sorted; a missing dir has none.
-func dagFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// overviewRuns fills in the runs active now and those that failed in the
+// last 24 hours (queued in them), with their tasks read in one query.
+func (h *Handler) overviewRuns(ctx context.Context, o *pages.Overview) error {
+	active, err := h.history.Runs(ctx, model.RunFilter{States: []model.RunState{model.RunRunning, model.RunQueued}, Limit: overviewRunning})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var names []string
-	for _, e := range entries {
-		if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
-			names = append(names, e.Name())
+	failed, err := h.history.Runs(ctx, model.RunFilter{
+		States: []model.RunState{model.RunFailed}, From: o.Now.Add(-24 * time.Hour), Limit: overviewFailures,
+	})
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(active)+len(failed))
+	for _, r := range slices.Concat(active, failed) {
+		ids = append(ids, r.ID)
+	}
+	tasks := map[int64][]model.TaskRun{}
+	if len(ids) > 0 {
+		all, err := h.history.TaskRunsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, t := range all {
+			tasks[t.RunID] = append(tasks[t.RunID], t)
 		}
 	}
-	slices.Sort(names)
-	return names, nil
+	for _, r := range active {
+		a := pages.ActiveRun{Run: r, Tasks: len(tasks[r.ID])}
+		for _, t := range tasks[r.ID] {
+			if t.State.Done() {
+				a.Done++
+			}
+		}
+		o.Running = append(o.Running, a)
+	}
+	for _, r := range failed {
+		o.Failures = append(o.Failures, failure(r, tasks[r.ID]))
+	}
+	return nil
+}
+
+// failure names the failed tasks of a run, by id, and the first line of
+// what went wrong: the first failed task's error, else the run's.
+func failure(r model.Run, tasks []model.TaskRun) pages.FailedRun {
+	slices.SortFunc(tasks, func(a, b model.TaskRun) int { return cmp.Compare(a.TaskID, b.TaskID) })
+	f := pages.FailedRun{Run: r}
+	for _, t := range tasks {
+		if t.State == model.TaskFailed {
+			f.Tasks = append(f.Tasks, t.TaskID)
+			if f.Error == "" {
+				f.Error = firstLine(t.Error)
+			}
+		}
+	}
+	if f.Error == "" {
+		f.Error = firstLine(r.Error)
+	}
+	return f
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+// nextRuns lists the scheduled DAGs that run soonest, with their zones.
+func (h *Handler) nextRuns(dags []workflow.DAG) []pages.NextRun {
+	var out []pages.NextRun
+	for _, d := range dags {
+		if d.Schedule == "" || d.Paused || d.NextRunAt.IsZero() {
+			continue
+		}
+		n := pages.NextRun{DAG: d.Name, Schedule: dag.DescribeSchedule(d.Schedule), At: d.NextRunAt, Zone: time.Local}
+		if e, err := h.flows.Entry(d.Name); err == nil && e.DAG != nil {
+			n.Zone = e.DAG.Location()
+		}
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b pages.NextRun) int { return a.At.Compare(b.At) })
+	return out[:min(len(out), overviewNextRuns)]
 }

@@ -37,11 +37,11 @@ func TestRunPages(t *testing.T) {
 		},
 		{
 			"list filtered by DAG", "/runs?dag=nightly", 200,
-			[]string{`data-run="` + run(active) + `"`, "Runs of"},
+			[]string{`data-run="` + run(active) + `"`, `<option value="nightly" selected>`},
 			[]string{`data-run="` + run(failed) + `"`},
 		},
-		{"list filtered to nothing", "/runs?state=cancelled", 200, []string{"No cancelled runs"}, nil},
-		{"list with an unknown state", "/runs?state=lost", 400, []string{"State must be one of", "This address is not quite right"}, nil},
+		{"list filtered to nothing", "/runs?state=cancelled", 200, []string{"No cancelled runs."}, nil},
+		{"list with an unknown state", "/runs?state=lost", 400, []string{"State &#34;lost&#34; is not one of queued, running", "This address is not quite right"}, nil},
 		{"list with a malformed cursor", "/runs?before=-3", 400, []string{"Before=-3 in the address is not a run id"}, nil},
 		{"run header and tasks in plan order", failedURL, 200, []string{
 			"<h1>Run " + run(failed) + "</h1>", `href="/dags/hello"`, "who=tester", `data-testid="task-table"`,

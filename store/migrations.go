@@ -122,6 +122,11 @@ var migrations = []migration{
 			created_at INTEGER NOT NULL,
 			expires_at INTEGER NOT NULL
 		) STRICT, WITHOUT ROWID`)},
+	// Filters of the runs list (issue 7): a state, newest first, reads
+	// its runs in order without a sort; a date range reads only its days.
+	{"runs list filters", exec(
+		`CREATE INDEX runs_state ON runs (state, id)`,
+		`CREATE INDEX runs_queued_at ON runs (queued_at)`)},
 }
 
 // SchemaVersion is the schema version this build of meshflow writes.

@@ -49,16 +49,9 @@ func (s *Store) Run(ctx context.Context, id int64) (model.Run, error) {
 
 // Runs returns the runs that match f, newest first.
 func (s *Store) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error) {
-	var where []string
-	var args []any
-	if f.DAG != "" {
-		where, args = append(where, "dag = ?"), append(args, f.DAG)
-	}
-	if len(f.States) > 0 {
-		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, st := range f.States {
-			args = append(args, st)
-		}
+	where, args, err := runWhere(f)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
 	}
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
@@ -90,6 +83,62 @@ func (s *Store) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error
 		return nil, fmt.Errorf("store: runs: %w", err)
 	}
 	return out, nil
+}
+
+// CountRuns counts the runs that match f, on every page: BeforeID and
+// Limit do not count.
+func (s *Store) CountRuns(ctx context.Context, f model.RunFilter) (int, error) {
+	where, args, err := runWhere(f)
+	if err != nil {
+		return 0, fmt.Errorf("store: count runs: %w", err)
+	}
+	q := `SELECT COUNT(*) FROM runs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count runs: %w", err)
+	}
+	return n, nil
+}
+
+// runWhere is the WHERE clause of f, but for its page: the conditions,
+// to be joined by AND, and their arguments.
+func runWhere(f model.RunFilter) ([]string, []any, error) {
+	if f.Tag != "" {
+		return nil, nil, errors.New("a filter by tag must name its DAGs")
+	}
+	var where []string
+	var args []any
+	if f.DAG != "" {
+		where, args = append(where, "dag = ?"), append(args, f.DAG)
+	}
+	if len(f.DAGs) > 0 {
+		where, args = appendIn(where, args, "dag", f.DAGs)
+	}
+	if len(f.States) > 0 {
+		where, args = appendIn(where, args, "state", f.States)
+	}
+	if len(f.Triggers) > 0 {
+		where, args = appendIn(where, args, "trigger", f.Triggers)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "queued_at >= ?"), append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "queued_at < ?"), append(args, f.To.UnixMilli())
+	}
+	return where, args, nil
+}
+
+// appendIn adds "col IN (?, …)" over values.
+func appendIn[T ~string](where []string, args []any, col string, values []T) ([]string, []any) {
+	where = append(where, col+" IN (?"+strings.Repeat(", ?", len(values)-1)+")")
+	for _, v := range values {
+		args = append(args, string(v))
+	}
+	return where, args
 }
 
 // ActiveRuns returns every queued or running run, oldest first: the work a

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,23 +19,38 @@ import (
 )
 
 func newDAGList(env Env, g *globals) *cobra.Command {
-	return &cobra.Command{
+	var name, tag, status string
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the DAGs, their schedules and problems",
-		Args:  cobra.NoArgs,
+		Long: `List the DAG files with their schedules, next runs and problems. --name,
+--tag and --status filter the list as the web UI's filters do.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := workflow.ParseDAGFilter(url.Values{"q": {name}, "tag": {tag}, "status": {status}})
+			if err != nil {
+				return flagError(err)
+			}
 			var dags []workflow.DAG
-			err := withDAGs(cmd.Context(), env, *g, func(a *app.App) (err error) {
+			err = withDAGs(cmd.Context(), env, *g, func(a *app.App) (err error) {
 				dags, err = a.Workflows().Service.DAGs(cmd.Context())
 				return err
 			})
 			if err != nil {
 				return err
 			}
-			return printDAGs(cmd.OutOrStdout(), dags)
+			return printDAGs(cmd.OutOrStdout(), f.Filter(dags))
 		},
 	}
+	cmd.Flags().StringVar(&name, "name", "", "only DAGs with this in their name, in any case")
+	cmd.Flags().StringVar(&tag, "tag", "", "only DAGs with this tag")
+	cmd.Flags().StringVar(&status, "status", "", "only DAGs whose schedule is active or paused")
+	return cmd
 }
+
+// flagError words a filter's refusal for the command line, where its
+// parameters are flags: state "lost" is … reads --state "lost" is ….
+func flagError(err error) error { return fmt.Errorf("--%w", err) }
 
 func printDAGs(w io.Writer, dags []workflow.DAG) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -173,30 +189,68 @@ func printDAG(w io.Writer, e *dagdir.Entry) error {
 
 func newDAGRuns(env Env, g *globals) *cobra.Command {
 	var limit int
+	var tag, from, to string
+	var states, triggers []string
 	cmd := &cobra.Command{
-		Use:   "runs NAME",
-		Short: "List the runs of a DAG, newest first",
-		Args:  cobra.ExactArgs(1),
+		Use:   "runs [NAME]",
+		Short: "List the runs of a DAG, or of every DAG, newest first",
+		Long: `List runs, newest first: of the named DAG, or of every DAG. --tag, --state,
+--trigger, --from and --to filter them as the web UI's filters do; days are
+read in this machine's zone, and --to includes its day.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{"tag": {tag}, "state": states, "trigger": triggers, "from": {from}, "to": {to}}
+			if len(args) == 1 {
+				q.Set("dag", args[0])
+			}
+			f, err := workflow.ParseRunFilter(q, time.Local)
+			if err != nil {
+				return flagError(err)
+			}
+			f.Limit = limit
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				runs, err := a.Workflows().Service.Runs(cmd.Context(), model.RunFilter{DAG: args[0], Limit: limit})
+				svc := a.Workflows().Service
+				if f.Tag != "" {
+					// Tags live in the DAG files.
+					if err := a.Workflows().Load(); err != nil {
+						return err
+					}
+				}
+				runs, err := svc.Runs(cmd.Context(), f)
 				if err != nil {
 					return err
 				}
 				if len(runs) == 0 {
-					return errors.New("no runs of " + args[0] + " yet: start one with 'meshflow dag trigger " + args[0] + "'")
+					return noRuns(args, f)
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "RUN\tSTATE\tTRIGGER\tSTARTED\tDURATION\tERROR")
+				fmt.Fprintln(tw, "RUN\tDAG\tSTATE\tTRIGGER\tSTARTED\tDURATION\tERROR")
 				for _, r := range runs {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Trigger, when(r.StartedAt), took(r.StartedAt, r.EndedAt), r.Error)
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.DAG, r.State, r.Trigger, when(r.StartedAt), took(r.StartedAt, r.EndedAt), r.Error)
 				}
 				return tw.Flush()
 			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to show")
+	cmd.Flags().StringVar(&tag, "tag", "", "only runs of DAGs with this tag")
+	cmd.Flags().StringSliceVar(&states, "state", nil, "only runs in these states: queued, running, success, failed, cancelled")
+	cmd.Flags().StringSliceVar(&triggers, "trigger", nil, "only runs started so: schedule, manual, cli, api, dag")
+	cmd.Flags().StringVar(&from, "from", "", "only runs queued on or after this day, e.g. 2026-12-01")
+	cmd.Flags().StringVar(&to, "to", "", "only runs queued on or before this day")
 	return cmd
+}
+
+// noRuns says that no run was found, and what to do about it.
+func noRuns(args []string, f model.RunFilter) error {
+	filtered := f.Tag != "" || len(f.States) > 0 || len(f.Triggers) > 0 || !f.From.IsZero() || !f.To.IsZero()
+	switch {
+	case filtered:
+		return errors.New("no runs match these filters")
+	case len(args) == 1:
+		return errors.New("no runs of " + args[0] + " yet: start one with 'meshflow dag trigger " + args[0] + "'")
+	}
+	return errors.New("no runs yet: start one with 'meshflow dag trigger NAME'")
 }
 
 func when(t time.Time) string {

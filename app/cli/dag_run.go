@@ -11,6 +11,7 @@ import (
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 )
 
 func newDAGTrigger(env Env, g *globals) *cobra.Command {
@@ -33,7 +34,7 @@ and waits. With --wait the exit status is 0 only if the run succeeded.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "run %d of %s: %s\n", r.ID, r.DAG, r.State)
+				fmt.Fprintln(cmd.OutOrStdout(), triggered(cmd.Context(), svc, r))
 				_, remote := svc.(*api.Client)
 				if !wait && remote {
 					return nil
@@ -45,6 +46,27 @@ and waits. With --wait the exit status is 0 only if the run succeeded.`,
 	p.add(cmd)
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end; the exit status is its result")
 	return cmd
+}
+
+// triggered says where a run just triggered stands, as its page does: its
+// state, and why it waits when it is queued behind other runs
+// (max_active_runs) or its tasks wait for pool slots.
+func triggered(ctx context.Context, svc api.Service, r model.Run) string {
+	d, err := svc.RunDetail(ctx, r.ID)
+	if err != nil {
+		// The run exists; only the explanation is missing.
+		return fmt.Sprintf("run %d of %s: %s", r.ID, r.DAG, r.State)
+	}
+	line := fmt.Sprintf("run %d of %s: %s", d.Run.ID, d.Run.DAG, d.Run.State)
+	if d.Waiting != "" {
+		line += ". " + d.Waiting
+	}
+	for _, t := range d.Tasks {
+		if why := d.Waits[t.TaskID]; workflow.WaitsForPool(why) {
+			line += "\n  task " + t.TaskID + " " + why
+		}
+	}
+	return line
 }
 
 // waitAndReport waits for a run and turns anything but success into an

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
@@ -51,6 +52,18 @@ func (c *Client) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, erro
 	}
 	for _, s := range f.States {
 		q.Add("state", string(s))
+	}
+	for _, t := range f.Triggers {
+		q.Add("trigger", string(t))
+	}
+	if f.Tag != "" {
+		q.Set("tag", f.Tag)
+	}
+	if !f.From.IsZero() {
+		q.Set("from", f.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.To.IsZero() {
+		q.Set("to", f.To.UTC().Format(time.RFC3339Nano))
 	}
 	path := "/api/v1/runs"
 	if f.DAG != "" {

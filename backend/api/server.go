@@ -10,13 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/workflow"
 )
 
 // Handler serves the API for svc. Every request must carry
@@ -87,8 +86,18 @@ func requireToken(token string, next http.Handler) http.Handler {
 	})
 }
 
+// listDAGs answers the DAG files, filtered as the UI's list is: ?q=PART
+// of the name, ?tag=TAG, ?status=paused or active.
 func (s *server) listDAGs(w http.ResponseWriter, r *http.Request) {
+	f, err := workflow.ParseDAGFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	dags, err := s.svc.DAGs(r.Context())
+	if dags = f.Filter(dags); dags == nil {
+		dags = []workflow.DAG{}
+	}
 	s.reply(w, r, dags, err)
 }
 
@@ -119,8 +128,10 @@ func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 const maxRunsLimit = 1000
 
 // listRuns answers one page of runs (of one DAG, under /dags/{name}),
-// newest first: ?limit=N (default 20), ?state=failed (repeatable, or
-// comma-separated) and ?before=ID for the page after the run with that id.
+// newest first, filtered as the UI's list is (see
+// workflow.ParseRunFilter; days are UTC's unless ?tz= names a zone):
+// ?limit=N (default 20) and ?before=ID for the page after the run with
+// that id.
 func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
 	f, err := runFilter(r.PathValue("name"), r.URL.Query())
 	if err != nil {
@@ -139,7 +150,14 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func runFilter(dag string, q url.Values) (model.RunFilter, error) {
-	f := model.RunFilter{DAG: dag, Limit: 20}
+	f, err := workflow.ParseRunFilter(q, time.UTC)
+	if err != nil {
+		return f, err
+	}
+	if dag != "" {
+		f.DAG = dag
+	}
+	f.Limit = 20
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > maxRunsLimit {
@@ -153,15 +171,6 @@ func runFilter(dag string, q url.Values) (model.RunFilter, error) {
 			return f, errors.New("before must be a run id, a positive whole number")
 		}
 		f.BeforeID = n
-	}
-	for _, v := range q["state"] {
-		for st := range strings.SplitSeq(v, ",") {
-			state := model.RunState(strings.TrimSpace(st))
-			if !slices.Contains(model.RunStates, state) {
-				return f, fmt.Errorf("state %s is not one of %s", model.Quote(string(state)), joinStates())
-			}
-			f.States = append(f.States, state)
-		}
 	}
 	return f, nil
 }
@@ -235,12 +244,4 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(Error{Error: msg})
-}
-
-func joinStates() string {
-	names := make([]string, len(model.RunStates))
-	for i, s := range model.RunStates {
-		names[i] = string(s)
-	}
-	return strings.Join(names, ", ")
 }

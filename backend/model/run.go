@@ -114,12 +114,21 @@ type DAGState struct {
 	LastScheduledAt time.Time // the latest scheduled time dealt with; zero: none
 }
 
-// RunFilter selects runs, newest first. Zero fields do not filter.
+// RunFilter selects runs, newest first. Zero fields do not filter; set
+// fields must all match.
 type RunFilter struct {
-	DAG      string
+	DAG string
+	// Tag selects the runs of the DAGs that carry it. The workflow service
+	// turns it into DAGs, since tags live in the DAG files; the store
+	// refuses a filter that still has one.
+	Tag      string
+	DAGs     []string // runs of any of these DAGs; empty: any DAG
 	States   []RunState
-	BeforeID int64 // only runs with a smaller id: the next page
-	Limit    int   // default 50
+	Triggers []Trigger
+	From     time.Time // only runs queued at or after From
+	To       time.Time // only runs queued before To
+	BeforeID int64     // only runs with a smaller id: the next page
+	Limit    int       // default 50
 }
 
 // Try is one finished try of a task, as kept in the run's history: a

@@ -60,6 +60,10 @@ func (s *Service) Run(ctx context.Context, id int64) (model.Run, error) {
 
 // Runs returns recorded runs, newest first.
 func (s *Service) Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error) {
+	f, ok := s.byTag(f)
+	if !ok {
+		return nil, nil
+	}
 	return s.store.Runs(ctx, f)
 }
 

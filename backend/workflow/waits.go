@@ -91,12 +91,20 @@ func (s *Service) taskWaits(ctx context.Context, d *RunDetail, def Definition) {
 	}
 }
 
+// poolWaitWords begin the reason of a task that waits for a pool slot.
+const poolWaitWords = "waits for a slot in "
+
+// WaitsForPool reports whether why, one of RunDetail.Waits, is a wait for
+// a pool slot rather than for upstream tasks: the wait a user can do
+// something about, by freeing slots or adding some.
+func WaitsForPool(why string) bool { return strings.HasPrefix(why, poolWaitWords) }
+
 func poolWait(p engine.PoolWait) string {
 	pool := "the default pool"
 	if p.Pool != "" {
 		pool = "pool " + p.Pool
 	}
-	msg := fmt.Sprintf("waits for a slot in %s: all %d are taken", pool, p.Slots)
+	msg := fmt.Sprintf(poolWaitWords+"%s: all %d are taken", pool, p.Slots)
 	if p.Ahead > 0 {
 		msg += fmt.Sprintf(", %d task(s) ahead", p.Ahead)
 	}

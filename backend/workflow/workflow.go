@@ -100,6 +100,7 @@ type Store interface {
 	DAGState(ctx context.Context, name string) (model.DAGState, bool, error)
 	Run(ctx context.Context, id int64) (model.Run, error)
 	Runs(ctx context.Context, f model.RunFilter) ([]model.Run, error)
+	CountRuns(ctx context.Context, f model.RunFilter) (int, error)
 	TaskRuns(ctx context.Context, runID int64) ([]model.TaskRun, error)
 	Tries(ctx context.Context, runID int64) ([]model.Try, error)
 	TaskRunsOf(ctx context.Context, runIDs []int64) ([]model.TaskRun, error)

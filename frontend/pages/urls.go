@@ -66,3 +66,28 @@ func safe(u string) templ.SafeURL { return templ.SafeURL(u) }
 
 // id formats a run id.
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// FilterURL is path with the filter values base, changed by the name,
+// value pairs kv: an empty value removes its name. Lists use it to keep
+// their filters through tabs, pages and links.
+func FilterURL(path string, base url.Values, kv ...string) string {
+	q := url.Values{}
+	for k, vs := range base {
+		for _, v := range vs {
+			if v != "" {
+				q.Add(k, v)
+			}
+		}
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			q.Del(kv[i])
+		} else {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}

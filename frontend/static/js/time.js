@@ -1,6 +1,7 @@
 // Times in the reader's zone. The server writes every <time data-t> in its
 // own zone; this rewrites them in the browser's, names that zone wherever
 // [data-zone] asks, and keeps relative times ("3 min ago") current.
+// A filter's hidden input[data-zone-input] gets the browser's zone.
 //   data-t="abs"  2026-12-03 09:32:32, the browser's zone
 //   data-t="rel"  3 min ago / in 5 min, the exact time on hover
 //   data-t="zone" left as written (a DAG's own zone); the hover gains the
@@ -79,6 +80,11 @@
     root.querySelectorAll("time[data-t]").forEach(render);
     root.querySelectorAll("[data-at]").forEach(retitle);
     root.querySelectorAll("[data-zone]").forEach(function (el) { el.textContent = zone; });
+    // A filter's days are read in the browser's zone, unless its address
+    // names one already (a shared link keeps the zone it was made in).
+    if (zone !== "local time") {
+      root.querySelectorAll("input[data-zone-input]").forEach(function (el) { if (!el.value) el.value = zone; });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () { renderIn(document); });
