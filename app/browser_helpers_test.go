@@ -86,7 +86,7 @@ func startSiteIn(t *testing.T, dataDir string, dags map[string]string) site {
 	done := make(chan error, 1)
 	go func() {
 		done <- a.Serve(ctx, func(bound net.Addr) {
-			link, err := a.LoginLink(ctx, "serve")
+			link, err := a.LoginLink(ctx, app.LocalOrigin())
 			if err != nil {
 				t.Errorf("login link: %v", err)
 			}

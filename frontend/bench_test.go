@@ -31,7 +31,8 @@ func newBenchFixture(b *testing.B) *fixture {
 	f := newFixtureTB(b, false)
 	for range 10_000 {
 		if _, err := f.store.AddAuditEvent(b.Context(), model.AuditEvent{
-			Action: "settings.save", Target: "preferences", Source: "127.0.0.1", Status: 303,
+			Action: model.ActionSettingsSave, Target: model.AuditTarget{Kind: model.TargetSettings, ID: "preferences"},
+			Source: model.SourceUI, Address: "127.0.0.1", Outcome: model.OutcomeDone,
 		}); err != nil {
 			b.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
 
@@ -36,7 +37,7 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "read the schema version", err)
 		return
 	}
-	if o.AuditEvents, err = h.store.CountAuditEvents(ctx); err != nil {
+	if o.AuditEvents, err = h.store.CountAuditEvents(ctx, model.AuditFilter{}); err != nil {
 		h.serverError(w, r, "count audit events", err)
 		return
 	}
