@@ -9,9 +9,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
-	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )

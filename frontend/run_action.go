@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
