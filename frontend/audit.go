@@ -13,12 +13,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/meshflow/meshflow/backend/audit"
-	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
 // withAudit records every request that may change state — anything but GET,
-// HEAD and OPTIONS — after it is answered, whatever its outcome, so failed
+// HEAD and OPTIONS — as it is answered, whatever its outcome, so failed
 // and refused attempts are on record too. Handlers name their action with
 // audit.Name and say why they refused with audit.Refuse or audit.Err;
 // the rest is read from the answer's status. Recording is done here, once,
@@ -34,16 +33,17 @@ func (h *Handler) withAudit(next http.Handler) http.Handler {
 		// cross-site post) the request is the target.
 		ctx, note := audit.Begin(r.Context(), model.ActionRequest,
 			model.AuditTarget{Kind: model.TargetRequest, ID: r.Method + " " + r.URL.Path})
-		rec := &httpstatus.Recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(ctx))
-
-		ev := note.Event(h.origin(r), h.now(), rec.Status())
-		if !note.Named() && refusedBeforeHandler(rec.Status()) {
-			ev.Actor = "browser" // without a live session, its cookie names no one
-			h.addRefusal(r.Context(), ev)
-			return
-		}
-		h.addAudit(r.Context(), ev)
+		aw := audit.NewWriter(w, func(status int) {
+			ev := note.Event(h.origin(r), h.now(), status)
+			if !note.Named() && refusedBeforeHandler(status) {
+				ev.Actor = "browser" // without a live session, its cookie names no one
+				h.addRefusal(r.Context(), ev)
+				return
+			}
+			h.addAudit(r.Context(), ev)
+		})
+		next.ServeHTTP(aw, r.WithContext(ctx))
+		aw.Finish()
 	})
 }
 

@@ -58,7 +58,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 
 // missingDAG answers 404 for a DAG no file defines.
 func (h *Handler) missingDAG(w http.ResponseWriter, r *http.Request, name string) {
-	audit.Refuse(r.Context(), "unknown DAG "+model.Quote(name))
+	audit.Refuse(r.Context(), "no such DAG "+model.Quote(name))
 	h.missing(w, r, "dags", "No such DAG",
 		"No file in the DAG folder defines a DAG named "+name+". It may have been renamed or removed.")
 }

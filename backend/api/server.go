@@ -69,11 +69,13 @@ type server struct {
 func (s *server) audited(action string, target func(*http.Request) model.AuditTarget, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, note := audit.Begin(r.Context(), action, target(r))
-		rec := &httpstatus.Recorder{ResponseWriter: w}
-		h(rec, r.WithContext(ctx))
-		if err := audit.Record(ctx, s.audit, note.Event(Origin(r), time.Now(), rec.Status())); err != nil {
-			s.logger.Error("api: record audit event", "action", action, "err", err)
-		}
+		aw := audit.NewWriter(w, func(status int) {
+			if err := audit.Record(ctx, s.audit, note.Event(Origin(r), time.Now(), status)); err != nil {
+				s.logger.Error("api: record audit event", "action", action, "err", err)
+			}
+		})
+		h(aw, r.WithContext(ctx))
+		aw.Finish()
 	}
 }
 

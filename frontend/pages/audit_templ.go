@@ -92,7 +92,7 @@ func AuditPage(c Chrome, a AuditLog) templ.Component {
 					templ_7745c5c3_Err = components.EmptyState(components.Empty{
 						Icon:    "list",
 						Heading: "No events match",
-						Body:    []string{"None of the " + plural(a.Total, "event", "events") + " recorded is " + describeAuditFilter(a.Filter) + "."},
+						Body:    []string{"None of the " + plural(a.Total, "event", "events") + " recorded has " + describeAuditFilter(a.Filter) + "."},
 						Hint:    "Change the filter above, or reset it to see every event.",
 					}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
@@ -497,25 +497,26 @@ func auditCount(a AuditLog) string {
 	return strconv.Itoa(a.Matched) + " of " + plural(a.Total, "event", "events") + " match."
 }
 
-// describeAuditFilter names what a filter asks for: `a refused dag.trigger
-// from cli with a target containing "etl"`.
+// describeAuditFilter names what a filter asks for: `source cli, outcome
+// refused and a target containing "etl"`.
 func describeAuditFilter(f model.AuditFilter) string {
-	words := []string{"a"}
-	if f.Outcome != "" {
-		words = append(words, string(f.Outcome))
+	var parts []string
+	if f.Source != "" {
+		parts = append(parts, "source "+string(f.Source))
 	}
 	if f.Action != "" {
-		words = append(words, f.Action)
-	} else {
-		words = append(words, "event")
+		parts = append(parts, "action "+f.Action)
 	}
-	if f.Source != "" {
-		words = append(words, "from "+string(f.Source))
+	if f.Outcome != "" {
+		parts = append(parts, "outcome "+string(f.Outcome))
 	}
 	if f.Target != "" {
-		words = append(words, "with a target containing "+model.Quote(f.Target))
+		parts = append(parts, "a target containing "+model.Quote(f.Target))
 	}
-	return strings.Join(words, " ")
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // plural writes n with the singular or plural noun.
