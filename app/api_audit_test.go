@@ -140,3 +140,42 @@ func TestAPIRunListFiltersAndPages(t *testing.T) {
 		t.Errorf("bad before = %d %s", code, body)
 	}
 }
+
+// GET /api/v1/audit filters as the Audit page does, answers [] for no
+// match, and refuses a filter no event can match with 422 and why.
+func TestAPIAuditListFilters(t *testing.T) {
+	addr, _, client := serveAPIForTest(t)
+	ctx := t.Context()
+	if _, err := client.Trigger(ctx, "slow", nil, model.TriggerAPI); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Cancel(ctx, 999); err == nil {
+		t.Fatal("cancelling an unknown run worked")
+	}
+	events, err := client.AuditEvents(ctx, model.AuditFilter{Source: model.SourceAPI, Outcome: model.OutcomeRefused})
+	if err != nil || len(events) != 1 || events[0].Action != model.ActionRunCancel || events[0].Reason != "unknown run 999" {
+		t.Fatalf("refused api events = %+v (%v), want the cancel of run 999", events, err)
+	}
+	get := func(query string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/v1/audit?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+client.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body))
+	}
+	if code, body := get("action=dag.trigger&target=slow"); code != 200 ||
+		!strings.Contains(body, `"source":"api","actor":"API token","address":"127.0.0.1","action":"dag.trigger","target":{"kind":"dag","id":"slow"},"outcome":"done"}`) {
+		t.Errorf("trigger events = %d %s", code, body)
+	}
+	if code, body := get("target=nothing-like-it"); code != 200 || body != "[]" {
+		t.Errorf("no match = %d %s, want 200 []", code, body)
+	}
+	if code, body := get("outcome=ok"); code != 422 || !strings.Contains(body, `outcome \"ok\" is not one of done, refused, failed`) {
+		t.Errorf("unknown outcome = %d %s", code, body)
+	}
+}

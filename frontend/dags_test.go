@@ -275,10 +275,16 @@ func TestTriggerShowsTheEnginesRefusal(t *testing.T) {
 		text   string
 		audit  auditWant
 	}{
-		{"conflict", model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs"), 422, "No run was started: skipped: the DAG already has its maximum of active runs",
-			auditWant{"dag.trigger", "dag hello", "refused", "skipped: the DAG already has its maximum of active runs"}},
-		{"stopping", model.Errorf(model.ErrUnavailable, "the workflow engine has stopped"), 503, "The workflow engine has stopped.",
-			auditWant{"dag.trigger", "dag hello", "failed", "the workflow engine has stopped"}},
+		{
+			"conflict", model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs"),
+			422, "No run was started: skipped: the DAG already has its maximum of active runs",
+			auditWant{"dag.trigger", "dag hello", "refused", "skipped: the DAG already has its maximum of active runs"},
+		},
+		{
+			"stopping", model.Errorf(model.ErrUnavailable, "the workflow engine has stopped"),
+			503, "The workflow engine has stopped.",
+			auditWant{"dag.trigger", "dag hello", "failed", "the workflow engine has stopped"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
