@@ -31,8 +31,10 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := pages.AuditLog{Events: events, Filter: f}
-	if log.Total, err = h.store.CountAuditEvents(ctx, model.AuditFilter{}); err == nil {
+	if log.Total, err = h.store.CountAuditEvents(ctx, model.AuditFilter{}); err == nil && !f.IsZero() {
 		log.Matched, err = h.store.CountAuditEvents(ctx, f)
+	} else {
+		log.Matched = log.Total
 	}
 	if err != nil {
 		h.serverError(w, r, "count audit events", err)

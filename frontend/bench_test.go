@@ -11,7 +11,7 @@ import (
 // database holding 10,000 audit events.
 func BenchmarkPages(b *testing.B) {
 	f := newBenchFixture(b)
-	for _, path := range []string{"/", "/settings", "/audit", "/vms"} {
+	for _, path := range []string{"/", "/settings", "/audit", "/audit?outcome=refused&target=nothing-like-it", "/vms"} {
 		b.Run(path, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
