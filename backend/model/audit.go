@@ -70,6 +70,9 @@ const (
 	ActionLogin           = "login"
 	ActionLoginLink       = "login.link"
 	ActionLogout          = "logout"
+	// ActionDBReset is the first event of a database `meshflow db reset`
+	// made: the log it replaced is gone, this says who emptied it.
+	ActionDBReset = "db.reset"
 	// ActionRequest is a request no handler named: an unknown address, or
 	// one refused before it reached one (no session, another site's form).
 	ActionRequest = "request"
@@ -84,7 +87,7 @@ var AuditActions = []string{
 	ActionRunCancel, ActionRunRetry, ActionRunRetryFailed,
 	ActionTaskClear, ActionTaskMarkSuccess, ActionTaskMarkFailed,
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
-	ActionLogin, ActionLoginLink, ActionLogout, ActionRequest, ActionRefusals,
+	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,
@@ -102,6 +105,7 @@ const (
 	TargetVariable = "variable" // ID: the variable's name, never its value
 	TargetSettings = "settings" // ID: the group, e.g. "preferences"
 	TargetSession  = "session"  // ID: empty; the actor says whose
+	TargetDatabase = "database" // ID: empty; the data dir's one database
 	TargetRequest  = "request"  // ID: "METHOD /path" of a request no handler named
 )
 
