@@ -86,7 +86,7 @@ func startSiteIn(t *testing.T, dataDir string, dags map[string]string) site {
 	done := make(chan error, 1)
 	go func() {
 		done <- a.Serve(ctx, func(bound net.Addr) {
-			link, err := a.LoginLink(ctx, "serve")
+			link, err := a.LoginLink(ctx, app.LocalOrigin())
 			if err != nil {
 				t.Errorf("login link: %v", err)
 			}
@@ -430,19 +430,21 @@ func (b *browser) submitSettings(t *testing.T, name string, theme model.Theme) {
 
 // auditRow is one row of the audit table as shown.
 type auditRow struct {
-	Action string `json:"action"`
-	Target string `json:"target"`
-	Source string `json:"source"`
-	Result string `json:"result"` // the HTTP status
-	OK     bool   `json:"ok"`     // shown as a success
+	Source  string `json:"source"`  // ui, desktop, api, cli
+	Who     string `json:"who"`     // the actor and address beneath it
+	Action  string `json:"action"`  // dag.trigger
+	Target  string `json:"target"`  // run 4, dag hello
+	Outcome string `json:"outcome"` // done, refused, failed
+	Reason  string `json:"reason"`
 }
 
 const auditRowsJS = `Array.from(document.querySelectorAll('[data-testid="audit-table"] tbody tr'), tr => ({
-	action: tr.cells[1].textContent.trim(),
-	target: tr.cells[2].textContent.trim(),
-	source: tr.cells[3].textContent.trim(),
-	result: tr.cells[4].textContent.trim(),
-	ok: tr.cells[4].querySelector(".badge.ok") !== null,
+	source: tr.querySelector(".audit-source").textContent.trim(),
+	who: (tr.querySelector(".audit-actor") || {textContent: ""}).textContent.trim(),
+	action: tr.querySelector("td:nth-child(3)").textContent.trim(),
+	target: tr.querySelector(".audit-target").textContent.trim(),
+	outcome: tr.querySelector(".badge.outcome").textContent.trim(),
+	reason: (tr.querySelector(".audit-reason") || {textContent: ""}).textContent.trim(),
 }))`
 
 func (b *browser) auditRows(t *testing.T) []auditRow {
@@ -452,11 +454,13 @@ func (b *browser) auditRows(t *testing.T) []auditRow {
 	return rows
 }
 
-// hasRow reports whether a row matches want in every field want sets.
+// hasRow reports whether a row matches want in every field want sets;
+// Who and Reason match if they hold want's text.
 func hasRow(rows []auditRow, want auditRow) bool {
+	same := func(got, want string) bool { return want == "" || got == want }
 	for _, r := range rows {
-		if r.Action == want.Action && r.Target == want.Target && r.Source == want.Source &&
-			(want.Result == "" || r.Result == want.Result) && r.OK == want.OK {
+		if same(r.Source, want.Source) && same(r.Action, want.Action) && same(r.Target, want.Target) &&
+			same(r.Outcome, want.Outcome) && strings.Contains(r.Who, want.Who) && strings.Contains(r.Reason, want.Reason) {
 			return true
 		}
 	}

@@ -79,7 +79,7 @@ func TestBrowserSettingsSaveIsAudited(t *testing.T) {
 	b.check(t, "save settings")
 
 	b.follow(t, navItem(t, "audit"))
-	if !hasRow(b.auditRows(t), auditRow{Action: "settings.save", Target: "preferences", Source: "127.0.0.1", OK: true}) {
+	if !hasRow(b.auditRows(t), auditRow{Source: "ui", Who: "at 127.0.0.1", Action: "settings.save", Target: "settings preferences", Outcome: "done"}) {
 		t.Errorf("audit log has no successful settings.save from 127.0.0.1: %+v", b.auditRows(t))
 	}
 	b.screenshot(t, t.ArtifactDir(), "audit-dark")
@@ -115,7 +115,7 @@ func TestBrowserSettingsRejectsEmptyName(t *testing.T) {
 
 	// Refused attempts are on record too.
 	b.follow(t, navItem(t, "audit"))
-	if !hasRow(b.auditRows(t), auditRow{Action: "settings.save", Target: "preferences", Source: "127.0.0.1", Result: "422"}) {
+	if !hasRow(b.auditRows(t), auditRow{Source: "ui", Action: "settings.save", Target: "settings preferences", Outcome: "refused", Reason: "instance_name: give the instance a name"}) {
 		t.Errorf("audit log has no refused settings.save: %+v", b.auditRows(t))
 	}
 	b.check(t, "audit after refusal")
@@ -310,7 +310,7 @@ func repairFailedRun(t *testing.T, b *browser, url, shots string) {
 
 	b.follow(t, navItem(t, "audit"))
 	for _, action := range []string{"dag.trigger", "run.retry_failed", "task.mark_success"} {
-		if !hasRow(b.auditRows(t), auditRow{Action: action, Source: "127.0.0.1", OK: true, Target: auditTarget(b.auditRows(t), action)}) {
+		if !hasRow(b.auditRows(t), auditRow{Source: "ui", Who: "browser session ", Action: action, Outcome: "done", Target: auditTarget(b.auditRows(t), action)}) {
 			t.Errorf("audit log has no successful %s: %+v", action, b.auditRows(t))
 		}
 	}

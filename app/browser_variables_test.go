@@ -71,10 +71,10 @@ func TestBrowserVariablesKeepSecrets(t *testing.T) {
 	b.follow(t, navItem(t, "audit"))
 	rows := b.auditRows(t)
 	for _, want := range []auditRow{
-		{Action: "variable.set", Target: "BUCKET", Source: "127.0.0.1", OK: true},
-		{Action: "variable.set", Target: "api token", Source: "127.0.0.1", Result: "422"},
-		{Action: "variable.set", Target: "API_TOKEN", Source: "127.0.0.1", OK: true},
-		{Action: "variable.delete", Target: "BUCKET", Source: "127.0.0.1", OK: true},
+		{Source: "ui", Who: "127.0.0.1", Action: "variable.set", Target: "variable BUCKET", Outcome: "done"},
+		{Source: "ui", Action: "variable.set", Target: "variable api token", Outcome: "refused", Reason: `name: variable name "api token"`},
+		{Source: "ui", Action: "variable.set", Target: "variable API_TOKEN", Outcome: "done"},
+		{Source: "ui", Action: "variable.delete", Target: "variable BUCKET", Outcome: "done"},
 	} {
 		if !hasRow(rows, want) {
 			t.Errorf("audit log has no %+v: %+v", want, rows)

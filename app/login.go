@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/auth"
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/model"
@@ -24,12 +25,11 @@ func (a *App) Auth() *auth.Auth {
 }
 
 // LoginLink mints a one-time link that signs a browser in to the UI served
-// on a.Config.Addr (the bound address, once Serve listens). via says who
-// asked ("serve", "api"), for the audit log, which never holds the token.
-func (a *App) LoginLink(ctx context.Context, via string) (string, error) {
+// on a.Config.Addr (the bound address, once Serve listens). o is who
+// asked, for the audit log, which never holds the token.
+func (a *App) LoginLink(ctx context.Context, o audit.Origin) (string, error) {
 	link := "http://" + a.Config.Addr + "/login?token=" + a.Auth().NewLoginToken()
-	ev := model.AuditEvent{Action: "login.link", Target: "browser session", Source: via, Status: 201}
-	if _, err := a.Store.AddAuditEvent(context.WithoutCancel(ctx), ev); err != nil {
+	if err := a.Audit(ctx, o, model.ActionLoginLink, model.AuditTarget{Kind: model.TargetSession}, nil); err != nil {
 		return "", fmt.Errorf("login link: %w", err)
 	}
 	return link, nil

@@ -67,9 +67,7 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	token := newToken()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(a.Workflows().Service, a.Store, token, a.Logger))
-	mux.Handle("POST "+api.LoginLinkPath, api.LoginLinks(func(ctx context.Context) (string, error) {
-		return a.LoginLink(ctx, "api")
-	}, token, a.Logger))
+	mux.Handle("POST "+api.LoginLinkPath, api.LoginLinks(a.LoginLink, token, a.Logger))
 	mux.Handle("/", a.Handler(false))
 	// ReadTimeout bounds the whole request, body included, so a slow
 	// upload is cut off; it does not cut a long answer (event streams, the

@@ -142,7 +142,7 @@ func TestLongAnswersOutliveTheTimeouts(t *testing.T) {
 		waited <- err
 	}()
 
-	link, err := a.LoginLink(t.Context(), "test")
+	link, err := a.LoginLink(t.Context(), LocalOrigin())
 	if err != nil {
 		t.Fatal(err)
 	}

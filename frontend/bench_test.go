@@ -12,7 +12,7 @@ import (
 // database holding 10,000 audit events.
 func BenchmarkPages(b *testing.B) {
 	f := newBenchFixture(b)
-	for _, path := range []string{"/", "/settings", "/audit", "/vms"} {
+	for _, path := range []string{"/", "/settings", "/audit", "/audit?outcome=refused&target=nothing-like-it", "/vms"} {
 		b.Run(path, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -32,7 +32,8 @@ func newBenchFixture(b *testing.B) *fixture {
 	f := newFixtureTB(b, false)
 	for range 10_000 {
 		if _, err := f.store.AddAuditEvent(b.Context(), model.AuditEvent{
-			Action: "settings.save", Target: "preferences", Source: "127.0.0.1", Status: 303,
+			Action: model.ActionSettingsSave, Target: model.AuditTarget{Kind: model.TargetSettings, ID: "preferences"},
+			Source: model.SourceUI, Address: "127.0.0.1", Outcome: model.OutcomeDone,
 		}); err != nil {
 			b.Fatal(err)
 		}

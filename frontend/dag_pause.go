@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -12,14 +13,15 @@ import (
 // list's toggle (htmx) it answers with the DAG's updated rows; a plain
 // form is sent back to the list, or with back=dag to the DAG's page.
 func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
-	action := "dag.unpause"
+	action := model.ActionDAGUnpause
 	if paused {
-		action = "dag.pause"
+		action = model.ActionDAGPause
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, name := r.Context(), r.PathValue("name")
-		audit(r, action, name)
+		audit.Name(ctx, action, model.DAGTarget(name))
 		err := h.flows.SetPaused(ctx, name, paused)
+		audit.Err(ctx, err)
 		if errors.Is(err, model.ErrNotFound) {
 			h.missingDAG(w, r, name)
 			return
@@ -56,6 +58,7 @@ func (h *Handler) pauseDAG(paused bool) http.HandlerFunc {
 
 // missingDAG answers 404 for a DAG no file defines.
 func (h *Handler) missingDAG(w http.ResponseWriter, r *http.Request, name string) {
+	audit.Refuse(r.Context(), "no such DAG "+model.Quote(name))
 	h.missing(w, r, "dags", "No such DAG",
 		"No file in the DAG folder defines a DAG named "+name+". It may have been renamed or removed.")
 }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/model"
@@ -20,7 +21,7 @@ import (
 // field, with 422 and no run started.
 func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	audit(r, "dag.trigger", name)
+	audit.Name(r.Context(), model.ActionDAGTrigger, model.DAGTarget(name))
 	e, err := h.flows.Entry(name)
 	if errors.Is(err, model.ErrNotFound) || (err == nil && e.DAG == nil) {
 		h.missingDAG(w, r, name)
@@ -36,10 +37,12 @@ func (h *Handler) triggerDAG(w http.ResponseWriter, r *http.Request) {
 	}
 	params, errs := parseParams(e.DAG, r.PostForm)
 	if len(errs) > 0 {
+		audit.Refuse(r.Context(), fieldReasons("param ", errs))
 		h.refuseTrigger(w, r, e, r.PostForm, errs, "")
 		return
 	}
 	run, err := h.flows.Trigger(r.Context(), name, params, model.TriggerManual)
+	audit.Err(r.Context(), err)
 	switch {
 	case errors.Is(err, model.ErrNotFound):
 		h.missingDAG(w, r, name)

@@ -233,7 +233,7 @@ func TestPauseToggle(t *testing.T) {
 		t.Fatalf("pause from the DAG page = %d to %q, want back to /dags/report", rec.Code, rec.Header().Get("Location"))
 	}
 	wantAudit(t, f, []auditWant{
-		{"dag.pause", "report", 303}, {"dag.pause", "nope", 404}, {"dag.unpause", "hello", 200}, {"dag.pause", "hello", 303},
+		{"dag.pause", "dag report", "done", ""}, {"dag.pause", "dag nope", "refused", ""}, {"dag.unpause", "dag hello", "done", ""}, {"dag.pause", "dag hello", "done", ""},
 	})
 }
 
@@ -262,7 +262,7 @@ func TestTrigger(t *testing.T) {
 	if rec := f.do(t, "POST", "/dags/broken/trigger", url.Values{}, nil); rec.Code != 404 {
 		t.Errorf("trigger of a DAG that never parsed = %d, want 404", rec.Code)
 	}
-	wantAudit(t, f, []auditWant{{"dag.trigger", "broken", 404}, {"dag.trigger", "hello", 204}, {"dag.trigger", "nightly", 303}})
+	wantAudit(t, f, []auditWant{{"dag.trigger", "dag broken", "refused", ""}, {"dag.trigger", "dag hello", "done", ""}, {"dag.trigger", "dag nightly", "done", ""}})
 }
 
 // The engine's refusals read as they stand, with their own status; only a
@@ -273,9 +273,18 @@ func TestTriggerShowsTheEnginesRefusal(t *testing.T) {
 		refuse error
 		status int
 		text   string
+		audit  auditWant
 	}{
-		{"conflict", model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs"), 422, "No run was started: skipped: the DAG already has its maximum of active runs"},
-		{"stopping", model.Errorf(model.ErrUnavailable, "the workflow engine has stopped"), 503, "The workflow engine has stopped."},
+		{
+			"conflict", model.Errorf(model.ErrConflict, "skipped: the DAG already has its maximum of active runs"),
+			422, "No run was started: skipped: the DAG already has its maximum of active runs",
+			auditWant{"dag.trigger", "dag hello", "refused", "skipped: the DAG already has its maximum of active runs"},
+		},
+		{
+			"stopping", model.Errorf(model.ErrUnavailable, "the workflow engine has stopped"),
+			503, "The workflow engine has stopped.",
+			auditWant{"dag.trigger", "dag hello", "failed", "the workflow engine has stopped"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +294,7 @@ func TestTriggerShowsTheEnginesRefusal(t *testing.T) {
 			if rec.Code != tt.status || !strings.Contains(parse(t, rec).Text(), tt.text) {
 				t.Fatalf("trigger = %d, want %d with %q\n%s", rec.Code, tt.status, tt.text, rec.Body)
 			}
-			wantAudit(t, f, []auditWant{{"dag.trigger", "hello", tt.status}})
+			wantAudit(t, f, []auditWant{tt.audit})
 		})
 	}
 }
@@ -330,7 +339,7 @@ func TestTriggerRefusesBadParams(t *testing.T) {
 			if u, _ := doc.Find(`[data-testid="poller"]`).Attr("hx-get"); u != "/dags/nightly" {
 				t.Errorf("graph refreshes from %q, want /dags/nightly", u)
 			}
-			wantAudit(t, f, []auditWant{{"dag.trigger", "nightly", 422}})
+			wantAudit(t, f, []auditWant{{"dag.trigger", "dag nightly", "refused", ""}})
 		})
 	}
 }

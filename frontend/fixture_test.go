@@ -313,22 +313,29 @@ func (fx *fixture) writeLog(t testing.TB, dagName string, runID int64, task stri
 // storeFilter selects the runs of one DAG, or all with "".
 func storeFilter(dagName string) model.RunFilter { return model.RunFilter{DAG: dagName, Limit: 1000} }
 
-// auditWant is one audit event a test expects.
+// auditWant is one audit event a test expects: its target as a person
+// reads it ("run 1", "dag hello"), its outcome, and its reason unless
+// reason is empty.
 type auditWant struct {
 	action, target string
-	status         int
+	outcome        model.Outcome
+	reason         string
 }
 
 // wantAudit checks the audit log, newest event first.
 func wantAudit(t *testing.T, f *fixture, want []auditWant) {
 	t.Helper()
-	events, err := f.store.AuditEvents(t.Context(), 0, 100)
+	events, err := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []auditWant
-	for _, e := range events {
-		got = append(got, auditWant{e.Action, e.Target, e.Status})
+	for i, e := range events {
+		reason := ""
+		if i < len(want) && want[i].reason != "" {
+			reason = e.Reason
+		}
+		got = append(got, auditWant{e.Action, e.Target.String(), e.Outcome, reason})
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audit log:\n got %v\nwant %v", got, want)

@@ -27,8 +27,9 @@ import (
 type Store interface {
 	Settings(ctx context.Context) (model.Settings, error)
 	SaveSettings(ctx context.Context, s model.Settings) error
-	AuditEvents(ctx context.Context, beforeID int64, limit int) ([]model.AuditEvent, error)
-	CountAuditEvents(ctx context.Context) (int, error)
+	AuditEvents(ctx context.Context, f model.AuditFilter) ([]model.AuditEvent, error)
+	CountAuditEvents(ctx context.Context, f model.AuditFilter) (int, error)
+	AuditActions(ctx context.Context) ([]string, error)
 	AddAuditEvent(ctx context.Context, e model.AuditEvent) (int64, error)
 }
 

@@ -71,7 +71,7 @@ func TestPages(t *testing.T) {
 		{"audit empty", "/audit", 200, []string{"<h1>Audit</h1>", "No changes recorded yet"}, []string{"<table"}},
 		{"unknown page", "/no/such/page", 404, []string{"Page not found", "/no/such/page"}, nil},
 		{"health", "/healthz", 200, []string{`"status":"ok"`, `"version":"v9.8.7"`}, nil},
-		{"bad audit cursor", "/audit?before=abc", 400, []string{"Before=abc in the address is not a run id"}, nil},
+		{"bad audit cursor", "/audit?before=abc", 400, []string{"Before must be an event id, a positive whole number."}, nil},
 	}
 	f := newFixture(t, false)
 	for _, tt := range tests {
@@ -149,7 +149,7 @@ func TestSaveSettingsAppliesAndIsAudited(t *testing.T) {
 	if row.Length() != 1 {
 		t.Fatalf("audit rows = %d, want 1", row.Length())
 	}
-	for _, want := range []string{"settings.save", "preferences", "127.0.0.1", "303"} {
+	for _, want := range []string{"ui", "127.0.0.1", "settings.save", "settings preferences", "done"} {
 		if !strings.Contains(row.Text(), want) {
 			t.Errorf("audit row %q lacks %q", row.Text(), want)
 		}
@@ -193,9 +193,9 @@ func TestSaveSettingsRejectsBadInputAndSavesNothing(t *testing.T) {
 			if _, err := f.store.Setting(t.Context(), "instance_name"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("something was saved: %v", err)
 			}
-			events, _ := f.store.AuditEvents(t.Context(), 0, 10)
-			if len(events) != 1 || events[0].Status != http.StatusUnprocessableEntity {
-				t.Errorf("audit = %+v, want one refused save", events)
+			events, _ := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 10})
+			if len(events) != 1 || events[0].Outcome != model.OutcomeRefused || !strings.Contains(events[0].Reason, tt.field+": ") {
+				t.Errorf("audit = %+v, want one refused save saying what was wrong with %s", events, tt.field)
 			}
 		})
 	}
@@ -213,9 +213,9 @@ func TestCrossSiteWritesAreRefusedAndAudited(t *testing.T) {
 	if got, _ := f.store.Settings(t.Context()); got.InstanceName == "pwned" {
 		t.Fatal("cross-site POST changed settings")
 	}
-	events, err := f.store.AuditEvents(t.Context(), 0, 10)
-	if err != nil || len(events) != 1 || events[0].Status != http.StatusForbidden {
-		t.Fatalf("audit = %+v (%v), want the refused attempt", events, err)
+	events, err := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 10})
+	if err != nil || len(events) != 1 || events[0].Outcome != model.OutcomeRefused || events[0].Reason != "refused: sent from another web site" {
+		t.Fatalf("audit = %+v (%v), want the refused attempt, saying why", events, err)
 	}
 }
 
@@ -227,8 +227,8 @@ func TestDesktopAuditsSourceAsDesktop(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("desktop save = %d", rec.Code)
 	}
-	events, _ := f.store.AuditEvents(t.Context(), 0, 1)
-	if len(events) != 1 || events[0].Source != "desktop" {
+	events, _ := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 1})
+	if len(events) != 1 || events[0].Source != model.SourceDesktop || events[0].Actor != "desktop window" || events[0].Address != "" {
 		t.Fatalf("audit = %+v, want source desktop", events)
 	}
 	if body := f.do(t, "GET", "/", nil, nil).Body.String(); !strings.Contains(body, "desktop app") {
@@ -240,7 +240,7 @@ func TestAuditPagination(t *testing.T) {
 	f := newFixture(t, false)
 	for i := range 120 {
 		if _, err := f.store.AddAuditEvent(context.Background(), model.AuditEvent{
-			Action: "settings.save", Target: "t" + string(rune('0'+i%10)), Source: "127.0.0.1", Status: 303,
+			Action: "settings.save", Target: model.DAGTarget("t" + string(rune('0'+i%10))), Source: model.SourceUI, Outcome: model.OutcomeDone,
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -304,14 +304,14 @@ func TestAuditKeepsLongTargetsWithinABound(t *testing.T) {
 	for _, path := range []string{long, huge} {
 		f.do(t, "POST", (&url.URL{Path: path}).EscapedPath(), nil, nil)
 	}
-	events, err := f.store.AuditEvents(t.Context(), 0, 2)
+	events, err := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 2})
 	if err != nil || len(events) != 2 {
 		t.Fatalf("audit = %+v, %v", events, err)
 	}
-	if got := events[1].Action; got != "POST "+long {
+	if got := events[1].Target.ID; got != "POST "+long {
 		t.Errorf("long path recorded as %q (%d bytes), want it whole", got, len(got))
 	}
-	if got := events[0].Action; len(got) > 1100 || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
+	if got := events[0].Target.ID; len(got) > 1100 || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
 		t.Errorf("huge path recorded as %d bytes (valid UTF-8: %v), want it cut at the bound between characters", len(got), utf8.ValidString(got))
 	}
 }

@@ -1,11 +1,11 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -44,13 +44,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	id, expires, err := h.sessions.Redeem(r.Context(), token)
 	if errors.Is(err, model.ErrInvalid) {
-		h.auditLogin(r, http.StatusUnauthorized)
-		h.logger.Warn("login refused: wrong, used or expired link", "source", h.source(r))
+		h.auditLogin(r, "", err)
+		h.logger.Warn("login refused: wrong, used or expired link", "address", h.origin(r).Address)
 		h.render(w, r, http.StatusUnauthorized, pages.SignIn(pages.SignInRefused))
 		return
 	}
 	if err != nil {
-		h.auditLogin(r, http.StatusInternalServerError)
+		h.auditLogin(r, "", err)
 		h.serverError(w, r, "sign the browser in", err)
 		return
 	}
@@ -67,11 +67,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		// of a navigation another site (or a local file: `serve --open`)
 		// began, redirects included; a page of our own moving on begins a
 		// navigation of ours, which carries it.
-		h.auditLogin(r, http.StatusOK)
+		h.auditLogin(r, id, nil)
 		h.render(w, r, http.StatusOK, pages.SignedIn("/"))
 		return
 	}
-	h.auditLogin(r, http.StatusSeeOther)
+	h.auditLogin(r, id, nil)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -86,20 +86,25 @@ func crossSite(r *http.Request) bool {
 	return false
 }
 
-// auditLogin records a sign-in attempt. The middleware records only
-// requests that may change state, and a login link is a GET.
-func (h *Handler) auditLogin(r *http.Request, status int) {
-	ev := model.AuditEvent{At: h.now(), Action: "login", Target: "browser session", Source: h.source(r), Status: status}
-	if status == http.StatusUnauthorized { // guessing links must not grow the log either
-		h.addRefusal(context.WithoutCancel(r.Context()), ev)
+// auditLogin records a sign-in attempt, by the session it began when it
+// worked. The middleware records only requests that may change state, and
+// a login link is a GET.
+func (h *Handler) auditLogin(r *http.Request, sessionID string, err error) {
+	o := h.origin(r)
+	if sessionID != "" {
+		o.Actor = sessionActor(sessionID)
+	}
+	ev := o.Event(h.now(), model.ActionLogin, model.AuditTarget{Kind: model.TargetSession}, err)
+	if ev.Outcome == model.OutcomeRefused { // guessing links must not grow the log either
+		h.addRefusal(r.Context(), ev)
 		return
 	}
-	h.addAudit(context.WithoutCancel(r.Context()), ev)
+	h.addAudit(r.Context(), ev)
 }
 
 // logout ends the browser's session and shows the sign-in page.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	audit(r, "logout", "browser session")
+	audit.Name(r.Context(), model.ActionLogout, model.AuditTarget{Kind: model.TargetSession})
 	if h.sessions == nil {
 		redirect(w, r, "/")
 		return

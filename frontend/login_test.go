@@ -1,6 +1,7 @@
 package frontend_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -124,17 +125,17 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 	}
 	// Refused writes are on record: the first of the minute, and a count
 	// of the rest with the next one after it.
-	events, _ := f.store.AuditEvents(t.Context(), 0, 100)
-	if len(events) != 1 || events[0].Status != http.StatusUnauthorized {
+	events, _ := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 100})
+	if len(events) != 1 || events[0].Outcome != model.OutcomeRefused || events[0].Reason != "not signed in, or a wrong token" || events[0].Actor != "browser" {
 		t.Errorf("audit has %d events (%+v), want the first refused write", len(events), events)
 	}
 	f.skew.Store(int64(time.Minute))
 	f.anon(t, "POST", "/settings", form, nil)
 	wantAudit(t, f, []auditWant{
-		{"POST /settings", "", 401},
-		{"refused requests", "10 more refused requests, not recorded one by one, in the 1m0s from " +
-			events[0].At.UTC().Format(time.RFC3339), 401},
-		{events[0].Action, "", 401},
+		{"request", "request POST /settings", "refused", ""},
+		{"request.refusals", "", "refused", "10 more refused requests, not recorded one by one, in the 1m0s from " +
+			events[0].At.UTC().Format(time.RFC3339)},
+		{events[0].Action, events[0].Target.String(), "refused", ""},
 	})
 	for _, path := range []string{"/healthz", "/login", "/static/css/app.css"} {
 		if rec := f.anon(t, "GET", path, nil, nil); rec.Code != http.StatusOK {
@@ -191,7 +192,7 @@ func TestLoginLinkSetsStrictCookieAndRedirectsWithoutToken(t *testing.T) {
 		t.Errorf("reused token page:\n%.400s", rec.Body)
 	}
 	wantAudit(t, f, []auditWant{
-		{"login", "browser session", 401}, {"dag.trigger", "hello", 303}, {"login", "browser session", 303},
+		{"login", "session", "refused", ""}, {"dag.trigger", "dag hello", "done", ""}, {"login", "session", "done", ""},
 	})
 	assertNoToken(t, f, token)
 }
@@ -225,7 +226,7 @@ func TestWrongTokenAndForgedCookieAreRefused(t *testing.T) {
 		t.Errorf("cookie after logout = %d, want 401", rec.Code)
 	}
 	wantAudit(t, f, []auditWant{
-		{"logout", "browser session", 303}, {"login", "browser session", 303}, {"login", "browser session", 401},
+		{"logout", "session", "done", ""}, {"login", "session", "done", ""}, {"login", "session", "refused", ""},
 	})
 	assertNoToken(t, f, wrong)
 	assertNoToken(t, f, real)
@@ -261,12 +262,12 @@ func TestDesktopNeedsNoSession(t *testing.T) {
 
 func assertNoToken(t *testing.T, f *fixture, token string) {
 	t.Helper()
-	events, err := f.store.AuditEvents(t.Context(), 0, 100)
+	events, err := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range events {
-		if strings.Contains(e.Action+e.Target+e.Source, token) {
+		if strings.Contains(fmt.Sprintf("%+v", e), token) {
 			t.Errorf("audit event %+v holds the token", e)
 		}
 	}
@@ -279,15 +280,15 @@ func TestWrongLoginLinksAreAuditedOncePerMinute(t *testing.T) {
 	for range 20 {
 		f.anon(t, "GET", "/login?token="+strings.Repeat("B", 43), nil, nil)
 	}
-	wantAudit(t, f, []auditWant{{"login", "browser session", 401}})
-	events, _ := f.store.AuditEvents(t.Context(), 0, 1)
+	wantAudit(t, f, []auditWant{{"login", "session", "refused", ""}})
+	events, _ := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 1})
 	f.skew.Store(int64(time.Minute))
 	f.anon(t, "GET", "/login?token="+strings.Repeat("B", 43), nil, nil)
 	wantAudit(t, f, []auditWant{
-		{"login", "browser session", 401},
-		{"refused requests", "19 more refused requests, not recorded one by one, in the 1m0s from " +
-			events[0].At.UTC().Format(time.RFC3339), 401},
-		{"login", "browser session", 401},
+		{"login", "session", "refused", ""},
+		{"request.refusals", "", "refused", "19 more refused requests, not recorded one by one, in the 1m0s from " +
+			events[0].At.UTC().Format(time.RFC3339)},
+		{"login", "session", "refused", ""},
 	})
 }
 
@@ -304,5 +305,5 @@ func TestHeadDoesNotSpendTheLoginLink(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || sessionCookie(rec) == nil {
 		t.Fatalf("GET after the HEAD = %d, cookie %v; want 303 and a session", rec.Code, sessionCookie(rec))
 	}
-	wantAudit(t, f, []auditWant{{"login", "browser session", 303}})
+	wantAudit(t, f, []auditWant{{"login", "session", "done", ""}})
 }

@@ -49,7 +49,7 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "read the schema version", err)
 		return
 	}
-	if o.AuditEvents, err = h.store.CountAuditEvents(ctx); err != nil {
+	if o.AuditEvents, err = h.store.CountAuditEvents(ctx, model.AuditFilter{}); err != nil {
 		h.serverError(w, r, "count audit events", err)
 		return
 	}

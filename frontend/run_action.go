@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
@@ -11,8 +12,9 @@ import (
 
 // afterRunAction answers an action on a run: back to the run's page, with
 // done as the flash when it worked, and the engine's reason when it was
-// refused (recorded in the audit log with the refusal's status).
+// refused (recorded in the audit log with it as the reason).
 func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID int64, err error, done string) {
+	audit.Err(r.Context(), err)
 	if errors.Is(err, model.ErrNotFound) && !h.runExists(r, runID) {
 		h.missingRun(w, r, runID)
 		return
@@ -24,7 +26,6 @@ func (h *Handler) afterRunAction(w http.ResponseWriter, r *http.Request, runID i
 			h.serverError(w, r, "change run "+id(runID), err)
 			return
 		}
-		auditRefused(r, code)
 		flash = pages.Flash{Message: sentence(err.Error()), Bad: true}
 	}
 	redirect(w, r, pages.RunURL(runID)+"?flash="+h.flashes.add(flash))
@@ -36,6 +37,3 @@ func (h *Handler) runExists(r *http.Request, runID int64) bool {
 	_, err := h.history.Run(r.Context(), runID)
 	return err == nil
 }
-
-// runTarget names a run in the audit log.
-func runTarget(runID int64) string { return "run " + id(runID) }

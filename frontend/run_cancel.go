@@ -2,6 +2,9 @@ package frontend
 
 import (
 	"net/http"
+
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // cancelRun stops an active run: tasks not started are cancelled and
@@ -11,7 +14,7 @@ func (h *Handler) cancelRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	audit(r, "run.cancel", runTarget(runID))
+	audit.Name(r.Context(), model.ActionRunCancel, model.RunTarget(runID))
 	err := h.control.Cancel(r.Context(), runID)
 	h.afterRunAction(w, r, runID, err, "Cancelling the run: tasks not started are cancelled, running ones stopped.")
 }

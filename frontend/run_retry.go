@@ -2,6 +2,9 @@ package frontend
 
 import (
 	"net/http"
+
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // retryFailed runs the failed, upstream-failed and cancelled tasks of an
@@ -11,7 +14,7 @@ func (h *Handler) retryFailed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	audit(r, "run.retry_failed", runTarget(runID))
+	audit.Name(r.Context(), model.ActionRunRetryFailed, model.RunTarget(runID))
 	err := h.control.Retry(r.Context(), runID, true)
 	h.afterRunAction(w, r, runID, err, "Retrying the failed tasks and everything after them.")
 }

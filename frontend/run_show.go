@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend/pages"
@@ -108,5 +109,6 @@ func (h *Handler) runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 
 // missingRun answers 404 for a run that does not exist.
 func (h *Handler) missingRun(w http.ResponseWriter, r *http.Request, id int64) {
+	audit.Refuse(r.Context(), fmt.Sprintf("unknown run %d", id))
 	h.missing(w, r, "runs", "No such run", fmt.Sprintf("There is no run %d. (Log retention removes old runs' logs, never the runs themselves.)", id))
 }

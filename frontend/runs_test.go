@@ -114,15 +114,15 @@ func TestRunActions(t *testing.T) {
 		unknownRun  bool
 		wantRefused bool
 	}{
-		{name: "cancel", path: "/cancel", status: 303, action: "cancel", flash: "Cancelling the run", audit: auditWant{"run.cancel", "run 1", 303}},
-		{name: "retry failed", path: "/retry-failed", status: 303, action: "retry-failed", flash: "Retrying the failed tasks", audit: auditWant{"run.retry_failed", "run 1", 303}},
-		{name: "clear and downstream", path: "/tasks/count_a/clear", status: 303, action: "clear count_a downstream=true", flash: "Cleared count_a", audit: auditWant{"task.clear", "run 1 task count_a", 303}},
-		{name: "mark success", path: "/tasks/count_a/mark-success", status: 303, action: "mark count_a success", flash: "Marked count_a as succeeded.", audit: auditWant{"task.mark_success", "run 1 task count_a", 303}},
-		{name: "mark failed", path: "/tasks/count_a/mark-failed", status: 303, action: "mark count_a failed", flash: "Marked count_a as failed.", audit: auditWant{"task.mark_failed", "run 1 task count_a", 303}},
-		{name: "from htmx", path: "/cancel", htmx: true, status: 204, action: "cancel", flash: "Cancelling", audit: auditWant{"run.cancel", "run 1", 204}},
-		{name: "refused", path: "/tasks/count_a/clear", refuse: refused, status: 303, flash: "Task count_a is running; cancel the run first.", audit: auditWant{"task.clear", "run 1 task count_a", 409}, wantRefused: true},
-		{name: "unknown task", path: "/tasks/nope/mark-success", refuse: model.Errorf(model.ErrNotFound, "run 1 has no task %q", "nope"), status: 303, flash: `Run 1 has no task "nope".`, audit: auditWant{"task.mark_success", "run 1 task nope", 404}, wantRefused: true},
-		{name: "unknown run", path: "/cancel", unknownRun: true, status: 404, audit: auditWant{"run.cancel", "run 999", 404}},
+		{name: "cancel", path: "/cancel", status: 303, action: "cancel", flash: "Cancelling the run", audit: auditWant{"run.cancel", "run 1", "done", ""}},
+		{name: "retry failed", path: "/retry-failed", status: 303, action: "retry-failed", flash: "Retrying the failed tasks", audit: auditWant{"run.retry_failed", "run 1", "done", ""}},
+		{name: "clear and downstream", path: "/tasks/count_a/clear", status: 303, action: "clear count_a downstream=true", flash: "Cleared count_a", audit: auditWant{"task.clear", "task 1/count_a", "done", ""}},
+		{name: "mark success", path: "/tasks/count_a/mark-success", status: 303, action: "mark count_a success", flash: "Marked count_a as succeeded.", audit: auditWant{"task.mark_success", "task 1/count_a", "done", ""}},
+		{name: "mark failed", path: "/tasks/count_a/mark-failed", status: 303, action: "mark count_a failed", flash: "Marked count_a as failed.", audit: auditWant{"task.mark_failed", "task 1/count_a", "done", ""}},
+		{name: "from htmx", path: "/cancel", htmx: true, status: 204, action: "cancel", flash: "Cancelling", audit: auditWant{"run.cancel", "run 1", "done", ""}},
+		{name: "refused", path: "/tasks/count_a/clear", refuse: refused, status: 303, flash: "Task count_a is running; cancel the run first.", audit: auditWant{"task.clear", "task 1/count_a", "refused", ""}, wantRefused: true},
+		{name: "unknown task", path: "/tasks/nope/mark-success", refuse: model.Errorf(model.ErrNotFound, "run 1 has no task %q", "nope"), status: 303, flash: `Run 1 has no task "nope".`, audit: auditWant{"task.mark_success", "task 1/nope", "refused", ""}, wantRefused: true},
+		{name: "unknown run", path: "/cancel", unknownRun: true, status: 404, audit: auditWant{"run.cancel", "run 999", "refused", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

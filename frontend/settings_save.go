@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -15,13 +16,14 @@ import (
 // is saved or none is; on error the form comes back with the user's input
 // and a message next to each bad field.
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
-	audit(r, "settings.save", "preferences")
+	audit.Name(r.Context(), model.ActionSettingsSave, model.AuditTarget{Kind: model.TargetSettings, ID: "preferences"})
 	if err := r.ParseForm(); err != nil {
 		h.badRequest(w, r, http.StatusBadRequest, "the form could not be read: reload the page and send it again")
 		return
 	}
 	st, errs := parseSettings(r.PostForm)
 	if len(errs) > 0 {
+		audit.Refuse(r.Context(), fieldReasons("", errs))
 		h.renderSettings(w, r, http.StatusUnprocessableEntity, pages.SettingsForm{Values: st, Errors: errs})
 		return
 	}

@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
 // markTask sets a task that is not executing to state (success or failed)
 // by hand, and lets the tasks after it react.
 func (h *Handler) markTask(state model.TaskState) http.HandlerFunc {
-	action, done := "task.mark_success", "Marked %s as succeeded."
+	action, done := model.ActionTaskMarkSuccess, "Marked %s as succeeded."
 	if state == model.TaskFailed {
-		action, done = "task.mark_failed", "Marked %s as failed."
+		action, done = model.ActionTaskMarkFailed, "Marked %s as failed."
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		runID, ok := h.runID(w, r)
@@ -20,7 +21,7 @@ func (h *Handler) markTask(state model.TaskState) http.HandlerFunc {
 			return
 		}
 		task := r.PathValue("task")
-		audit(r, action, runTarget(runID)+" task "+task)
+		audit.Name(r.Context(), action, model.TaskTarget(runID, task))
 		err := h.control.MarkTask(r.Context(), runID, task, state)
 		h.afterRunAction(w, r, runID, err, fmt.Sprintf(done, task))
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/components"
 	"github.com/meshflow/meshflow/frontend/pages"
@@ -31,7 +32,7 @@ func (h *Handler) saveVariable(w http.ResponseWriter, r *http.Request) {
 		Value:  strings.ReplaceAll(r.PostForm.Get("value"), "\r\n", "\n"),
 		Secret: r.PostForm.Get("secret") != "",
 	}
-	audit(r, "variable.set", form.Name)
+	audit.Name(r.Context(), model.ActionVariableSet, model.VariableTarget(form.Name))
 
 	errs := map[string]string{}
 	if n := len(form.Value); n > maxVariableValue {
@@ -43,6 +44,7 @@ func (h *Handler) saveVariable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(errs) > 0 {
+		audit.Refuse(r.Context(), fieldReasons("", errs))
 		if form.Secret {
 			form.Value = ""
 		}

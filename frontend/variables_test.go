@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // theSecret is a secret value that must never leave the server.
@@ -122,7 +124,7 @@ func TestSaveVariable(t *testing.T) {
 			if err != nil || v.Value != tt.wantValue || v.Secret != (tt.form.Get("secret") != "") {
 				t.Errorf("stored = %+v (%v), want value %q", v, err, tt.wantValue)
 			}
-			wantAudit(t, f, []auditWant{{"variable.set", tt.wantName, http.StatusSeeOther}})
+			wantAudit(t, f, []auditWant{{"variable.set", model.VariableTarget(tt.wantName).String(), "done", ""}})
 		})
 	}
 }
@@ -184,7 +186,7 @@ func TestSaveVariableRejectsBadInput(t *testing.T) {
 			if vars, _ := f.vars.List(t.Context()); len(vars) != 0 {
 				t.Errorf("something was saved: %+v", vars)
 			}
-			wantAudit(t, f, []auditWant{{"variable.set", tt.target, http.StatusUnprocessableEntity}})
+			wantAudit(t, f, []auditWant{{"variable.set", model.VariableTarget(tt.target).String(), "refused", ""}})
 		})
 	}
 }
@@ -213,8 +215,8 @@ func TestDeleteVariable(t *testing.T) {
 		t.Errorf("flash after a second delete = %q", got)
 	}
 	wantAudit(t, f, []auditWant{
-		{"variable.delete", "BUCKET", http.StatusNotFound},
-		{"variable.delete", "BUCKET", http.StatusSeeOther},
+		{"variable.delete", "variable BUCKET", "refused", ""},
+		{"variable.delete", "variable BUCKET", "done", ""},
 	})
 }
 
@@ -243,7 +245,7 @@ func TestSecretValueIsNeverShownNorRecorded(t *testing.T) {
 			t.Errorf("response %d shows the secret", i)
 		}
 	}
-	events, err := f.store.AuditEvents(t.Context(), 0, 100)
+	events, err := f.store.AuditEvents(t.Context(), model.AuditFilter{Limit: 100})
 	if err != nil || len(events) != len(posts) {
 		t.Fatalf("audit = %+v (%v)", events, err)
 	}
@@ -281,8 +283,8 @@ func TestVariableWritesRefuseCrossSite(t *testing.T) {
 		t.Errorf("BUCKET = %+v (%v), want it unchanged", v, err)
 	}
 	wantAudit(t, f, []auditWant{
-		{"POST /variables/BUCKET/delete", "", http.StatusForbidden},
-		{"POST /variables", "", http.StatusForbidden},
+		{"request", "request POST /variables/BUCKET/delete", "refused", ""},
+		{"request", "request POST /variables", "refused", ""},
 	})
 }
 

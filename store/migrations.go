@@ -127,7 +127,91 @@ var migrations = []migration{
 	{"runs list filters", exec(
 		`CREATE INDEX runs_state ON runs (state, id)`,
 		`CREATE INDEX runs_queued_at ON runs (queued_at)`)},
+	// The audit log speaks one vocabulary on every face: who (source,
+	// actor, address), what (action, a target of a kind, so pages can link
+	// it) and how it ended in words (outcome, reason) instead of an HTTP
+	// status that differed by face. Old rows are kept, read into the new
+	// words: see auditVocabularyCopy.
+	{"audit vocabulary", exec(`
+		CREATE TABLE audit_log_v2 (
+			id          INTEGER PRIMARY KEY,
+			at          INTEGER NOT NULL,
+			source      TEXT NOT NULL,
+			actor       TEXT NOT NULL DEFAULT '',
+			address     TEXT NOT NULL DEFAULT '',
+			action      TEXT NOT NULL,
+			target_kind TEXT NOT NULL DEFAULT '',
+			target_id   TEXT NOT NULL DEFAULT '',
+			outcome     TEXT NOT NULL CHECK (outcome IN ('done', 'refused', 'failed')),
+			reason      TEXT NOT NULL DEFAULT ''
+		) STRICT`,
+		auditVocabularyCopy,
+		`DROP TABLE audit_log`,
+		`ALTER TABLE audit_log_v2 RENAME TO audit_log`,
+		`CREATE INDEX audit_log_at ON audit_log (at)`,
+		`CREATE INDEX audit_log_action ON audit_log (action)`)},
 }
+
+// auditVocabularyCopy moves the rows of the first audit log into the
+// second. The old source was an IP address (a browser), "desktop", "api
+// ADDRESS", or who minted a login link ("serve", "api"); the old target
+// was free text ("run 4 task extract"); the old status an HTTP code:
+// 2xx and 3xx read as done, 4xx as refused, 5xx as failed, the code kept
+// as the reason, for want of a better one.
+const auditVocabularyCopy = `
+	INSERT INTO audit_log_v2 (id, at, source, actor, address, action, target_kind, target_id, outcome, reason)
+	SELECT id, at,
+		CASE
+			WHEN source = 'desktop' THEN 'desktop'
+			WHEN source = 'serve' THEN 'cli'
+			WHEN source = 'api' OR source LIKE 'api %' THEN 'api'
+			ELSE 'ui'
+		END,
+		CASE
+			WHEN source = 'desktop' THEN 'desktop window'
+			WHEN source = 'serve' THEN 'local user'
+			WHEN source = 'api' OR source LIKE 'api %' THEN 'API token'
+			ELSE ''
+		END,
+		CASE
+			WHEN source IN ('desktop', 'serve', 'api') THEN ''
+			WHEN source LIKE 'api %' THEN substr(source, 5)
+			ELSE source
+		END,
+		CASE
+			WHEN action = 'refused requests' THEN 'request.refusals'
+			WHEN action LIKE '% /%' THEN 'request'
+			ELSE action
+		END,
+		CASE
+			WHEN action LIKE 'dag.%' THEN 'dag'
+			WHEN action LIKE 'run.%' AND target LIKE 'run %' THEN 'run'
+			WHEN action LIKE 'task.%' AND target LIKE 'run % task %' THEN 'task'
+			WHEN action LIKE 'variable.%' THEN 'variable'
+			WHEN action = 'settings.save' THEN 'settings'
+			WHEN action IN ('login', 'logout', 'login.link') THEN 'session'
+			WHEN action LIKE '% /%' THEN 'request'
+			ELSE ''
+		END,
+		CASE
+			WHEN action LIKE 'run.%' AND target LIKE 'run %' THEN substr(target, 5)
+			WHEN action LIKE 'task.%' AND target LIKE 'run % task %' THEN
+				substr(target, 5, instr(target, ' task ') - 5) || '/' || substr(target, instr(target, ' task ') + 6)
+			WHEN action IN ('login', 'logout', 'login.link', 'refused requests') THEN ''
+			WHEN action LIKE '% /%' THEN action
+			ELSE target
+		END,
+		CASE
+			WHEN status >= 500 THEN 'failed'
+			WHEN status >= 400 THEN 'refused'
+			ELSE 'done'
+		END,
+		CASE
+			WHEN action = 'refused requests' THEN target
+			WHEN status >= 400 THEN 'HTTP ' || status || ', recorded before reasons were'
+			ELSE ''
+		END
+	FROM audit_log`
 
 // SchemaVersion is the schema version this build of meshflow writes.
 func SchemaVersion() int { return len(migrations) }

@@ -56,7 +56,7 @@ func TestReopenKeepsDataAndVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddAuditEvent(ctx, model.AuditEvent{Action: "a", Status: 200}); err != nil {
+	if _, err := s.AddAuditEvent(ctx, model.AuditEvent{Action: "a", Source: model.SourceCLI, Outcome: model.OutcomeDone}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -65,7 +65,7 @@ func TestReopenKeepsDataAndVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	n, err := s.CountAuditEvents(ctx)
+	n, err := s.CountAuditEvents(ctx, model.AuditFilter{})
 	if err != nil || n != 1 {
 		t.Fatalf("events after reopen = %d (%v), want 1", n, err)
 	}
@@ -103,7 +103,7 @@ func TestUpgradeFromPreviousSchema(t *testing.T) {
 	if err != nil || got != want {
 		t.Fatalf("settings after upgrade = %+v (%v), want %+v", got, err, want)
 	}
-	if _, err := s.AddAuditEvent(ctx, model.AuditEvent{Action: "x", Status: 200}); err != nil {
+	if _, err := s.AddAuditEvent(ctx, model.AuditEvent{Action: "x", Source: model.SourceCLI, Outcome: model.OutcomeDone}); err != nil {
 		t.Fatalf("new table unusable after upgrade: %v", err)
 	}
 }
@@ -184,27 +184,27 @@ func TestAuditEventsNewestFirstAndPaged(t *testing.T) {
 	for i := range 5 {
 		_, err := s.AddAuditEvent(ctx, model.AuditEvent{
 			At: base.Add(time.Duration(i) * time.Minute), Action: "settings.save",
-			Target: string(rune('a' + i)), Source: "127.0.0.1", Status: 200,
+			Target: model.DAGTarget(string(rune('a' + i))), Source: model.SourceUI, Outcome: model.OutcomeDone,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	first, err := s.AuditEvents(ctx, 0, 3)
+	first, err := s.AuditEvents(ctx, model.AuditFilter{Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first) != 3 || first[0].Target != "e" || first[2].Target != "c" {
+	if len(first) != 3 || first[0].Target.ID != "e" || first[2].Target.ID != "c" {
 		t.Fatalf("first page = %+v, want e, d, c", first)
 	}
 	if !first[0].At.Equal(base.Add(4 * time.Minute)) {
 		t.Fatalf("time = %v, want %v", first[0].At, base.Add(4*time.Minute))
 	}
-	rest, err := s.AuditEvents(ctx, first[2].ID, 3)
+	rest, err := s.AuditEvents(ctx, model.AuditFilter{BeforeID: first[2].ID, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rest) != 2 || rest[0].Target != "b" || rest[1].Target != "a" {
+	if len(rest) != 2 || rest[0].Target.ID != "b" || rest[1].Target.ID != "a" {
 		t.Fatalf("second page = %+v, want b, a", rest)
 	}
 }
@@ -238,7 +238,7 @@ func TestBackupWhileWriting(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := writer.AddAuditEvent(ctx, model.AuditEvent{Action: "write", Target: strings.Repeat("x", 200), Status: 200}); err != nil {
+			if _, err := writer.AddAuditEvent(ctx, model.AuditEvent{Action: "write", Source: model.SourceCLI, Target: model.AuditTarget{ID: strings.Repeat("x", 200)}, Outcome: model.OutcomeDone}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -267,7 +267,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	if err := b.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
 	}
-	n, err := b.CountAuditEvents(ctx)
+	n, err := b.CountAuditEvents(ctx, model.AuditFilter{})
 	if err != nil || n < 500 {
 		t.Fatalf("backup holds %d events (%v), want at least the 500 written before it started", n, err)
 	}
@@ -286,7 +286,7 @@ func BenchmarkAddAuditEvent(b *testing.B) {
 	defer s.Close()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.AddAuditEvent(b.Context(), model.AuditEvent{Action: "settings.save", Source: "127.0.0.1", Status: 303}); err != nil {
+		if _, err := s.AddAuditEvent(b.Context(), model.AuditEvent{Action: "settings.save", Source: model.SourceUI, Address: "127.0.0.1", Outcome: model.OutcomeDone}); err != nil {
 			b.Fatal(err)
 		}
 	}

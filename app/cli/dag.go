@@ -30,13 +30,14 @@ data dir directly.`,
 
 // withService runs fn with the API of the meshflow process that owns the
 // data dir, or, when none runs, with this process owning it: the engine
-// then runs here for as long as fn does (nothing is scheduled).
+// then runs here for as long as fn does (nothing is scheduled). Either way
+// the changes fn makes are in the audit log as the CLI's.
 func withService(ctx context.Context, env Env, g globals, fn func(api.Service) error) error {
 	cfg, _, err := load(env, g, "")
 	if err != nil {
 		return err
 	}
-	remote, err := app.DataDir(cfg.DataDir).Remote()
+	remote, err := remoteOf(env, app.DataDir(cfg.DataDir))
 	if err == nil {
 		return fn(remote)
 	}
@@ -48,8 +49,20 @@ func withService(ctx context.Context, env Env, g globals, fn func(api.Service) e
 		if err != nil {
 			return err
 		}
-		return errors.Join(fn(a.Workflows().Service), engine.Stop())
+		return errors.Join(fn(a.Audited(a.Workflows().Service, app.LocalOrigin())), engine.Stop())
 	})
+}
+
+// remoteOf is a client of the meshflow that owns dir, or app.ErrNoServer.
+// It names itself as the CLI, so the server records its changes as the
+// CLI's rather than a plain API client's.
+func remoteOf(env Env, dir app.DataDir) (*api.Client, error) {
+	c, err := dir.Remote()
+	if err != nil {
+		return nil, err
+	}
+	c.Name = "cli/" + env.Version
+	return c, nil
 }
 
 // withDAGs runs fn over the loaded DAG folder without running anything, for

@@ -118,7 +118,8 @@ func newDAGTest(env Env, g *globals) *cobra.Command {
 func testRun(cmd *cobra.Command, a *app.App, name string, params map[string]any) error {
 	ctx := cmd.Context()
 	w := a.Workflows()
-	r, err := w.Service.Trigger(ctx, name, params, model.TriggerCLI)
+	svc := a.Audited(w.Service, app.LocalOrigin())
+	r, err := svc.Trigger(ctx, name, params, model.TriggerCLI)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func testRun(cmd *cobra.Command, a *app.App, name string, params map[string]any)
 	done := make(chan struct{})
 	followed := make(chan error, 1)
 	go func() { followed <- w.Logs.Follow(ctx, cmd.OutOrStdout(), name, r.ID, "", done) }()
-	err = waitAndReport(ctx, cmd, w.Service, r.ID)
+	err = waitAndReport(ctx, cmd, svc, r.ID)
 	close(done)
 	return errors.Join(<-followed, err)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 func newDB(env Env, g *globals) *cobra.Command {
@@ -124,7 +125,10 @@ while meshflow is running on the same data dir. Take a backup first with
 				return err
 			}
 			// Opening creates the empty database at the current schema.
-			return withApp(cmd.Context(), env, *g, "", true, func(*app.App) error {
+			return withApp(cmd.Context(), env, *g, "", true, func(a *app.App) error {
+				if err := a.Audit(cmd.Context(), app.LocalOrigin(), model.ActionDBReset, model.AuditTarget{Kind: model.TargetDatabase}, nil); err != nil {
+					return err
+				}
 				_, err := fmt.Fprintf(cmd.OutOrStdout(), "reset %s; dags/ and logs/ were kept\n", dir.DB())
 				return err
 			})

@@ -36,7 +36,7 @@ func runLogin(ctx context.Context, env Env, g globals, open bool) error {
 		return err
 	}
 	dir := app.DataDir(cfg.DataDir)
-	remote, err := dir.Remote()
+	remote, err := remoteOf(env, dir)
 	if errors.Is(err, app.ErrNoServer) {
 		return fmt.Errorf("login: %w (%s): start it with 'meshflow serve', which prints a login link", err, dir)
 	}

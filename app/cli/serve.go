@@ -35,7 +35,7 @@ func runServe(ctx context.Context, env Env, g globals, addr string, open bool) e
 	return withApp(ctx, env, g, addr, true, func(a *app.App) error {
 		return a.Serve(ctx, func(bound net.Addr) {
 			_, _ = fmt.Fprintf(env.Stdout, "meshflow is running at http://%s/ (data: %s). Press Ctrl+C to stop.\n", bound, a.Dir)
-			link, err := a.LoginLink(ctx, "serve")
+			link, err := a.LoginLink(ctx, app.LocalOrigin())
 			if err != nil {
 				_, _ = fmt.Fprintf(env.Stderr, "No login link: %v\nRun 'meshflow login' for one.\n", err)
 				return

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 func newVar(env Env, g *globals) *cobra.Command {
@@ -59,7 +60,8 @@ history keeps it:
 				value = v
 			}
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				if err := a.Variables().Set(cmd.Context(), args[0], value, secret); err != nil {
+				err := a.Variables().Set(cmd.Context(), args[0], value, secret)
+				if err := errors.Join(err, recordVar(cmd.Context(), a, model.ActionVariableSet, args[0], err)); err != nil {
 					return err
 				}
 				kind := "variable"
@@ -126,7 +128,8 @@ func newVarRm(env Env, g *globals) *cobra.Command {
 		Use: "rm NAME", Short: "Remove a variable", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				if err := a.Variables().Delete(cmd.Context(), args[0]); err != nil {
+				err := a.Variables().Delete(cmd.Context(), args[0])
+				if err := errors.Join(err, recordVar(cmd.Context(), a, model.ActionVariableDelete, args[0], err)); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
@@ -136,8 +139,12 @@ func newVarRm(env Env, g *globals) *cobra.Command {
 	}
 }
 
-// readAll reads r to the end, or gives up when ctx ends: a read from a
-// terminal or a pipe does not return on a signal by itself.
+// recordVar puts a change to a variable in the audit log, as the
+// Variables page records its own: by name, never with the value.
+func recordVar(ctx context.Context, a *app.App, action, name string, err error) error {
+	return a.Audit(ctx, app.LocalOrigin(), action, model.VariableTarget(name), err)
+}
+
 // readValue reads a variable's value from stdin: asked for at a terminal
 // (without echo for a secret), else everything up to EOF, one trailing
 // newline dropped.
@@ -178,6 +185,8 @@ func askSecret(ctx context.Context, prompt io.Writer, tty *os.File, name string)
 	return string(b), nil
 }
 
+// readAll reads r to the end, or gives up when ctx ends: a read from a
+// terminal or a pipe does not return on a signal by itself.
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 	return readCancellable(ctx, func() ([]byte, error) { return io.ReadAll(r) })
 }

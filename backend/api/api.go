@@ -31,9 +31,11 @@ type RunControl interface {
 	SetPaused(ctx context.Context, name string, paused bool) error
 }
 
-// AuditLog records the changes clients make; *store.Store is one.
+// AuditLog records the changes clients make, and lists them; *store.Store
+// is one.
 type AuditLog interface {
 	AddAuditEvent(ctx context.Context, e model.AuditEvent) (int64, error)
+	AuditEvents(ctx context.Context, f model.AuditFilter) ([]model.AuditEvent, error)
 }
 
 // TriggerRequest is the body of POST /api/v1/dags/{name}/runs.

@@ -22,6 +22,9 @@ type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string
 	HTTP    *http.Client
+	// Name is sent as ClientHeader: "cli/VERSION" makes the audit log
+	// record this client's changes as the CLI's.
+	Name string
 }
 
 var _ Service = (*Client)(nil)
@@ -122,6 +125,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
+	if c.Name != "" {
+		req.Header.Set(ClientHeader, c.Name)
+	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient

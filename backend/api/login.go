@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+
+	"github.com/meshflow/meshflow/backend/audit"
 )
 
 // LoginLinkPath is where `meshflow login` asks a running server for a link
@@ -19,13 +21,14 @@ type LoginLink struct {
 // LoginLinks serves POST LoginLinkPath with links from mint. Only the
 // server that shows the web UI offers it, so it is mounted beside Handler
 // rather than in it; it takes the same token. The answer holds a
-// credential: it is never cached, and never logged.
-func LoginLinks(mint func(context.Context) (string, error), token string, logger *slog.Logger) http.Handler {
+// credential: it is never cached, and never logged. mint is told who
+// asks, for the audit log.
+func LoginLinks(mint func(context.Context, audit.Origin) (string, error), token string, logger *slog.Logger) http.Handler {
 	return requireToken(token, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		link, err := mint(r.Context())
+		link, err := mint(r.Context(), Origin(r))
 		if err != nil {
 			logger.Error("api: mint login link", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error: see the meshflow server's log")
+			writeError(w, r, http.StatusInternalServerError, "internal error: see the meshflow server's log")
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

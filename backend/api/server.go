@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/workflow"
@@ -21,31 +23,34 @@ import (
 // Handler serves the API for svc. Every request must carry
 // "Authorization: Bearer <token>". Every change a client asks for is
 // recorded in audit, done or refused, as the UI records its own.
-func Handler(svc Service, audit AuditLog, token string, logger *slog.Logger) http.Handler {
-	s := &server{svc: svc, audit: audit, logger: logger}
-	dag := func(r *http.Request) string { return r.PathValue("name") }
-	run := func(r *http.Request) string { return "run " + r.PathValue("id") }
+func Handler(svc Service, log AuditLog, token string, logger *slog.Logger) http.Handler {
+	s := &server{svc: svc, audit: log, logger: logger}
+	dag := func(r *http.Request) model.AuditTarget { return model.DAGTarget(r.PathValue("name")) }
+	run := func(r *http.Request) model.AuditTarget {
+		return model.AuditTarget{Kind: model.TargetRun, ID: r.PathValue("id")}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/dags", s.listDAGs)
 	mux.HandleFunc("GET /api/v1/dags/{name}", s.describeDAG)
-	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.audited("dag.trigger", dag, s.trigger))
+	mux.HandleFunc("POST /api/v1/dags/{name}/runs", s.audited(model.ActionDAGTrigger, dag, s.trigger))
 	mux.HandleFunc("GET /api/v1/dags/{name}/runs", s.listRuns)
-	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.audited("dag.pause", dag, s.pause(true)))
-	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.audited("dag.unpause", dag, s.pause(false)))
+	mux.HandleFunc("POST /api/v1/dags/{name}/pause", s.audited(model.ActionDAGPause, dag, s.pause(true)))
+	mux.HandleFunc("POST /api/v1/dags/{name}/unpause", s.audited(model.ActionDAGUnpause, dag, s.pause(false)))
 	mux.HandleFunc("GET /api/v1/runs", s.listRuns)
 	mux.HandleFunc("GET /api/v1/runs/{id}", s.runDetail)
 	mux.HandleFunc("GET /api/v1/runs/{id}/wait", s.wait)
-	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.audited("run.cancel", run, s.control(func(r *http.Request, id int64) error {
+	mux.HandleFunc("POST /api/v1/runs/{id}/cancel", s.audited(model.ActionRunCancel, run, s.control(func(r *http.Request, id int64) error {
 		return s.svc.Cancel(r.Context(), id)
 	})))
-	mux.HandleFunc("POST /api/v1/runs/{id}/retry", s.audited("run.retry", run, s.control(func(r *http.Request, id int64) error {
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry", s.audited(model.ActionRunRetry, run, s.control(func(r *http.Request, id int64) error {
 		return s.svc.Retry(r.Context(), id, false)
 	})))
-	mux.HandleFunc("POST /api/v1/runs/{id}/retry-failed", s.audited("run.retry_failed", run, s.control(func(r *http.Request, id int64) error {
+	mux.HandleFunc("POST /api/v1/runs/{id}/retry-failed", s.audited(model.ActionRunRetryFailed, run, s.control(func(r *http.Request, id int64) error {
 		return s.svc.Retry(r.Context(), id, true)
 	})))
+	mux.HandleFunc("GET /api/v1/audit", s.listAudit)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+		writeError(w, r, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
 	return requireToken(token, mux)
 }
@@ -57,29 +62,47 @@ type server struct {
 }
 
 // audited records each request h answers, with its action, target and
-// status. Requests refused for a missing or wrong token are not: they
-// name nothing, and anyone on the machine could flood the log with them.
-func (s *server) audited(action string, target func(*http.Request) string, h http.HandlerFunc) http.HandlerFunc {
+// outcome: the reason of a refusal is the error the client is answered
+// with (see reply and writeError). Requests refused for a missing or wrong
+// token are not recorded: they name nothing, and anyone on the machine
+// could flood the log with them.
+func (s *server) audited(action string, target func(*http.Request) model.AuditTarget, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rec := &httpstatus.Recorder{ResponseWriter: w}
-		h(rec, r)
-		source := "api " + r.RemoteAddr
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			source = "api " + host
-		}
-		ev := model.AuditEvent{At: time.Now(), Action: action, Target: target(r), Source: source, Status: rec.Status()}
-		// The client may be gone already; the record must still be written.
-		if _, err := s.audit.AddAuditEvent(context.WithoutCancel(r.Context()), ev.Bounded()); err != nil {
-			s.logger.Error("api: record audit event", "action", action, "err", err)
-		}
+		ctx, note := audit.Begin(r.Context(), action, target(r))
+		aw := audit.NewWriter(w, func(status int) {
+			if err := audit.Record(ctx, s.audit, note.Event(Origin(r), time.Now(), status)); err != nil {
+				s.logger.Error("api: record audit event", "action", action, "err", err)
+			}
+		})
+		h(aw, r.WithContext(ctx))
+		aw.Finish()
 	}
+}
+
+// ClientHeader names the program that sends an API request, as
+// "cli/VERSION" for meshflow's own commands; the audit log records their
+// requests with the source cli, and any other client's with api. It is a
+// label, not a credential: the token is what is checked.
+const ClientHeader = "X-Meshflow-Client"
+
+// Origin says who sent an API request, for the audit log: the holder of
+// the API token, through the CLI or another client, from its address.
+func Origin(r *http.Request) audit.Origin {
+	o := audit.Origin{Source: model.SourceAPI, Actor: "API token", Address: r.RemoteAddr}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		o.Address = host
+	}
+	if c := r.Header.Get(ClientHeader); strings.HasPrefix(c, "cli/") {
+		o.Source, o.Actor = model.SourceCLI, "API token via "+model.Cut(c, model.MaxQuoted)
+	}
+	return o
 }
 
 func requireToken(token string, next http.Handler) http.Handler {
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			writeError(w, http.StatusUnauthorized, "missing or wrong API token")
+			writeError(w, r, http.StatusUnauthorized, "missing or wrong API token")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -91,7 +114,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 func (s *server) listDAGs(w http.ResponseWriter, r *http.Request) {
 	f, err := workflow.ParseDAGFilter(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		writeError(w, r, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	dags, err := s.svc.DAGs(r.Context())
@@ -109,7 +132,7 @@ func (s *server) describeDAG(w http.ResponseWriter, r *http.Request) {
 func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 	var req TriggerRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "body must be JSON like {\"params\": {...}}: "+err.Error())
+		writeError(w, r, http.StatusBadRequest, "body must be JSON like {\"params\": {...}}: "+err.Error())
 		return
 	}
 	switch req.Trigger {
@@ -117,7 +140,7 @@ func (s *server) trigger(w http.ResponseWriter, r *http.Request) {
 		req.Trigger = model.TriggerAPI
 	case model.TriggerAPI, model.TriggerCLI:
 	default:
-		writeError(w, http.StatusUnprocessableEntity, "trigger must be api or cli")
+		writeError(w, r, http.StatusUnprocessableEntity, "trigger must be api or cli")
 		return
 	}
 	run, err := s.svc.Trigger(r.Context(), r.PathValue("name"), req.Params, req.Trigger)
@@ -135,7 +158,7 @@ const maxRunsLimit = 1000
 func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
 	f, err := runFilter(r.PathValue("name"), r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		writeError(w, r, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	runs, err := s.svc.Runs(r.Context(), f)
@@ -212,7 +235,7 @@ func (s *server) control(do func(r *http.Request, id int64) error) http.HandlerF
 func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, "run ids are positive whole numbers")
+		writeError(w, r, http.StatusNotFound, "run ids are positive whole numbers")
 		return 0, false
 	}
 	return id, true
@@ -220,8 +243,10 @@ func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 
 // reply writes v as JSON, or err as an error document: the user's own
 // mistakes and refusals with their reason, anything else as a 500 whose
-// details (paths, SQL) stay in the server's log.
+// details (paths, SQL) stay in the server's log. How it ended is noted for
+// the audit log.
 func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	audit.Err(r.Context(), err)
 	if err == nil {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(v)
@@ -234,13 +259,18 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 	}
 	if code == http.StatusInternalServerError {
 		s.logger.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, code, "internal error: see the meshflow server's log")
+		writeError(w, r, code, "internal error: see the meshflow server's log")
 		return
 	}
-	writeError(w, code, err.Error())
+	writeError(w, r, code, err.Error())
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
+// writeError answers msg with status; a refusal's msg is its reason in
+// the audit log too, unless one was noted already.
+func writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if status < http.StatusInternalServerError {
+		audit.Refuse(r.Context(), msg)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(Error{Error: msg})

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/a-h/templ"
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // DAGURL is the page of a DAG.
@@ -90,4 +92,42 @@ func FilterURL(path string, base url.Values, kv ...string) string {
 		return path
 	}
 	return path + "?" + q.Encode()
+}
+
+// AuditURL is the Audit page filtered by f, as the filter form sends it:
+// a link another page can give to "the history of this DAG".
+func AuditURL(f model.AuditFilter) string {
+	before := ""
+	if f.BeforeID > 0 {
+		before = strconv.FormatInt(f.BeforeID, 10)
+	}
+	return withQuery("/audit", "source", string(f.Source), "action", f.Action,
+		"outcome", string(f.Outcome), "target", f.Target, "before", before)
+}
+
+// AuditTargetURL is the page of an audited action's target, or "" for a
+// target without one (a session, a request). A deleted variable has no
+// form to open: its link is the list.
+func AuditTargetURL(e model.AuditEvent) string {
+	t := e.Target
+	switch t.Kind {
+	case model.TargetDAG:
+		return DAGURL(t.ID)
+	case model.TargetRun:
+		if n, err := strconv.ParseInt(t.ID, 10, 64); err == nil && n > 0 {
+			return RunURL(n)
+		}
+	case model.TargetTask:
+		if run, task, ok := t.TaskRef(); ok {
+			return TaskLogsURL(run, task)
+		}
+	case model.TargetVariable:
+		if e.Action == model.ActionVariableDelete || e.Outcome != model.OutcomeDone {
+			return "/variables"
+		}
+		return VariableEditURL(t.ID)
+	case model.TargetSettings:
+		return "/settings"
+	}
+	return ""
 }

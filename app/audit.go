@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"os/user"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/api"
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// LocalOrigin is a meshflow command acting on the data dir itself, with
+// no server in between: the CLI, run by whoever runs it.
+func LocalOrigin() audit.Origin {
+	actor := "local user"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		actor += " " + u.Username
+	}
+	return audit.Origin{Source: model.SourceCLI, Actor: actor}
+}
+
+// Audit records that o did action to target, ending with err, in the data
+// dir's audit log: what the UI and the API record for their requests, for
+// commands that work on the data dir directly.
+func (a *App) Audit(ctx context.Context, o audit.Origin, action string, target model.AuditTarget, err error) error {
+	return audit.Record(ctx, a.Store, o.Event(time.Now(), action, target, err))
+}
+
+// Audited returns svc recording every change asked of it as o's, the way
+// the API records the requests of a client: for CLI commands that run the
+// workflow system here because no server owns the data dir.
+func (a *App) Audited(svc api.Service, o audit.Origin) api.Service {
+	return &auditedService{Service: svc, app: a, origin: o}
+}
+
+type auditedService struct {
+	api.Service
+	app    *App
+	origin audit.Origin
+}
+
+var _ api.Service = (*auditedService)(nil)
+
+// record writes the event of a change; a change that was made but could
+// not be recorded is reported, since the log must not miss it quietly.
+func (s *auditedService) record(ctx context.Context, action string, target model.AuditTarget, err error) error {
+	if aerr := s.app.Audit(ctx, s.origin, action, target, err); aerr != nil && err == nil {
+		return aerr
+	}
+	return err
+}
+
+func (s *auditedService) Trigger(ctx context.Context, name string, params map[string]any, trigger model.Trigger) (model.Run, error) {
+	r, err := s.Service.Trigger(ctx, name, params, trigger)
+	return r, s.record(ctx, model.ActionDAGTrigger, model.DAGTarget(name), err)
+}
+
+func (s *auditedService) Cancel(ctx context.Context, id int64) error {
+	return s.record(ctx, model.ActionRunCancel, model.RunTarget(id), s.Service.Cancel(ctx, id))
+}
+
+func (s *auditedService) Retry(ctx context.Context, id int64, failedOnly bool) error {
+	action := model.ActionRunRetry
+	if failedOnly {
+		action = model.ActionRunRetryFailed
+	}
+	return s.record(ctx, action, model.RunTarget(id), s.Service.Retry(ctx, id, failedOnly))
+}
+
+func (s *auditedService) SetPaused(ctx context.Context, name string, paused bool) error {
+	action := model.ActionDAGUnpause
+	if paused {
+		action = model.ActionDAGPause
+	}
+	return s.record(ctx, action, model.DAGTarget(name), s.Service.SetPaused(ctx, name, paused))
+}
