@@ -22,10 +22,10 @@ func BenchmarkLogPage(b *testing.B) {
 	})
 	l := f.logs.Create(tasklog.Key{DAG: "hello", RunID: runID, Task: "count_a", Try: 1}, nil)
 	for i := 1; i <= 10_000; i++ {
-		switch {
-		case i%10 == 0:
+		switch i % 10 {
+		case 0:
 			fmt.Fprintf(l.Stderr(), "warn %05d: retrying\n", i)
-		case i%10 == 5:
+		case 5:
 			fmt.Fprintf(l.Stdout(), "\x1b[32mok %05d\x1b[0m done\n", i)
 		default:
 			fmt.Fprintf(l.Stdout(), "step %05d: value=42\n", i)

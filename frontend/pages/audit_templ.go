@@ -92,7 +92,7 @@ func AuditPage(c Chrome, a AuditLog) templ.Component {
 					templ_7745c5c3_Err = components.EmptyState(components.Empty{
 						Icon:    "list",
 						Heading: "No events match",
-						Body:    []string{"None of the " + plural(a.Total, "event", "events") + " recorded has " + describeAuditFilter(a.Filter) + "."},
+						Body:    []string{"None of the " + components.Plural(a.Total, "event", "events") + " recorded has " + describeAuditFilter(a.Filter) + "."},
 						Hint:    "Change the filter above, or reset it to see every event.",
 					}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
@@ -492,9 +492,9 @@ func auditTarget(e model.AuditEvent) templ.Component {
 // or "340 events" unfiltered.
 func auditCount(a AuditLog) string {
 	if a.Filter.IsZero() {
-		return plural(a.Total, "event", "events") + " recorded."
+		return components.Plural(a.Total, "event", "events") + " recorded."
 	}
-	return strconv.Itoa(a.Matched) + " of " + plural(a.Total, "event", "events") + " match."
+	return strconv.Itoa(a.Matched) + " of " + components.Plural(a.Total, "event", "events") + " match."
 }
 
 // describeAuditFilter names what a filter asks for: `source cli, outcome
@@ -517,14 +517,6 @@ func describeAuditFilter(f model.AuditFilter) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// plural writes n with the singular or plural noun.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 var _ = templruntime.GeneratedTemplate
