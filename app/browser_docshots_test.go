@@ -22,7 +22,8 @@ import (
 var docshots = flag.String("docshots", "", "write the README screenshots into `DIR`")
 
 // TestBrowserDocshots takes the README's screenshots of a lived-in install
-// — the Overview, a DAG's grid, a run with retries, the phone layout — and
+// — the Overview, a DAG's grid, a run with retries, its logs, the phone
+// layout — and
 // checks that each shows what its caption promises. The data dir is where
 // a real one is, under the home directory, so the pages name no test path.
 func TestBrowserDocshots(t *testing.T) {
@@ -60,6 +61,17 @@ func TestBrowserDocshots(t *testing.T) {
 		t.Errorf("the timeline draws %d tries of flaky, want 3", n)
 	}
 	b.viewportShot(t, dir, "run")
+
+	// The same task's log, every try under its header, stderr marked.
+	b.open(t, s.url+"/runs/"+strconv.FormatInt(retry.ID, 10)+"?task=flaky", "runs")
+	if n := b.count(t, `[data-testid="try-head"]`); n != 3 {
+		t.Errorf("flaky's logs show %d tries, want 3", n)
+	}
+	if n := b.count(t, `.logview .ln.err`); n != 2 {
+		t.Errorf("flaky's logs mark %d stderr lines, want 2 (one per failed try)", n)
+	}
+	b.run(t, "scroll to the logs", chromedp.Evaluate(`document.getElementById("logs").scrollIntoView()`, nil))
+	b.viewportShot(t, dir, "logs")
 
 	b.run(t, "phone", chromedp.EmulateViewport(420, 860))
 	b.open(t, s.url+"/runs/"+strconv.FormatInt(retry.ID, 10), "runs")

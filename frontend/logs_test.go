@@ -86,7 +86,7 @@ func TestRunPageLogViewer(t *testing.T) {
 			t.Errorf("run page lacks %q", want)
 		}
 	}
-	for _, leak := range []string{"<script>alert", "progress 10%", "pwned-title", "\x1b", "\r"} {
+	for _, leak := range []string{"<script>alert", "progress 10%", "pwned-title", "\x1b", "\r", "@components"} {
 		if strings.Contains(body, leak) {
 			t.Errorf("run page has %q", leak)
 		}

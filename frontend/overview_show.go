@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
@@ -131,10 +130,8 @@ func failure(r model.Run, tasks []model.TaskRun) pages.FailedRun {
 	return f
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return line
-}
+// firstLine sums up an error on one line for the failures table.
+func firstLine(s string) string { return model.ErrorSummary(s, 200) }
 
 // nextRuns lists the scheduled DAGs that run soonest, with their zones.
 func (h *Handler) nextRuns(dags []workflow.DAG) []pages.NextRun {

@@ -3,7 +3,6 @@ package engine
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/model"
@@ -205,7 +204,7 @@ func failedTasks(ar *activeRun) string {
 	case 1:
 		// Its own error says why, so the run's says it too: "task
 		// load failed: exit status 1; stderr: psql: connection refused".
-		if why = firstLine(why, 300); why != "" {
+		if why = model.ErrorSummary(why, 300); why != "" {
 			return "task " + names[0] + " failed: " + why
 		}
 		return "task " + names[0] + " failed"
@@ -214,25 +213,4 @@ func failedTasks(ar *activeRun) string {
 		return "tasks " + strings.Join(names[:5], ", ") + " and others failed"
 	}
 	return "tasks " + strings.Join(names, ", ") + " failed"
-}
-
-// firstLine sums up a task's error on one line of at most about n bytes:
-// its first line and, for an error that quotes stderr, the last line of
-// stderr, the likeliest reason.
-func firstLine(s string, n int) string {
-	first, rest, more := strings.Cut(s, "\n")
-	if more {
-		if strings.HasSuffix(first, "stderr:") {
-			first += " " + rest[strings.LastIndexByte(rest, '\n')+1:]
-		} else {
-			first += " …"
-		}
-	}
-	if len(first) <= n {
-		return first
-	}
-	for n > 0 && !utf8.RuneStart(first[n]) {
-		n--
-	}
-	return first[:n] + "…"
 }

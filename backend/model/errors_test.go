@@ -3,6 +3,7 @@ package model_test
 import (
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/meshflow/meshflow/backend/model"
@@ -19,5 +20,21 @@ func TestErrorfReadsAsWrittenAndMatchesItsKind(t *testing.T) {
 	wrapped := model.Errorf(model.ErrUnavailable, "read: %w", io.ErrUnexpectedEOF)
 	if !errors.Is(wrapped, io.ErrUnexpectedEOF) || !errors.Is(wrapped, model.ErrUnavailable) {
 		t.Error("Errorf with %w must match both the wrapped error and its kind")
+	}
+}
+
+func TestErrorSummary(t *testing.T) {
+	for in, want := range map[string]string{
+		"exit status 1": "exit status 1",
+		"exit status 1; stderr:\nconnecting\npsql: refused": "exit status 1; stderr: psql: refused",
+		"first line\nsecond line":                           "first line",
+		"  padded\n":                                        "padded",
+	} {
+		if got := model.ErrorSummary(in, 200); got != want {
+			t.Errorf("ErrorSummary(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := model.ErrorSummary(strings.Repeat("é", 100), 11); got != "ééééé…" {
+		t.Errorf("cut summary = %q", got)
 	}
 }

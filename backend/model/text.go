@@ -2,6 +2,7 @@ package model
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,4 +34,20 @@ func cutBytes(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// StderrMark ends the first line of a try's error that quotes the end of
+// its stderr on the lines after: "exit status 1; stderr:\n<lines>".
+const StderrMark = "; stderr:"
+
+// ErrorSummary puts an error on one line of at most about n bytes: its
+// first line and, for an error that quotes stderr (StderrMark), the last
+// line of stderr, which is nearly always the reason: "exit status 1;
+// stderr: psql: connection refused".
+func ErrorSummary(s string, n int) string {
+	first, rest, more := strings.Cut(strings.TrimSpace(s), "\n")
+	if more && strings.HasSuffix(first, StderrMark) {
+		first += " " + rest[strings.LastIndexByte(rest, '\n')+1:]
+	}
+	return Cut(first, n)
 }

@@ -239,7 +239,7 @@ func withStderr(msg string, tail []string) string {
 	}
 	var b strings.Builder
 	b.WriteString(msg)
-	b.WriteString("; stderr:")
+	b.WriteString(model.StderrMark)
 	for _, line := range tail {
 		line = strings.TrimRight(line, "\r")
 		if len(line) > stderrLineLen {
