@@ -1,0 +1,86 @@
+package model
+
+import "time"
+
+// CloudKind is the kind of a connection: which cloud API it speaks.
+type CloudKind string
+
+const (
+	CloudAWS       CloudKind = "aws"       // EC2, or an EC2-compatible cloud at a custom endpoint
+	CloudAzure     CloudKind = "azure"     // Azure Resource Manager compute and network
+	CloudOpenStack CloudKind = "openstack" // Keystone v3 + Nova + Neutron: Chameleon, Jetstream2, …
+	CloudHosts     CloudKind = "hosts"     // a static list of machines reached over SSH
+)
+
+// VMState is a VM's state in meshflow's words, the same for every cloud;
+// VM.CloudState keeps the cloud's own.
+type VMState string
+
+const (
+	VMPending   VMState = "pending"   // being created or booting
+	VMRunning   VMState = "running"   // on, and billed
+	VMStopping  VMState = "stopping"  // shutting down
+	VMStopped   VMState = "stopped"   // off; on AWS and OpenStack its disk is still billed
+	VMSuspended VMState = "suspended" // hibernated (EC2), deallocated (Azure), suspended or shelved (OpenStack)
+	VMRebooting VMState = "rebooting"
+	VMResizing  VMState = "resizing" // changing flavor; on OpenStack it may wait to be confirmed
+	VMDeleting  VMState = "deleting" // being destroyed
+	VMDeleted   VMState = "deleted"  // gone, or going: AWS lists terminated instances for an hour
+	VMError     VMState = "error"    // the cloud reports a failure
+	VMUnknown   VMState = "unknown"  // a state meshflow has no word for; CloudState says which
+)
+
+// Billed reports whether a VM in this state costs compute time: the
+// forgotten-VM guard looks for these.
+func (s VMState) Billed() bool {
+	switch s {
+	case VMPending, VMRunning, VMRebooting, VMResizing, VMStopping:
+		return true
+	}
+	return false
+}
+
+// Done reports whether the VM is gone for good.
+func (s VMState) Done() bool { return s == VMDeleted }
+
+// VM is one virtual machine (or static host) as a cloud describes it.
+type VM struct {
+	Connection string // the name of the connection it was found through
+	ID         string // the cloud's id: i-0abc…, an Azure resource id, a Nova server uuid, host:port
+	Name       string
+	State      VMState
+	CloudState string // the cloud's own word: "stopped", "PowerState/deallocated", "SHUTOFF"
+	Region     string // region, or Azure location
+	Zone       string // availability zone, where the cloud has one
+	Flavor     string // instance type, VM size, flavor name
+	Image      string // image id or name
+	KeyName    string
+	PublicIPs  []string
+	PrivateIPs []string
+	Tags       map[string]string
+	LaunchedAt time.Time // when the cloud started it (EC2 launch time, Nova created); zero if unknown
+	// Token is the idempotency key it was created with, where the cloud
+	// keeps one (EC2 ClientToken, the meshflow-token tag or metadata): a
+	// create retried after a crash finds the VM by it.
+	Token string
+	// Details is everything else the cloud says that is worth showing:
+	// vpc, subnet, security groups, host id, fault message.
+	Details map[string]string
+}
+
+// Image is a machine image a VM can be created from.
+type Image struct {
+	ID, Name    string
+	OS          string // "linux", "windows", or "" if the cloud does not say
+	Description string
+	CreatedAt   time.Time
+}
+
+// Flavor is a VM size: an EC2 instance type, an Azure VM size, a Nova
+// flavor.
+type Flavor struct {
+	ID, Name string
+	VCPUs    int
+	MemoryMB int
+	DiskGB   int
+}
