@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 func TestAuditUpgradeMapsOldRows(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "meshflow.db")
-	old, err := open(ctx, path, migrations[:len(migrations)-1])
+	// The schema just before the audit vocabulary, whatever comes after.
+	before := slices.IndexFunc(migrations, func(m migration) bool { return m.name == "audit vocabulary" })
+	old, err := open(ctx, path, migrations[:before])
 	if err != nil {
 		t.Fatal(err)
 	}

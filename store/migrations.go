@@ -150,6 +150,65 @@ var migrations = []migration{
 		`ALTER TABLE audit_log_v2 RENAME TO audit_log`,
 		`CREATE INDEX audit_log_at ON audit_log (at)`,
 		`CREATE INDEX audit_log_action ON audit_log (action)`)},
+	// The VM inventory (issue 8): what every connection's cloud listed at
+	// its last refresh, kept after a VM is gone; the history of each VM;
+	// creates recorded before the cloud is called, so none is made twice;
+	// and the counters of generated names.
+	{"vm inventory", exec(`
+		CREATE TABLE vms (
+			connection  TEXT NOT NULL,
+			id          TEXT NOT NULL,
+			name        TEXT NOT NULL,
+			state       TEXT NOT NULL,
+			cloud_state TEXT NOT NULL DEFAULT '',
+			region      TEXT NOT NULL DEFAULT '',
+			zone        TEXT NOT NULL DEFAULT '',
+			flavor      TEXT NOT NULL DEFAULT '',
+			image       TEXT NOT NULL DEFAULT '',
+			key_name    TEXT NOT NULL DEFAULT '',
+			public_ips  TEXT NOT NULL DEFAULT '[]',
+			private_ips TEXT NOT NULL DEFAULT '[]',
+			tags        TEXT NOT NULL DEFAULT '{}',
+			details     TEXT NOT NULL DEFAULT '{}',
+			token       TEXT NOT NULL DEFAULT '',
+			launched_at INTEGER NOT NULL DEFAULT 0,
+			first_seen  INTEGER NOT NULL,
+			last_seen   INTEGER NOT NULL,
+			gone_at     INTEGER NOT NULL DEFAULT 0,
+			PRIMARY KEY (connection, id)
+		) STRICT, WITHOUT ROWID`,
+		`CREATE INDEX vms_name ON vms (name)`,
+		`CREATE TABLE vm_events (
+			id          INTEGER PRIMARY KEY,
+			at          INTEGER NOT NULL,
+			connection  TEXT NOT NULL,
+			vm_id       TEXT NOT NULL,
+			name        TEXT NOT NULL,
+			kind        TEXT NOT NULL,
+			from_state  TEXT NOT NULL DEFAULT '',
+			to_state    TEXT NOT NULL DEFAULT '',
+			message     TEXT NOT NULL DEFAULT ''
+		) STRICT`,
+		`CREATE INDEX vm_events_vm ON vm_events (connection, vm_id, id)`,
+		`CREATE TABLE vm_refreshes (
+			connection TEXT PRIMARY KEY,
+			at         INTEGER NOT NULL,
+			vms        INTEGER NOT NULL,
+			error      TEXT NOT NULL DEFAULT ''
+		) STRICT`,
+		`CREATE TABLE vm_intents (
+			token      TEXT PRIMARY KEY,
+			connection TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			spec       BLOB NOT NULL,
+			created_at INTEGER NOT NULL,
+			vm_id      TEXT NOT NULL DEFAULT '',
+			error      TEXT NOT NULL DEFAULT ''
+		) STRICT`,
+		`CREATE TABLE vm_name_counters (
+			prefix  TEXT PRIMARY KEY,
+			counter INTEGER NOT NULL
+		) STRICT`)},
 }
 
 // auditVocabularyCopy moves the rows of the first audit log into the

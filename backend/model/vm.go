@@ -84,3 +84,57 @@ type Flavor struct {
 	MemoryMB int
 	DiskGB   int
 }
+
+// VMRecord is what meshflow knows of a VM: the cloud's description at the
+// last refresh that saw it, and when it was first and last seen. A VM the
+// cloud no longer lists is kept, Gone, with its history.
+type VMRecord struct {
+	VM
+	FirstSeen time.Time
+	LastSeen  time.Time
+	GoneAt    time.Time // zero while the cloud lists it
+}
+
+// VMEventKind says what happened to a VM.
+type VMEventKind string
+
+const (
+	VMAppeared VMEventKind = "appeared" // a refresh found a VM meshflow did not know
+	VMVanished VMEventKind = "vanished" // a refresh no longer found a known VM
+	VMChanged  VMEventKind = "changed"  // its state changed between refreshes
+	VMActed    VMEventKind = "action"   // meshflow asked the cloud to act on it (create, start, …)
+)
+
+// VMEvent is one entry of a VM's history.
+type VMEvent struct {
+	ID         int64
+	At         time.Time
+	Connection string
+	VMID       string
+	Name       string
+	Kind       VMEventKind
+	From, To   VMState // for changes
+	Message    string  // "started by run 12", "stopped outside meshflow", the cloud's error
+}
+
+// RefreshStatus is how the last refresh of one connection went.
+type RefreshStatus struct {
+	Connection string
+	At         time.Time // when it ended; zero: never refreshed
+	VMs        int       // how many it found
+	Error      string    // why it failed; the VMs shown are then as of the refresh before
+}
+
+// VMIntent is a create meshflow has asked for, recorded before the cloud
+// is called: a meshflow that dies before the cloud answers finds it at
+// its next start and asks again with the same token, which finds the VM
+// the first call made instead of making another.
+type VMIntent struct {
+	Token      string
+	Connection string
+	Name       string
+	Spec       []byte // the create spec as JSON, to ask again with
+	CreatedAt  time.Time
+	VMID       string // set once the cloud has answered
+	Error      string // why the create failed for good
+}

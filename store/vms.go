@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// Snapshot is one refresh of one connection: the VMs its cloud listed, the
+// ids of known VMs it no longer lists, and the events the refresh found.
+// It is written in one transaction, so the inventory is never half new.
+type Snapshot struct {
+	Connection string
+	At         time.Time
+	Seen       []model.VM
+	Gone       []string
+	Events     []model.VMEvent
+}
+
+// ApplySnapshot records a refresh: it upserts what was seen, marks what is
+// gone, appends the events and records the refresh as done.
+func (s *Store) ApplySnapshot(ctx context.Context, snap Snapshot) error {
+	at := snap.At.UnixMilli()
+	return s.inTxNamed(ctx, "apply the refresh of "+snap.Connection, func(tx *sql.Tx) error {
+		for _, vm := range snap.Seen {
+			if err := upsertVM(tx, vm, at); err != nil {
+				return err
+			}
+		}
+		for _, id := range snap.Gone {
+			if _, err := tx.Exec(`UPDATE vms SET gone_at = ? WHERE connection = ? AND id = ? AND gone_at = 0`, at, snap.Connection, id); err != nil {
+				return err
+			}
+		}
+		if err := insertVMEvents(tx, snap.Events); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`INSERT INTO vm_refreshes (connection, at, vms, error) VALUES (?, ?, ?, '')
+			ON CONFLICT (connection) DO UPDATE SET at = excluded.at, vms = excluded.vms, error = ''`,
+			snap.Connection, at, len(snap.Seen))
+		return err
+	})
+}
+
+// FailRefresh records that a refresh of connection failed, and why; the
+// VMs known stay as the last good refresh left them.
+func (s *Store) FailRefresh(ctx context.Context, connection string, at time.Time, reason string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO vm_refreshes (connection, at, vms, error) VALUES (?, ?, 0, ?)
+		ON CONFLICT (connection) DO UPDATE SET at = excluded.at, error = excluded.error`,
+		connection, at.UnixMilli(), reason)
+	if err != nil {
+		return fmt.Errorf("store: record failed refresh of %s: %w", connection, err)
+	}
+	return nil
+}
+
+// Refreshes returns how the last refresh of each connection went.
+func (s *Store) Refreshes(ctx context.Context) ([]model.RefreshStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT connection, at, vms, error FROM vm_refreshes ORDER BY connection`)
+	if err != nil {
+		return nil, fmt.Errorf("store: refreshes: %w", err)
+	}
+	defer rows.Close()
+	var out []model.RefreshStatus
+	for rows.Next() {
+		var r model.RefreshStatus
+		var at int64
+		if err := rows.Scan(&r.Connection, &at, &r.VMs, &r.Error); err != nil {
+			return nil, fmt.Errorf("store: refreshes: %w", err)
+		}
+		r.At = time.UnixMilli(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SaveVM records what the cloud answered about one VM outside a refresh
+// (a create, an action), with the event, in one transaction.
+func (s *Store) SaveVM(ctx context.Context, vm model.VM, at time.Time, events ...model.VMEvent) error {
+	return s.inTxNamed(ctx, "save vm "+vm.ID, func(tx *sql.Tx) error {
+		if err := upsertVM(tx, vm, at.UnixMilli()); err != nil {
+			return err
+		}
+		return insertVMEvents(tx, events)
+	})
+}
+
+// AddVMEvent appends one event to a VM's history.
+func (s *Store) AddVMEvent(ctx context.Context, e model.VMEvent) error {
+	return s.inTxNamed(ctx, "add vm event", func(tx *sql.Tx) error { return insertVMEvents(tx, []model.VMEvent{e}) })
+}
+
+// VMs returns the known VMs of connection ("": of every connection), gone
+// ones included, by connection then name.
+func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, error) {
+	q := `SELECT connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms`
+	var args []any
+	if connection != "" {
+		q += ` WHERE connection = ?`
+		args = append(args, connection)
+	}
+	q += ` ORDER BY connection, name, id`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: vms: %w", err)
+	}
+	defer rows.Close()
+	var out []model.VMRecord
+	for rows.Next() {
+		r, err := scanVM(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: vms: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// VM returns one known VM, or ErrNotFound.
+func (s *Store) VM(ctx context.Context, connection, id string) (model.VMRecord, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms WHERE connection = ? AND id = ?`,
+		connection, id)
+	r, err := scanVM(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.VMRecord{}, fmt.Errorf("store: vm %s of %s: %w", id, connection, ErrNotFound)
+	}
+	if err != nil {
+		return model.VMRecord{}, fmt.Errorf("store: vm %s of %s: %w", id, connection, err)
+	}
+	return r, nil
+}
+
+// VMEvents returns a VM's history, newest first, at most limit events.
+func (s *Store) VMEvents(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, connection, vm_id, name, kind, from_state, to_state, message
+		FROM vm_events WHERE connection = ? AND vm_id = ? ORDER BY id DESC LIMIT ?`, connection, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: vm events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.VMEvent
+	for rows.Next() {
+		var e model.VMEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Connection, &e.VMID, &e.Name, &e.Kind, &e.From, &e.To, &e.Message); err != nil {
+			return nil, fmt.Errorf("store: vm events: %w", err)
+		}
+		e.At = time.UnixMilli(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AddVMIntent records a create before the cloud is called. A token used
+// before is model.ErrConflict: the create it names is on record already.
+func (s *Store) AddVMIntent(ctx context.Context, in model.VMIntent) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO vm_intents (token, connection, name, spec, created_at) VALUES (?, ?, ?, ?, ?)`,
+		in.Token, in.Connection, in.Name, in.Spec, in.CreatedAt.UnixMilli())
+	if isUniqueViolation(err) {
+		return model.Errorf(model.ErrConflict, "a create with token %s is on record already", in.Token)
+	}
+	if err != nil {
+		return fmt.Errorf("store: record create of %s: %w", in.Name, err)
+	}
+	return nil
+}
+
+// FinishVMIntent records how a create ended: the VM it made, or why it
+// failed for good.
+func (s *Store) FinishVMIntent(ctx context.Context, token, vmID, reason string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE vm_intents SET vm_id = ?, error = ? WHERE token = ?`, vmID, reason, token)
+	if err != nil {
+		return fmt.Errorf("store: finish create %s: %w", token, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: finish create %s: %w", token, ErrNotFound)
+	}
+	return nil
+}
+
+// OpenVMIntents returns the creates the cloud has not answered yet, oldest
+// first: what a crash may have interrupted.
+func (s *Store) OpenVMIntents(ctx context.Context) ([]model.VMIntent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token, connection, name, spec, created_at FROM vm_intents
+		WHERE vm_id = '' AND error = '' ORDER BY created_at, token`)
+	if err != nil {
+		return nil, fmt.Errorf("store: open creates: %w", err)
+	}
+	defer rows.Close()
+	var out []model.VMIntent
+	for rows.Next() {
+		var in model.VMIntent
+		var at int64
+		if err := rows.Scan(&in.Token, &in.Connection, &in.Name, &in.Spec, &at); err != nil {
+			return nil, fmt.Errorf("store: open creates: %w", err)
+		}
+		in.CreatedAt = time.UnixMilli(at)
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// NextVMNumber returns the next number of the generated names that begin
+// with prefix, from 1: "ann-lab-" gives 1, 2, 3 … across restarts.
+func (s *Store) NextVMNumber(ctx context.Context, prefix string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `INSERT INTO vm_name_counters (prefix, counter) VALUES (?, 1)
+		ON CONFLICT (prefix) DO UPDATE SET counter = counter + 1 RETURNING counter`, prefix).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: next vm number for %s: %w", prefix, err)
+	}
+	return n, nil
+}
+
+func upsertVM(tx *sql.Tx, vm model.VM, at int64) error {
+	js := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	var launched int64
+	if !vm.LaunchedAt.IsZero() {
+		launched = vm.LaunchedAt.UnixMilli()
+	}
+	_, err := tx.Exec(`INSERT INTO vms (connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+			public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+		ON CONFLICT (connection, id) DO UPDATE SET name = excluded.name, state = excluded.state,
+			cloud_state = excluded.cloud_state, region = excluded.region, zone = excluded.zone,
+			flavor = excluded.flavor, image = excluded.image, key_name = excluded.key_name,
+			public_ips = excluded.public_ips, private_ips = excluded.private_ips, tags = excluded.tags,
+			details = excluded.details, token = CASE WHEN excluded.token = '' THEN token ELSE excluded.token END,
+			launched_at = CASE WHEN excluded.launched_at = 0 THEN launched_at ELSE excluded.launched_at END,
+			last_seen = excluded.last_seen, gone_at = 0`,
+		vm.Connection, vm.ID, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
+		js(nonNil(vm.PublicIPs)), js(nonNil(vm.PrivateIPs)), js(nonNilMap(vm.Tags)), js(nonNilMap(vm.Details)),
+		vm.Token, launched, at, at)
+	return err
+}
+
+func insertVMEvents(tx *sql.Tx, events []model.VMEvent) error {
+	for _, e := range events {
+		if _, err := tx.Exec(`INSERT INTO vm_events (at, connection, vm_id, name, kind, from_state, to_state, message)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.At.UnixMilli(), e.Connection, e.VMID, e.Name, e.Kind, e.From, e.To, e.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanVM(row scanner) (model.VMRecord, error) {
+	var r model.VMRecord
+	var pub, priv, tags, details string
+	var launched, first, last, gone int64
+	if err := row.Scan(&r.Connection, &r.ID, &r.Name, &r.State, &r.CloudState, &r.Region, &r.Zone, &r.Flavor, &r.Image, &r.KeyName,
+		&pub, &priv, &tags, &details, &r.Token, &launched, &first, &last, &gone); err != nil {
+		return r, err
+	}
+	for _, f := range []struct {
+		src string
+		dst any
+	}{{pub, &r.PublicIPs}, {priv, &r.PrivateIPs}, {tags, &r.Tags}, {details, &r.Details}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return r, fmt.Errorf("vm %s: %w", r.ID, err)
+		}
+	}
+	if launched != 0 {
+		r.LaunchedAt = time.UnixMilli(launched)
+	}
+	r.FirstSeen, r.LastSeen = time.UnixMilli(first), time.UnixMilli(last)
+	if gone != 0 {
+		r.GoneAt = time.UnixMilli(gone)
+	}
+	return r, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// inTxNamed is inTx with errors that say what was being done.
+func (s *Store) inTxNamed(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	if err := s.inTx(ctx, fn); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is SQLite refusing a duplicate key.
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey || se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
