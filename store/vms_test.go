@@ -15,12 +15,16 @@ func TestSnapshotsKeepGoneVMsAndTheirHistory(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
 	t0 := time.UnixMilli(1_700_000_000_000)
-	web := model.VM{Connection: "lab", ID: "i-1", Name: "web", State: model.VMRunning, PublicIPs: []string{"203.0.113.7"},
-		Tags: map[string]string{"team": "a"}, LaunchedAt: t0.Add(-time.Hour), Token: "tok-1"}
+	web := model.VM{
+		Connection: "lab", ID: "i-1", Name: "web", State: model.VMRunning, PublicIPs: []string{"203.0.113.7"},
+		Tags: map[string]string{"team": "a"}, LaunchedAt: t0.Add(-time.Hour), Token: "tok-1",
+	}
 	db := model.VM{Connection: "lab", ID: "i-2", Name: "db", State: model.VMStopped}
 	other := model.VM{Connection: "az", ID: "/subscriptions/x/vm1", Name: "vm1", State: model.VMRunning}
-	if err := s.ApplySnapshot(ctx, Snapshot{Connection: "lab", At: t0, Seen: []model.VM{web, db},
-		Events: []model.VMEvent{{At: t0, Connection: "lab", VMID: "i-1", Name: "web", Kind: model.VMAppeared, To: model.VMRunning}}}); err != nil {
+	if err := s.ApplySnapshot(ctx, Snapshot{
+		Connection: "lab", At: t0, Seen: []model.VM{web, db},
+		Events: []model.VMEvent{{At: t0, Connection: "lab", VMID: "i-1", Name: "web", Kind: model.VMAppeared, To: model.VMRunning}},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ApplySnapshot(ctx, Snapshot{Connection: "az", At: t0, Seen: []model.VM{other}}); err != nil {
@@ -28,8 +32,10 @@ func TestSnapshotsKeepGoneVMsAndTheirHistory(t *testing.T) {
 	}
 	t1 := t0.Add(time.Minute)
 	web.State, web.Token = model.VMStopped, "" // a refresh that does not see the token keeps it
-	if err := s.ApplySnapshot(ctx, Snapshot{Connection: "lab", At: t1, Seen: []model.VM{web}, Gone: []string{"i-2"},
-		Events: []model.VMEvent{{At: t1, Connection: "lab", VMID: "i-2", Name: "db", Kind: model.VMVanished}}}); err != nil {
+	if err := s.ApplySnapshot(ctx, Snapshot{
+		Connection: "lab", At: t1, Seen: []model.VM{web}, Gone: []string{"i-2"},
+		Events: []model.VMEvent{{At: t1, Connection: "lab", VMID: "i-2", Name: "db", Kind: model.VMVanished}},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.VMs(ctx, "lab")
