@@ -13,20 +13,10 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-// Snapshot is one refresh of one connection: the VMs its cloud listed, the
-// ids of known VMs it no longer lists, and the events the refresh found.
-// It is written in one transaction, so the inventory is never half new.
-type Snapshot struct {
-	Connection string
-	At         time.Time
-	Seen       []model.VM
-	Gone       []string
-	Events     []model.VMEvent
-}
-
-// ApplySnapshot records a refresh: it upserts what was seen, marks what is
-// gone, appends the events and records the refresh as done.
-func (s *Store) ApplySnapshot(ctx context.Context, snap Snapshot) error {
+// ApplySnapshot records a refresh in one transaction, so the inventory is
+// never half new: it upserts what was seen, marks what is gone, appends
+// the events and records the refresh as done.
+func (s *Store) ApplySnapshot(ctx context.Context, snap model.VMSnapshot) error {
 	at := snap.At.UnixMilli()
 	return s.inTxNamed(ctx, "apply the refresh of "+snap.Connection, func(tx *sql.Tx) error {
 		for _, vm := range snap.Seen {

@@ -21,18 +21,18 @@ func TestSnapshotsKeepGoneVMsAndTheirHistory(t *testing.T) {
 	}
 	db := model.VM{Connection: "lab", ID: "i-2", Name: "db", State: model.VMStopped}
 	other := model.VM{Connection: "az", ID: "/subscriptions/x/vm1", Name: "vm1", State: model.VMRunning}
-	if err := s.ApplySnapshot(ctx, Snapshot{
+	if err := s.ApplySnapshot(ctx, model.VMSnapshot{
 		Connection: "lab", At: t0, Seen: []model.VM{web, db},
 		Events: []model.VMEvent{{At: t0, Connection: "lab", VMID: "i-1", Name: "web", Kind: model.VMAppeared, To: model.VMRunning}},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ApplySnapshot(ctx, Snapshot{Connection: "az", At: t0, Seen: []model.VM{other}}); err != nil {
+	if err := s.ApplySnapshot(ctx, model.VMSnapshot{Connection: "az", At: t0, Seen: []model.VM{other}}); err != nil {
 		t.Fatal(err)
 	}
 	t1 := t0.Add(time.Minute)
 	web.State, web.Token = model.VMStopped, "" // a refresh that does not see the token keeps it
-	if err := s.ApplySnapshot(ctx, Snapshot{
+	if err := s.ApplySnapshot(ctx, model.VMSnapshot{
 		Connection: "lab", At: t1, Seen: []model.VM{web}, Gone: []string{"i-2"},
 		Events: []model.VMEvent{{At: t1, Connection: "lab", VMID: "i-2", Name: "db", Kind: model.VMVanished}},
 	}); err != nil {

@@ -117,6 +117,17 @@ type VMEvent struct {
 	Message    string  // "started by run 12", "stopped outside meshflow", the cloud's error
 }
 
+// VMSnapshot is one refresh of one connection: the VMs its cloud listed,
+// the ids of known VMs it no longer lists, and the events the refresh
+// found.
+type VMSnapshot struct {
+	Connection string
+	At         time.Time
+	Seen       []VM
+	Gone       []string
+	Events     []VMEvent
+}
+
 // RefreshStatus is how the last refresh of one connection went.
 type RefreshStatus struct {
 	Connection string

@@ -1,0 +1,502 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// Store is where the inventory keeps what it knows; *store.Store is one.
+type Store interface {
+	ApplySnapshot(ctx context.Context, snap model.VMSnapshot) error
+	FailRefresh(ctx context.Context, connection string, at time.Time, reason string) error
+	Refreshes(ctx context.Context) ([]model.RefreshStatus, error)
+	SaveVM(ctx context.Context, vm model.VM, at time.Time, events ...model.VMEvent) error
+	AddVMEvent(ctx context.Context, e model.VMEvent) error
+	VMs(ctx context.Context, connection string) ([]model.VMRecord, error)
+	VM(ctx context.Context, connection, id string) (model.VMRecord, error)
+	VMEvents(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
+	AddVMIntent(ctx context.Context, in model.VMIntent) error
+	FinishVMIntent(ctx context.Context, token, vmID, reason string) error
+	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
+	NextVMNumber(ctx context.Context, prefix string) (int, error)
+}
+
+// Connections gives the inventory the connections to look through and
+// their providers; the connections service is one.
+type Connections interface {
+	// Active returns the names of the connections to refresh.
+	Active(ctx context.Context) ([]string, error)
+	// Open returns the provider of the connection named, its secrets
+	// opened inside it.
+	Open(ctx context.Context, name string) (Provider, error)
+}
+
+// Inventory knows every VM of every connection: it refreshes them from
+// the clouds, keeps the record in the store (so meshflow knows its VMs
+// after a restart, and how old that knowledge is), notices what changed
+// outside meshflow, and creates and acts on VMs so that a retry or a crash
+// never makes a VM twice or loses one.
+type Inventory struct {
+	store   Store
+	conns   Connections
+	now     func() time.Time
+	logger  *slog.Logger
+	timeout time.Duration
+	user    string
+
+	// refreshing keeps one refresh of a connection at a time: a second
+	// asked for meanwhile waits for the first and shares its result.
+	mu         sync.Mutex
+	refreshing map[string]*refresh
+}
+
+type refresh struct {
+	done chan struct{}
+	err  error
+}
+
+// Options tune an Inventory.
+type Options struct {
+	// Timeout bounds the refresh of one connection; 60 s if zero. A slow
+	// cloud then shows as failed with its error, the others as they are.
+	Timeout time.Duration
+	// User is the {user} of generated names: the OS user, lower-cased.
+	User   string
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewInventory returns the inventory over store and conns.
+func NewInventory(store Store, conns Connections, o Options) *Inventory {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Inventory{
+		store: store, conns: conns,
+		now:        o.Now,
+		logger:     o.Logger,
+		timeout:    cmp.Or(o.Timeout, 60*time.Second),
+		user:       cmp.Or(nameSafe(o.User), "meshflow"),
+		refreshing: map[string]*refresh{},
+	}
+}
+
+// Refresh refreshes every active connection at once and returns how each
+// went; one that fails keeps the VMs it had, marked with the error.
+func (inv *Inventory) Refresh(ctx context.Context) ([]model.RefreshStatus, error) {
+	names, err := inv.conns.Active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Go(func() { _ = inv.RefreshConnection(ctx, name) })
+	}
+	wg.Wait()
+	return inv.store.Refreshes(ctx)
+}
+
+// RefreshConnection lists one connection's VMs and records what changed.
+func (inv *Inventory) RefreshConnection(ctx context.Context, name string) error {
+	inv.mu.Lock()
+	if r, ok := inv.refreshing[name]; ok {
+		inv.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r := &refresh{done: make(chan struct{})}
+	inv.refreshing[name] = r
+	inv.mu.Unlock()
+
+	r.err = inv.refresh(ctx, name)
+	inv.mu.Lock()
+	delete(inv.refreshing, name)
+	inv.mu.Unlock()
+	close(r.done)
+	return r.err
+}
+
+func (inv *Inventory) refresh(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, inv.timeout)
+	defer cancel()
+	vms, err := inv.list(ctx, name)
+	at := inv.now()
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			err = model.Errorf(model.ErrUnavailable, "connection %s did not answer within %s", name, inv.timeout)
+		}
+		if ferr := inv.store.FailRefresh(context.WithoutCancel(ctx), name, at, err.Error()); ferr != nil {
+			inv.logger.Error("record failed refresh", "connection", name, "err", ferr)
+		}
+		return err
+	}
+	known, err := inv.store.VMs(ctx, name)
+	if err != nil {
+		return err
+	}
+	return inv.store.ApplySnapshot(ctx, diff(name, at, known, vms))
+}
+
+func (inv *Inventory) list(ctx context.Context, name string) ([]model.VM, error) {
+	p, err := inv.conns.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	vms, err := p.List(ctx)
+	for i := range vms {
+		vms[i].Connection = name
+	}
+	return vms, err
+}
+
+// diff compares a connection's listing with what was known and says what
+// happened in between: VMs that appeared, vanished or changed state
+// outside meshflow.
+func diff(conn string, at time.Time, known []model.VMRecord, listed []model.VM) model.VMSnapshot {
+	snap := model.VMSnapshot{Connection: conn, At: at, Seen: listed}
+	was := map[string]model.VMRecord{}
+	for _, k := range known {
+		was[k.ID] = k
+	}
+	seen := map[string]bool{}
+	for _, vm := range listed {
+		seen[vm.ID] = true
+		k, ok := was[vm.ID]
+		switch {
+		case !ok || !k.GoneAt.IsZero():
+			snap.Events = append(snap.Events, model.VMEvent{
+				At: at, Connection: conn, VMID: vm.ID, Name: vm.Name,
+				Kind: model.VMAppeared, To: vm.State, Message: "found by a refresh",
+			})
+		case k.State != vm.State:
+			snap.Events = append(snap.Events, model.VMEvent{
+				At: at, Connection: conn, VMID: vm.ID, Name: vm.Name,
+				Kind: model.VMChanged, From: k.State, To: vm.State, Message: "changed since the last refresh",
+			})
+		}
+	}
+	for _, k := range known {
+		if !seen[k.ID] && k.GoneAt.IsZero() {
+			snap.Gone = append(snap.Gone, k.ID)
+			snap.Events = append(snap.Events, model.VMEvent{
+				At: at, Connection: conn, VMID: k.ID, Name: k.Name,
+				Kind: model.VMVanished, From: k.State, Message: "no longer listed by the cloud",
+			})
+		}
+	}
+	return snap
+}
+
+// VMs returns the known VMs of connection ("": of all), the gone ones
+// only if asked.
+func (inv *Inventory) VMs(ctx context.Context, connection string, withGone bool) ([]model.VMRecord, error) {
+	vms, err := inv.store.VMs(ctx, connection)
+	if err != nil || withGone {
+		return vms, err
+	}
+	return slices.DeleteFunc(vms, func(v model.VMRecord) bool { return !v.GoneAt.IsZero() }), nil
+}
+
+// CreateRequest asks for Count VMs on one connection.
+type CreateRequest struct {
+	Connection string
+	// Names are the VMs' names; empty: generated, {user}-{Prefix}-{n}.
+	Names  []string
+	Count  int // ignored when Names are given; 1 if zero
+	Prefix string
+	Spec   CreateSpec // Name and Token are set per VM
+	// Why says who asked, for the VMs' history: "run 12 task boot".
+	Why string
+}
+
+// Create creates the VMs asked for. Each create is on record with its
+// token before the cloud is called: a crash in between is finished by
+// Reconcile at the next start, with the same token, so the cloud makes
+// the VM at most once. A name the connection's cloud already uses is
+// refused before anything is made.
+func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VMRecord, error) {
+	p, err := inv.conns.Open(ctx, req.Connection)
+	if err != nil {
+		return nil, err
+	}
+	names, err := inv.names(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	// Names are checked against the cloud as it is now, not as last seen.
+	if err := inv.RefreshConnection(ctx, req.Connection); err != nil {
+		return nil, fmt.Errorf("check the names against %s: %w", req.Connection, err)
+	}
+	known, err := inv.VMs(ctx, req.Connection, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range known {
+		if slices.Contains(names, k.Name) && k.State != model.VMDeleted {
+			return nil, model.Errorf(model.ErrConflict, "connection %s already has a VM named %s (%s): choose another name", req.Connection, k.Name, k.ID)
+		}
+	}
+	var out []model.VMRecord
+	for _, name := range names {
+		spec := req.Spec
+		spec.Name, spec.Token = name, newToken()
+		data, err := json.Marshal(spec)
+		if err != nil {
+			return out, err
+		}
+		in := model.VMIntent{Token: spec.Token, Connection: req.Connection, Name: name, Spec: data, CreatedAt: inv.now()}
+		if err := inv.store.AddVMIntent(ctx, in); err != nil {
+			return out, err
+		}
+		rec, err := inv.finishCreate(ctx, p, in, spec, req.Why)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// finishCreate asks the cloud for the VM of an intent and records the
+// answer. A refusal ends the intent; a failure that may not be final
+// (the cloud unreachable, a timeout) leaves it open for Reconcile.
+func (inv *Inventory) finishCreate(ctx context.Context, p Provider, in model.VMIntent, spec CreateSpec, why string) (model.VMRecord, error) {
+	vm, err := p.Create(ctx, spec)
+	if err != nil {
+		if final(err) {
+			if ferr := inv.store.FinishVMIntent(context.WithoutCancel(ctx), in.Token, "", err.Error()); ferr != nil {
+				inv.logger.Error("record failed create", "name", in.Name, "err", ferr)
+			}
+		}
+		return model.VMRecord{}, err
+	}
+	vm.Connection = in.Connection
+	if vm.Token == "" {
+		vm.Token = in.Token
+	}
+	at := inv.now()
+	msg := "created by meshflow"
+	if why != "" {
+		msg += " for " + why
+	}
+	ev := model.VMEvent{At: at, Connection: in.Connection, VMID: vm.ID, Name: vm.Name, Kind: model.VMActed, To: vm.State, Message: msg}
+	if err := inv.store.SaveVM(ctx, vm, at, ev); err != nil {
+		return model.VMRecord{}, err
+	}
+	if err := inv.store.FinishVMIntent(ctx, in.Token, vm.ID, ""); err != nil {
+		return model.VMRecord{}, err
+	}
+	return inv.store.VM(ctx, in.Connection, vm.ID)
+}
+
+// final reports whether a create's error ends it: the cloud refused. An
+// outage, a throttle or a cut connection may have let the VM be made.
+func final(err error) bool {
+	switch {
+	case errors.Is(err, model.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case errors.Is(err, model.ErrInvalid), errors.Is(err, model.ErrConflict), errors.Is(err, model.ErrNotFound):
+		return true
+	}
+	return false
+}
+
+// Reconcile finishes the creates a crash or an outage left open: each is
+// asked again with its token, which gives back the VM the first call made,
+// or makes it if the first call never reached the cloud.
+func (inv *Inventory) Reconcile(ctx context.Context) error {
+	open, err := inv.store.OpenVMIntents(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, in := range open {
+		var spec CreateSpec
+		if err := json.Unmarshal(in.Spec, &spec); err != nil {
+			errs = append(errs, fmt.Errorf("create of %s: %w", in.Name, err))
+			continue
+		}
+		p, err := inv.conns.Open(ctx, in.Connection)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("create of %s: %w", in.Name, err))
+			continue
+		}
+		if _, err := inv.finishCreate(ctx, p, in, spec, "a create interrupted before the cloud answered"); err != nil {
+			errs = append(errs, fmt.Errorf("create of %s: %w", in.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// names returns the names of the VMs to create.
+func (inv *Inventory) names(ctx context.Context, req CreateRequest) ([]string, error) {
+	if len(req.Names) > 0 {
+		for _, n := range req.Names {
+			if strings.TrimSpace(n) == "" {
+				return nil, model.Errorf(model.ErrInvalid, "a VM name is empty: give each VM a name, or none to have them generated")
+			}
+		}
+		if dup := firstDuplicate(req.Names); dup != "" {
+			return nil, model.Errorf(model.ErrInvalid, "the name %s is asked for twice: VM names must differ", dup)
+		}
+		return req.Names, nil
+	}
+	count := max(req.Count, 1)
+	prefix := inv.user + "-" + cmp.Or(nameSafe(req.Prefix), "vm") + "-"
+	out := make([]string, 0, count)
+	for range count {
+		n, err := inv.store.NextVMNumber(ctx, prefix)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prefix+strconv.Itoa(n))
+	}
+	return out, nil
+}
+
+// Action is a lifecycle verb.
+type Action string
+
+const (
+	Start   Action = "start"
+	Stop    Action = "stop"
+	Suspend Action = "suspend"
+	Resume  Action = "resume"
+	Reboot  Action = "reboot"
+	Destroy Action = "destroy"
+)
+
+// Act asks the cloud to act on one VM, by cloud id, and records it in
+// the VM's history with who asked; the VM's state is then read back from
+// the cloud.
+func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, why string) (model.VMRecord, error) {
+	p, err := inv.conns.Open(ctx, connection)
+	if err != nil {
+		return model.VMRecord{}, err
+	}
+	rec, err := inv.store.VM(ctx, connection, id)
+	if err != nil {
+		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "connection %s has no VM %s that meshflow knows: refresh the inventory", connection, id)
+	}
+	if err := act(ctx, p, id, a); err != nil {
+		inv.note(ctx, rec, a, why, err)
+		return rec, err
+	}
+	inv.note(ctx, rec, a, why, nil)
+	vm, err := p.Get(ctx, id)
+	switch {
+	case errors.Is(err, model.ErrNotFound) && a == Destroy:
+		return rec, nil // gone already; the next refresh marks it
+	case err != nil:
+		return rec, nil // the action was accepted; the state shows at the next refresh
+	}
+	vm.Connection = connection
+	if err := inv.store.SaveVM(ctx, vm, inv.now()); err != nil {
+		return rec, err
+	}
+	return inv.store.VM(ctx, connection, id)
+}
+
+func act(ctx context.Context, p Provider, id string, a Action) error {
+	unsupported := func() error {
+		return &Error{Kind: p.Kind(), Op: string(a) + " " + id, Message: "this cloud cannot " + string(a) + " a VM", Is: ErrNotSupported}
+	}
+	switch a {
+	case Start:
+		return p.Start(ctx, id)
+	case Stop:
+		return p.Stop(ctx, id)
+	case Destroy:
+		return p.Destroy(ctx, id)
+	case Suspend, Resume:
+		s, ok := p.(Suspender)
+		if !ok {
+			return unsupported()
+		}
+		if a == Suspend {
+			return s.Suspend(ctx, id)
+		}
+		return s.Resume(ctx, id)
+	case Reboot:
+		r, ok := p.(Rebooter)
+		if !ok {
+			return unsupported()
+		}
+		return r.Reboot(ctx, id)
+	}
+	return model.Errorf(model.ErrInvalid, "unknown action %q: use start, stop, suspend, resume, reboot or destroy", a)
+}
+
+// note records an action in the VM's history.
+func (inv *Inventory) note(ctx context.Context, rec model.VMRecord, a Action, why string, err error) {
+	msg := string(a) + " asked"
+	if why != "" {
+		msg += " by " + why
+	}
+	if err != nil {
+		msg += ", refused: " + err.Error()
+	}
+	e := model.VMEvent{At: inv.now(), Connection: rec.Connection, VMID: rec.ID, Name: rec.Name, Kind: model.VMActed, From: rec.State, Message: msg}
+	if err := inv.store.AddVMEvent(context.WithoutCancel(ctx), e); err != nil {
+		inv.logger.Error("record vm event", "vm", rec.ID, "err", err)
+	}
+}
+
+// History returns a VM's events, newest first.
+func (inv *Inventory) History(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error) {
+	return inv.store.VMEvents(ctx, connection, id, cmp.Or(limit, 100))
+}
+
+// newToken makes an idempotency key: 128 random bits, which EC2's
+// 64-character ClientToken and every cloud's tags hold.
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "mf-" + hex.EncodeToString(b)
+}
+
+// nameSafe lower-cases s and keeps letters, digits and dashes: what every
+// cloud accepts in a VM name.
+func nameSafe(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '-' || r == '_' || r == '.' || r == ' ':
+			b.WriteByte('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+func firstDuplicate(names []string) string {
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return n
+		}
+		seen[n] = true
+	}
+	return ""
+}
