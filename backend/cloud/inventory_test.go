@@ -78,8 +78,10 @@ func TestRefreshRecordsWhatChangedOutsideMeshflow(t *testing.T) {
 	dbPort, _ := listen(t)
 	list := []model.SSHHost{{Name: "web", Address: "127.0.0.1", Port: webPort}, {Name: "db", Address: "127.0.0.1", Port: dbPort}}
 	c := conns{
-		"lab":    func() (cloud.Provider, error) { return hosts.New(hosts.Config{Connection: "lab", Hosts: list}), nil },
-		"broken": func() (cloud.Provider, error) { return nil, model.Errorf(model.ErrInvalid, "connection broken: its secret cannot be opened") },
+		"lab": func() (cloud.Provider, error) { return hosts.New(hosts.Config{Connection: "lab", Hosts: list}), nil },
+		"broken": func() (cloud.Provider, error) {
+			return nil, model.Errorf(model.ErrInvalid, "connection broken: its secret cannot be opened")
+		},
 	}
 	inv := cloud.NewInventory(st, c, cloud.Options{})
 	ctx := t.Context()
