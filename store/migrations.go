@@ -158,6 +158,7 @@ var migrations = []migration{
 		CREATE TABLE vms (
 			connection  TEXT NOT NULL,
 			id          TEXT NOT NULL,
+			kind        TEXT NOT NULL DEFAULT '',
 			name        TEXT NOT NULL,
 			state       TEXT NOT NULL,
 			cloud_state TEXT NOT NULL DEFAULT '',

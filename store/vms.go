@@ -90,7 +90,7 @@ func (s *Store) AddVMEvent(ctx context.Context, e model.VMEvent) error {
 // VMs returns the known VMs of connection ("": of every connection), gone
 // ones included, by connection then name.
 func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, error) {
-	q := `SELECT connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+	q := `SELECT connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
 		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms`
 	var args []any
 	if connection != "" {
@@ -116,7 +116,7 @@ func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, e
 
 // VM returns one known VM, or ErrNotFound.
 func (s *Store) VM(ctx context.Context, connection, id string) (model.VMRecord, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+	row := s.db.QueryRowContext(ctx, `SELECT connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
 		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms WHERE connection = ? AND id = ?`,
 		connection, id)
 	r, err := scanVM(row)
@@ -220,17 +220,17 @@ func upsertVM(tx *sql.Tx, vm model.VM, at int64) error {
 	if !vm.LaunchedAt.IsZero() {
 		launched = vm.LaunchedAt.UnixMilli()
 	}
-	_, err := tx.Exec(`INSERT INTO vms (connection, id, name, state, cloud_state, region, zone, flavor, image, key_name,
+	_, err := tx.Exec(`INSERT INTO vms (connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
 			public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-		ON CONFLICT (connection, id) DO UPDATE SET name = excluded.name, state = excluded.state,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+		ON CONFLICT (connection, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state,
 			cloud_state = excluded.cloud_state, region = excluded.region, zone = excluded.zone,
 			flavor = excluded.flavor, image = excluded.image, key_name = excluded.key_name,
 			public_ips = excluded.public_ips, private_ips = excluded.private_ips, tags = excluded.tags,
 			details = excluded.details, token = CASE WHEN excluded.token = '' THEN token ELSE excluded.token END,
 			launched_at = CASE WHEN excluded.launched_at = 0 THEN launched_at ELSE excluded.launched_at END,
 			last_seen = excluded.last_seen, gone_at = 0`,
-		vm.Connection, vm.ID, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
+		vm.Connection, vm.ID, vm.Kind, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
 		js(nonNil(vm.PublicIPs)), js(nonNil(vm.PrivateIPs)), js(nonNilMap(vm.Tags)), js(nonNilMap(vm.Details)),
 		vm.Token, launched, at, at)
 	return err
@@ -253,7 +253,7 @@ func scanVM(row scanner) (model.VMRecord, error) {
 	var r model.VMRecord
 	var pub, priv, tags, details string
 	var launched, first, last, gone int64
-	if err := row.Scan(&r.Connection, &r.ID, &r.Name, &r.State, &r.CloudState, &r.Region, &r.Zone, &r.Flavor, &r.Image, &r.KeyName,
+	if err := row.Scan(&r.Connection, &r.ID, &r.Kind, &r.Name, &r.State, &r.CloudState, &r.Region, &r.Zone, &r.Flavor, &r.Image, &r.KeyName,
 		&pub, &priv, &tags, &details, &r.Token, &launched, &first, &last, &gone); err != nil {
 		return r, err
 	}

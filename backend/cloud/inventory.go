@@ -164,7 +164,7 @@ func (inv *Inventory) list(ctx context.Context, name string) ([]model.VM, error)
 	}
 	vms, err := p.List(ctx)
 	for i := range vms {
-		vms[i].Connection = name
+		vms[i].Connection, vms[i].Kind = name, p.Kind()
 	}
 	return vms, err
 }
@@ -290,7 +290,7 @@ func (inv *Inventory) finishCreate(ctx context.Context, p Provider, in model.VMI
 		}
 		return model.VMRecord{}, err
 	}
-	vm.Connection = in.Connection
+	vm.Connection, vm.Kind = in.Connection, p.Kind()
 	if vm.Token == "" {
 		vm.Token = in.Token
 	}
@@ -410,7 +410,7 @@ func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, 
 	case err != nil:
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
-	vm.Connection = connection
+	vm.Connection, vm.Kind = connection, p.Kind()
 	if err := inv.store.SaveVM(ctx, vm, inv.now()); err != nil {
 		return rec, err
 	}

@@ -45,8 +45,9 @@ func (s VMState) Done() bool { return s == VMDeleted }
 
 // VM is one virtual machine (or static host) as a cloud describes it.
 type VM struct {
-	Connection string // the name of the connection it was found through
-	ID         string // the cloud's id: i-0abc…, an Azure resource id, a Nova server uuid, host:port
+	Connection string    // the name of the connection it was found through
+	Kind       CloudKind // its cloud; set by the inventory from the connection
+	ID         string    // the cloud's id: i-0abc…, an Azure resource id, a Nova server uuid, host:port
 	Name       string
 	State      VMState
 	CloudState string // the cloud's own word: "stopped", "PowerState/deallocated", "SHUTOFF"
