@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -92,5 +93,26 @@ func argStringMap(args map[string]any, name string) (map[string]string, error) {
 		return out, nil
 	default:
 		return nil, fmt.Errorf("with.%s: want a mapping of names to values, got %T", name, v)
+	}
+}
+
+func argList(args map[string]any, name string) ([]string, error) {
+	switch v := args[name].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out, nil
+	case []string:
+		return v, nil
+	case string:
+		// A template rendered a list as text, such as another task's
+		// space-separated ids.
+		return strings.Fields(v), nil
+	default:
+		return nil, fmt.Errorf("with.%s: want a list, got %T", name, v)
 	}
 }

@@ -1,0 +1,114 @@
+package ops
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/hosts"
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/store"
+)
+
+type hostConns struct{ hosts []model.SSHHost }
+
+func (h hostConns) Active(context.Context) ([]string, error) { return []string{"here"}, nil }
+func (h hostConns) Open(context.Context, string) (cloud.Provider, error) {
+	return hosts.New(hosts.Config{Connection: "here", Hosts: h.hosts}), nil
+}
+
+// sshd answers each connection with an SSH banner, as OpenSSH does.
+func sshd(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+			c.Close()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func hostInventory(t *testing.T) *cloud.Inventory {
+	t.Helper()
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "meshflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	inv := cloud.NewInventory(st, hostConns{hosts: []model.SSHHost{
+		{Name: "web", Address: "127.0.0.1", Port: sshd(t), User: "ann"},
+		{Name: "db", Address: "127.0.0.1", Port: sshd(t), User: "ann"},
+	}}, cloud.Options{})
+	if err := inv.RefreshConnection(t.Context(), "here"); err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+// vm.list and vm.wait give later tasks the VMs' names, ids and addresses;
+// a lifecycle verb a host cannot do fails the task naming the VMs.
+func TestVMOpsOnHosts(t *testing.T) {
+	inv := hostInventory(t)
+	ctx := t.Context()
+
+	task, log := newTask(t, map[string]any{"connection": "here"})
+	out, err := VMList{VMs: inv}.Run(ctx, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["count"] != "2" || out["names"] != "db web" || out["private_ips"] != "127.0.0.1 127.0.0.1" || out["name"] != "db" {
+		t.Errorf("vm.list outputs = %v", out)
+	}
+	if !strings.Contains(log.String(), "here\tweb\t127.0.0.1:") {
+		t.Errorf("vm.list log = %q", log)
+	}
+
+	task, _ = newTask(t, map[string]any{"names": []any{"web"}, "until": "ssh", "poll": "10ms", "timeout": "5s"})
+	out, err = VMWait{VMs: inv}.Run(ctx, task)
+	if err != nil || out["name"] != "web" || out["count"] != "1" {
+		t.Errorf("vm.wait for ssh = %v, %v", out, err)
+	}
+
+	task, _ = newTask(t, map[string]any{"group": "nope"})
+	if _, err := (VMAction{Action: cloud.Stop, VMs: inv}).Run(ctx, task); err == nil || !strings.Contains(err.Error(), "vm.stop: no VM matches group nope") {
+		t.Errorf("vm.stop of no VM: %v", err)
+	}
+	task, _ = newTask(t, map[string]any{"names": "web db"})
+	_, err = VMAction{Action: cloud.Stop, VMs: inv}.Run(ctx, task)
+	if err == nil || err.Error() != "vm.stop: 2 of 2 VMs refused: web, db (see the log)" {
+		t.Errorf("vm.stop of hosts: %v", err)
+	}
+	task, _ = newTask(t, map[string]any{"until": "soon"})
+	if _, err := (VMWait{VMs: inv}).Run(ctx, task); err == nil || !strings.Contains(err.Error(), `"soon" is not running, stopped, deleted, ssh or none`) {
+		t.Errorf("vm.wait until soon: %v", err)
+	}
+}
+
+// What a VM is created with is kept in the clear, so vm.create refuses a
+// secret in any argument before anything is made.
+func TestVMCreateRefusesSecrets(t *testing.T) {
+	inv := hostInventory(t)
+	task, _ := newTask(t, map[string]any{"connection": "here", "tags": map[string]any{"token": "hunter2-secret"}})
+	task.Secrets = tasklog.NewMasker([]string{"hunter2-secret"})
+	_, err := VMCreate{VMs: inv}.Run(t.Context(), task)
+	if err == nil || !strings.Contains(err.Error(), "with.tags holds a secret") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("vm.create with a secret tag: %v", err)
+	}
+	if vms, _ := inv.VMs(t.Context(), "", true); len(vms) != 2 {
+		t.Errorf("the inventory changed: %d VMs", len(vms))
+	}
+}
