@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ var storageKeys = map[string]struct {
 func cmStorage(r *Result, src, name string, e *obj) {
 	kind := e.obj("cm").str("kind")
 	if !storageKinds[kind] {
-		r.skip(src, name, "storage "+unusableKind(kind))
+		r.skip(src, name, fmt.Sprintf("storage kind %q: meshflow keeps S3 (aws-s3, awss3, awsboto, awslibcloud) and Azure Blob (azureblob) storage", kind))
 		return
 	}
 	s := StorageEntry{

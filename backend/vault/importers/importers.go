@@ -60,14 +60,15 @@ type Result struct {
 // Skip is an entry left out, and why. It never holds a secret.
 type Skip struct {
 	Source string // the file and entry, as in Connection.Source
-	Name   string
+	Name   string // the entry's name as the file has it
 	Reason string
 }
 
-// Note is something changed or missing in an imported entry.
+// Note is something changed or missing in an imported entry; Source is
+// that of its connection.
 type Note struct {
 	Source string
-	Name   string
+	Name   string // the entry's name as the file has it
 	Text   string
 }
 
