@@ -11,10 +11,9 @@ import (
 
 var (
 	openrcLine  = regexp.MustCompile(`(?m)^\s*(export\s+)?OS_[A-Z0-9_]+=`)
-	iniSection  = regexp.MustCompile(`(?m)^\s*\[[^\]\n]+\]\s*$`)
 	awsCredKey  = regexp.MustCompile(`(?m)^\s*aws_(access_key_id|secret_access_key|session_token)\s*=`)
 	awsConfKey  = regexp.MustCompile(`(?m)^\s*(region|output|sso_[a-z_]+|role_arn|source_profile|credential_process|credential_source|endpoint_url|web_identity_token_file)\s*=`)
-	awsProfileS = regexp.MustCompile(`(?m)^\s*\[(profile\s+[^\]]+|default|sso-session\s+[^\]]+)\]\s*$`)
+	awsProfileS = regexp.MustCompile(`(?m)^\s*\[(profile|sso-session|services)\s+[^\]]+\]\s*$`)
 )
 
 // sniff guesses a format from content; base is the file's name, used only
@@ -24,18 +23,31 @@ func sniff(base string, data []byte) Format {
 	if trimmed[0] == '{' {
 		return sniffJSON(trimmed)
 	}
-	if iniSection.Match(data) {
-		switch {
-		case awsConfKey.Match(data) && (awsProfileS.Match(data) || base == "config"):
-			return FormatAWSConfig
-		case awsCredKey.Match(data):
-			return FormatAWSCredentials
-		}
+	if f := sniffAWS(base, data); f != "" {
+		return f
 	}
 	if openrcLine.Match(data) {
 		return FormatOpenRC
 	}
 	return sniffYAML(base, data)
+}
+
+// sniffAWS tells the two AWS files apart. Both may hold keys and a
+// region; only the config names its sections [profile x], so the file name
+// decides when the content does not.
+func sniffAWS(base string, data []byte) Format {
+	creds, conf := awsCredKey.Match(data), awsConfKey.Match(data)
+	switch {
+	case !creds && !conf:
+		return ""
+	case base == "config":
+		return FormatAWSConfig
+	case base == "credentials":
+		return FormatAWSCredentials
+	case awsProfileS.Match(data) || !creds:
+		return FormatAWSConfig
+	}
+	return FormatAWSCredentials
 }
 
 func sniffJSON(data []byte) Format {

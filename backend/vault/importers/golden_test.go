@@ -167,7 +167,8 @@ func TestGoldenEnv(t *testing.T) {
 			"OS_AUTH_URL": "https://kvm.tacc.chameleoncloud.org:5000/v3", "OS_USERNAME": "ada", "OS_PASSWORD": "CANARY-all-os",
 			"OS_PROJECT_NAME": "CH-822154", "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
 			"AZURE_SUBSCRIPTION_ID": "66666666-7777-8888-9999-000000000000",
-			"AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE", "AWS_SECRET_ACCESS_KEY": "CANARY-all-aws",
+			"AWS_ACCESS_KEY_ID":     "AKIAENVEXAMPLE",
+			"AWS_SECRET_ACCESS_KEY": "CANARY-all-aws",
 		}},
 	}
 	for _, tt := range tests {

@@ -25,7 +25,7 @@ const MaxFileSize = 1 << 20
 var (
 	ErrEmpty         = errors.New("the file is empty")
 	ErrBinary        = errors.New("a binary file, not a credentials file")
-	ErrTooLarge      = fmt.Errorf("larger than %d KB: not a credentials file", MaxFileSize>>10)
+	ErrTooLarge      = fmt.Errorf("larger than %d MB: not a credentials file", MaxFileSize>>20)
 	ErrUnknownFormat = errors.New("not a format meshflow imports (AWS credentials or config, OpenStack clouds.yaml, secure.yaml or openrc, Azure service principal JSON, Cloudmesh yaml)")
 	ErrSyntax        = errors.New("syntax error")
 )
