@@ -14,24 +14,36 @@ func TestBrokenFilesSayWhereWithoutTheSecret(t *testing.T) {
 	tests := []struct {
 		name, path, data, where string
 	}{
-		{"cloudmesh yaml", "cloudmesh.yaml",
+		{
+			"cloudmesh yaml", "cloudmesh.yaml",
 			"cloudmesh:\n  cloud:\n    aws:\n      credentials:\n        EC2_SECRET_KEY: \"" + secret + "\n        region: [us-east-1\n",
-			"cloudmesh.yaml:"},
-		{"cloudmesh tab indent", "cloudmesh.yaml",
+			"cloudmesh.yaml:",
+		},
+		{
+			"cloudmesh tab indent", "cloudmesh.yaml",
 			"cloudmesh:\n  cloud:\n\tEC2_SECRET_KEY: " + secret + "\n",
-			"cloudmesh.yaml:3:"},
-		{"clouds.yaml", "clouds.yaml",
+			"cloudmesh.yaml:3:",
+		},
+		{
+			"clouds.yaml", "clouds.yaml",
 			"clouds:\n  lab:\n    auth:\n      auth_url: https://k/v3\n      password: " + secret + ": {\n",
-			"clouds.yaml:5:"},
-		{"aws credentials", "credentials",
+			"clouds.yaml:5:",
+		},
+		{
+			"aws credentials", "credentials",
 			"[default]\naws_access_key_id = AKIA\naws_secret_access_key " + secret + "\n",
-			"credentials:3:"},
-		{"aws section", "credentials",
+			"credentials:3:",
+		},
+		{
+			"aws section", "credentials",
 			"[default\naws_access_key_id = AKIA\naws_secret_access_key = " + secret + "\n",
-			"credentials:1:"},
-		{"azure json", "sp.json",
+			"credentials:1:",
+		},
+		{
+			"azure json", "sp.json",
 			"{\n  \"appId\": \"a\",\n  \"password\": \"" + secret + "\"x,\n  \"tenant\": \"t\"\n}\n",
-			"sp.json:3:"},
+			"sp.json:3:",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,5 +104,15 @@ func TestCloudmeshTopNotAMapping(t *testing.T) {
 	}
 	if len(r.Connections)+len(r.Skipped) != 0 {
 		t.Errorf("found entries in an empty cloudmesh section: %+v", r)
+	}
+}
+
+// Two files of a format that merges by name are refused rather than
+// letting one silently win.
+func TestTwoFilesOfOneKindRefused(t *testing.T) {
+	a := readSample(t, "aws/credentials")
+	b := File{Path: "/backup/credentials", Data: a.Data}
+	if _, err := ParseFiles(a, b); err == nil || !strings.Contains(err.Error(), "one at a time") {
+		t.Errorf("ParseFiles(two credentials files) = %v", err)
 	}
 }

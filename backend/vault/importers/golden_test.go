@@ -177,3 +177,32 @@ func TestGoldenEnv(t *testing.T) {
 		})
 	}
 }
+
+// Files under the home directory are named ~/… in Source, as people know
+// them.
+func TestSourceShortensHome(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory")
+	}
+	f := readSample(t, "aws/credentials")
+	r, err := Parse(filepath.Join(home, ".aws", "credentials"), f.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Connections[0].Source; got != "~/.aws/credentials [default]" {
+		t.Errorf("Source = %q", got)
+	}
+}
+
+func BenchmarkParseCloudmesh(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(testdata, "cloudmesh/cloudmesh.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Parse("cloudmesh.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

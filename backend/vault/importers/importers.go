@@ -90,7 +90,7 @@ type File struct {
 }
 
 // Detect says which format data is, by its content, using the file's name
-// only to tell formats whose content alike (secure.yaml from clouds.yaml).
+// only where contents look alike (secure.yaml and clouds.yaml, the two AWS files).
 func Detect(path string, data []byte) (Format, error) {
 	if err := check(data); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
@@ -121,13 +121,13 @@ func ParseFiles(files ...File) (Result, error) {
 		}
 		switch format {
 		case FormatAWSCredentials:
-			awsCreds = f
+			err = pair(&awsCreds, f, format)
 		case FormatAWSConfig:
-			awsConfig = f
+			err = pair(&awsConfig, f, format)
 		case FormatCloudsYAML:
-			clouds = f
+			err = pair(&clouds, f, format)
 		case FormatSecureYAML:
-			secure = f
+			err = pair(&secure, f, format)
 		case FormatOpenRC:
 			err = parseOpenRC(&r, f)
 		case FormatAzureSP:
@@ -151,6 +151,16 @@ func ParseFiles(files ...File) (Result, error) {
 	}
 	r.uniqueNames()
 	return r, nil
+}
+
+// pair keeps the one file of a format that merges with another; two of
+// them would leave unclear which profile of the same name wins.
+func pair(slot **File, f *File, format Format) error {
+	if *slot != nil {
+		return fmt.Errorf("%s and %s are both %s files: import them one at a time", (*slot).Path, f.Path, format)
+	}
+	*slot = f
+	return nil
 }
 
 func check(data []byte) error {

@@ -24,8 +24,10 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestPlaceholder(t *testing.T) {
-	for _, v := range []string{"", " ", "TBD", "tbd", "TBD@sample.edu", "TBD_not_used", "None", "null",
-		"xxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "<service account>.iam.gserviceaccount.com", "<Project Name>"} {
+	for _, v := range []string{
+		"", " ", "TBD", "tbd", "TBD@sample.edu", "TBD_not_used", "None", "null",
+		"xxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "<service account>.iam.gserviceaccount.com", "<Project Name>",
+	} {
 		if !placeholder(v) {
 			t.Errorf("placeholder(%q) = false", v)
 		}
@@ -62,8 +64,10 @@ func TestNamesUniqueAndStable(t *testing.T) {
 		return out
 	}
 	first := names()
-	want := []string{"azure", "aws", "chameleon", "chameleon-v2", "jetstream", "bigred2", "clustera",
-		"kilo", "chameleon-2", "aws-2", "chameleon-ec2", "default", "lab", "wasabi"}
+	want := []string{
+		"azure", "aws", "chameleon", "chameleon-v2", "jetstream", "bigred2", "clustera",
+		"kilo", "chameleon-2", "aws-2", "chameleon-ec2", "default", "lab", "wasabi",
+	}
 	if !reflect.DeepEqual(first, want) {
 		t.Errorf("names %q\nwant  %q", first, want)
 	}
