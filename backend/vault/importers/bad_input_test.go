@@ -3,6 +3,7 @@ package importers
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,19 @@ func TestTwoFilesOfOneKindRefused(t *testing.T) {
 	b := File{Path: "/backup/credentials", Data: a.Data}
 	if _, err := ParseFiles(a, b); err == nil || !strings.Contains(err.Error(), "one at a time") {
 		t.Errorf("ParseFiles(two credentials files) = %v", err)
+	}
+}
+
+// A small file whose aliases expand exponentially is refused, not expanded.
+func TestYAMLAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("cloudmesh:\n  cloud: *a8\n")
+	_, err := Parse("bomb.yaml", []byte(b.String()))
+	if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "aliases") {
+		t.Errorf("Parse(alias bomb) = %v", err)
 	}
 }

@@ -19,6 +19,13 @@ type osAuth struct {
 	region, iface                      string
 }
 
+// osAuthTypes are the auth_type / OS_AUTH_TYPE values of the two logins
+// meshflow supports; tokens, OIDC and the rest are skipped.
+var osAuthTypes = map[string]bool{
+	"password": true, "v3password": true, "v2password": true,
+	"v3applicationcredential": true, "applicationcredential": true,
+}
+
 // osFromEnv reads OS_* variables as openstackclient does, with the
 // Keystone v2 names (OS_TENANT_*) standing in for the project.
 func osFromEnv(get func(string) string) osAuth {
@@ -87,12 +94,12 @@ func osFromCloud(c *obj) osAuth {
 // into a reason: only the names of the keys at fault.
 func (a osAuth) build(r *Result, name, src string) (model.Connection, bool) {
 	c := newConn(model.CloudOpenStack, name, src)
-	appCred := a.appCredID != "" || strings.Contains(a.authType, "applicationcredential")
+	appCred := a.appCredID != "" || strings.HasSuffix(a.authType, "applicationcredential")
 	switch {
 	case placeholder(a.authURL):
 		r.skip(src, name, "no auth URL (auth_url / OS_AUTH_URL) or a placeholder")
 		return c, false
-	case a.authType != "" && !appCred && !strings.HasSuffix(a.authType, "password"):
+	case a.authType != "" && !osAuthTypes[a.authType]:
 		r.skip(src, name, fmt.Sprintf("auth type %q: meshflow signs in with a password or an application credential", a.authType))
 		return c, false
 	case appCred && placeholder(a.appCredID):

@@ -34,17 +34,31 @@ func parseYAML(path string, data []byte) (*obj, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
 	}
-	root, ok := toTree(doc.Content[0]).(*obj)
+	budget := maxNodes
+	tree := toTree(doc.Content[0], &budget)
+	if budget < 0 {
+		return nil, fmt.Errorf("%s: %w: aliases expand to more than %d values", path, ErrSyntax, maxNodes)
+	}
+	root, ok := tree.(*obj)
 	if !ok {
 		return nil, fmt.Errorf("%s:%d: %w: the document is not a mapping", path, doc.Content[0].Line, ErrSyntax)
 	}
 	return root, nil
 }
 
-func toTree(n *yaml.Node) any {
+// maxNodes bounds the values an alias-laden file may expand to, so a
+// "billion laughs" file cannot exhaust memory: a real one has a few hundred.
+const maxNodes = 100_000
+
+// toTree copies the node graph into objs, spending one of budget per value;
+// aliases are expanded, so a negative budget means the file is a bomb.
+func toTree(n *yaml.Node, budget *int) any {
+	if *budget--; *budget < 0 {
+		return nil
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return toTree(n.Alias)
+		return toTree(n.Alias, budget)
 	case yaml.MappingNode:
 		o := &obj{vals: map[string]any{}}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -52,13 +66,13 @@ func toTree(n *yaml.Node) any {
 			if _, dup := o.vals[k]; !dup {
 				o.keys = append(o.keys, k)
 			}
-			o.vals[k] = toTree(n.Content[i+1])
+			o.vals[k] = toTree(n.Content[i+1], budget)
 		}
 		return o
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			s = append(s, toTree(c))
+			s = append(s, toTree(c, budget))
 		}
 		return s
 	case yaml.ScalarNode:
