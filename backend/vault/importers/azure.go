@@ -73,7 +73,7 @@ func (a azureAuth) build(r *Result, name, src string) (model.Connection, bool) {
 	c.Settings[model.SettingTenantID] = a.tenant
 	c.Settings[model.SettingClientID] = a.clientID
 	if a.secret == "" {
-		r.note(src, name, "no client secret in the file: set it on the connection before use")
+		r.note(src, name, "no client secret given: set it on the connection before use")
 	} else {
 		c.Secrets[model.SecretClientSecret] = a.secret
 	}

@@ -29,14 +29,14 @@ func parseCloudmesh(r *Result, f *File) error {
 		meta := e.obj("cm")
 		cmCloud(r, cmEntry{
 			name: name, kind: meta.str("kind"), src: file + " cloud " + name,
-			active: truthy(meta.str("active")), creds: e.obj("credentials"), def: e.obj("default"),
+			active: activeFlag(meta), creds: e.obj("credentials"), def: e.obj("default"),
 		})
 	})
-	active, _ := cm.get("active").([]any)
+	active, _ := cm.get("active").([]any) // the old layout lists its active clouds
 	cm.obj("clouds").each(func(name string, e *obj) {
 		cmCloud(r, cmEntry{
 			name: name, kind: e.str("cm_type"), src: file + " cloud " + name,
-			active: slices.Contains(active, any(name)), creds: e.obj("credentials"), def: e.obj("default"),
+			active: active == nil || slices.Contains(active, any(name)), creds: e.obj("credentials"), def: e.obj("default"),
 		})
 	})
 	cm.obj("storage").each(func(name string, e *obj) { cmStorage(r, file+" storage "+name, name, e) })
@@ -114,6 +114,12 @@ func unusableKind(kind string) string {
 		return `kind "google": meshflow does not manage Google Cloud`
 	}
 	return fmt.Sprintf("kind %q: meshflow manages AWS, Azure, OpenStack and SSH hosts", kind)
+}
+
+// activeFlag reads Cloudmesh's active: an entry that does not say is taken
+// as active, since its owner filled it in to use it.
+func activeFlag(o *obj) bool {
+	return !o.has("active") || truthy(o.str("active"))
 }
 
 // firstSet returns the first value that is set and not a placeholder.

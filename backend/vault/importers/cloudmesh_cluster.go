@@ -13,7 +13,7 @@ import (
 // sign in with is the private key beside it.
 func cmCluster(r *Result, src, name string, e *obj) {
 	c := newConn(model.CloudHosts, name, src)
-	c.Active = truthy(e.str("active"))
+	c.Active = activeFlag(e)
 	if e.str("address") != "" {
 		c.Hosts = append(c.Hosts, cmHost(firstSet(e.str("name"), name), e))
 	}

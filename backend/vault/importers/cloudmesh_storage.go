@@ -39,7 +39,7 @@ func cmStorage(r *Result, src, name string, e *obj) {
 	s := StorageEntry{
 		Name: safeName(name), Kind: kind, Source: src,
 		Settings: map[string]string{}, Secrets: map[string]string{},
-		Active: truthy(e.obj("cm").str("active")),
+		Active: activeFlag(e.obj("cm")),
 	}
 	for _, part := range []*obj{e.obj("default"), e.obj("credentials")} {
 		for k, v := range part.strings() {

@@ -135,7 +135,7 @@ func (a osAuth) build(r *Result, name, src string) (model.Connection, bool) {
 
 func (a osAuth) setSecret(r *Result, c model.Connection, key, v, what string) {
 	if v == "" {
-		r.note(c.Source, c.Name, "no "+what+" in the file: set it on the connection before use")
+		r.note(c.Source, c.Name, "no "+what+" given: set it on the connection before use")
 		return
 	}
 	c.Secrets[key] = v
