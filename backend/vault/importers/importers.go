@@ -45,7 +45,9 @@ const (
 	FormatEnv            Format = "environment"     // OS_*, AZURE_*, AWS_* variables (FromEnv)
 )
 
-// Result is what an import found.
+// Result is what an import found. Its Connections and Storage carry the
+// secrets read, in their Secrets maps only: print or log a Result only
+// with those masked.
 type Result struct {
 	Connections []model.Connection
 	// Storage holds Cloudmesh storage entries (S3, Azure Blob) for the
