@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/meshflow/meshflow/backend/auth"
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/hosts"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -44,6 +48,9 @@ type fixture struct {
 	info    frontend.Info
 	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
 	log     *logBuffer   // what the handler logged
+
+	inventory *cloud.Inventory // over the store, with clouds' connections
+	clouds    *fixtureClouds
 }
 
 // logBuffer collects log lines from concurrent handlers.
@@ -172,14 +179,40 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
 	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
+	f.clouds = &fixtureClouds{}
+	f.inventory = cloud.NewInventory(st, f.clouds, cloud.Options{User: "ann"})
+	prices, err := cloud.LoadPrices(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
+		Inventory: f.inventory, Prices: prices,
 		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	f.raw, f.handler = h, f.signedIn(t, h)
 	return f
+}
+
+// fixtureClouds are the connections of the fixture's inventory: static
+// SSH hosts, named by connection.
+type fixtureClouds struct {
+	mu    sync.Mutex
+	hosts map[string][]model.SSHHost
+}
+
+func (c *fixtureClouds) Active(context.Context) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Sorted(maps.Keys(c.hosts)), nil
+}
+
+func (c *fixtureClouds) Open(_ context.Context, name string) (cloud.Provider, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return hosts.New(hosts.Config{Connection: name, Hosts: c.hosts[name]}), nil
 }
 
 // fakeEngine stands in for the engine behind the workflow service: runs

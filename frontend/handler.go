@@ -15,6 +15,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
@@ -122,8 +123,10 @@ type Options struct {
 	Control      RunControl
 	History      RunHistory
 	Variables    Variables
-	Logs         TaskLogs  // nil: no logs are shown
-	Events       RunEvents // nil: live pages poll instead of streaming
+	Logs         TaskLogs      // nil: no logs are shown
+	Events       RunEvents     // nil: live pages poll instead of streaming
+	Inventory    Inventory     // nil: the VMs pages say no cloud is connected
+	Prices       *cloud.Prices // the VMs' cost estimates; nil: none shown
 	Info         Info
 	Logger       *slog.Logger
 	Now          func() time.Time // defaults to time.Now
@@ -148,6 +151,8 @@ type Handler struct {
 	vars     Variables
 	logs     TaskLogs
 	events   RunEvents
+	vms      Inventory
+	prices   *cloud.Prices
 	info     Info
 	logger   *slog.Logger
 	now      func() time.Time
@@ -170,6 +175,8 @@ func New(opts Options) http.Handler {
 		vars:     opts.Variables,
 		logs:     opts.Logs,
 		events:   opts.Events,
+		vms:      opts.Inventory,
+		prices:   opts.Prices,
 		info:     opts.Info,
 		logger:   opts.Logger,
 		now:      opts.Now,

@@ -16,25 +16,6 @@ type section struct {
 
 // sections are the navigation entries that have no data to show yet.
 var sections = []section{
-	{"vms", "/vms", func(Info) pages.Section {
-		return pages.Section{
-			Title: "VMs",
-			Lead:  "One inventory of your virtual machines, across every cloud.",
-			Empty: components.Empty{
-				Icon:    "server",
-				Heading: "No VMs yet",
-				Body: []string{
-					"Virtual machines on AWS, Azure and OpenStack clouds (Chameleon, Jetstream or any Keystone cloud), and the SSH hosts you already have, will be listed here together with their state, IP addresses, age and cost.",
-				},
-				Items: []string{
-					"create, start, stop, suspend, resume, resize and destroy VMs",
-					"run commands and scripts on one or many of them over SSH",
-					"find VMs that were started and forgotten",
-				},
-				Hint: "VMs appear once a cloud is added under Connections.",
-			},
-		}
-	}},
 	{"storage", "/storage", func(Info) pages.Section {
 		return pages.Section{
 			Title: "Storage",

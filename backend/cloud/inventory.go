@@ -500,3 +500,9 @@ func firstDuplicate(names []string) string {
 	}
 	return ""
 }
+
+// Refreshes says how the last refresh of each connection went, and so how
+// old what the inventory shows is.
+func (inv *Inventory) Refreshes(ctx context.Context) ([]model.RefreshStatus, error) {
+	return inv.store.Refreshes(ctx)
+}

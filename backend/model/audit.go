@@ -70,6 +70,14 @@ const (
 	ActionLogin           = "login"
 	ActionLoginLink       = "login.link"
 	ActionLogout          = "logout"
+	// VM actions, on one VM or on several chosen together.
+	ActionVMStart   = "vm.start"
+	ActionVMStop    = "vm.stop"
+	ActionVMSuspend = "vm.suspend"
+	ActionVMResume  = "vm.resume"
+	ActionVMReboot  = "vm.reboot"
+	ActionVMDestroy = "vm.destroy"
+	ActionVMRefresh = "vm.refresh"
 	// ActionDBReset is the first event of a database `meshflow db reset`
 	// made: the log it replaced is gone, this says who emptied it.
 	ActionDBReset = "db.reset"
@@ -88,6 +96,7 @@ var AuditActions = []string{
 	ActionTaskClear, ActionTaskMarkSuccess, ActionTaskMarkFailed,
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
+	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,
@@ -107,6 +116,7 @@ const (
 	TargetSession  = "session"  // ID: empty; the actor says whose
 	TargetDatabase = "database" // ID: empty; the data dir's one database
 	TargetRequest  = "request"  // ID: "METHOD /path" of a request no handler named
+	TargetVM       = "vm"       // ID: "CONNECTION/CLOUD-ID", or several joined by ", "
 )
 
 // DAGTarget, RunTarget, TaskTarget and VariableTarget name the usual targets.

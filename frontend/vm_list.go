@@ -1,0 +1,58 @@
+package frontend
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// listVMs renders every known VM of every connection, filtered by text,
+// connection, state and tag (values in the address), with how old each
+// connection's listing is and its error if its last refresh failed.
+func (h *Handler) listVMs(w http.ResponseWriter, r *http.Request) {
+	ctx, q := r.Context(), r.URL.Query()
+	l := pages.VMList{Query: q, Now: h.now(), Flash: h.flashes.get(q.Get("flash"))}
+	if h.vms == nil {
+		h.render(w, r, http.StatusOK, pages.VMsPage(h.chrome(ctx, "vms"), l))
+		return
+	}
+	vms, err := h.vms.VMs(ctx, "", false)
+	if err != nil {
+		h.serverError(w, r, "list VMs", err)
+		return
+	}
+	if l.Refreshes, err = h.vms.Refreshes(ctx); err != nil {
+		h.serverError(w, r, "list VM refreshes", err)
+		return
+	}
+	f := parseVMFilter(q)
+	l.Total, l.Filtered = len(vms), f.active()
+	conns := map[string]bool{}
+	for _, vm := range vms {
+		conns[vm.Connection] = true
+		if f.match(vm) {
+			l.Rows = append(l.Rows, h.vmRow(vm))
+		}
+	}
+	for _, r := range l.Refreshes {
+		conns[r.Connection] = true
+	}
+	for c := range conns {
+		l.Connections = append(l.Connections, c)
+	}
+	slices.Sort(l.Connections)
+	l.Forgotten = h.countForgotten(ctx)
+	h.render(w, r, http.StatusOK, pages.VMsPage(h.chrome(ctx, "vms"), l))
+}
+
+// countForgotten is how many VMs the guard would call forgotten; a failure
+// to tell is logged and shown as none, the list itself being the point.
+func (h *Handler) countForgotten(ctx context.Context) int {
+	f, err := h.vms.Forgotten(ctx, forgottenAfter, h.prices, nil)
+	if err != nil {
+		h.logger.Error("find forgotten VMs", "err", err)
+	}
+	return len(f)
+}

@@ -1,0 +1,94 @@
+package frontend
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/frontend/pages"
+)
+
+// Inventory is the VM inventory the VMs pages show and act on;
+// *cloud.Inventory is one.
+type Inventory interface {
+	VMs(ctx context.Context, connection string, withGone bool) ([]model.VMRecord, error)
+	Refreshes(ctx context.Context) ([]model.RefreshStatus, error)
+	Refresh(ctx context.Context) ([]model.RefreshStatus, error)
+	History(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
+	Act(ctx context.Context, connection, id string, a cloud.Action, why string) (model.VMRecord, error)
+	Forgotten(ctx context.Context, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
+}
+
+// forgottenAfter is how long a VM may run with nothing using it before the
+// pages call it forgotten.
+const forgottenAfter = 12 * time.Hour
+
+// vmActions are the verbs the VMs pages offer, in the order shown.
+var vmActions = []cloud.Action{cloud.Start, cloud.Stop, cloud.Suspend, cloud.Resume, cloud.Reboot, cloud.Destroy}
+
+func vmAction(s string) (cloud.Action, bool) {
+	i := slices.IndexFunc(vmActions, func(a cloud.Action) bool { return string(a) == s })
+	if i < 0 {
+		return "", false
+	}
+	return vmActions[i], true
+}
+
+// vmRef names a VM in an address: "<connection>/<cloud id>". Connection
+// names hold no slash; cloud ids may (Azure's are paths).
+type vmRef struct{ connection, id string }
+
+func parseVMRef(s string) (vmRef, bool) {
+	conn, id, ok := strings.Cut(s, "/")
+	return vmRef{conn, id}, ok && conn != "" && id != ""
+}
+
+// vmFilter is the VMs list's filter, read from the address.
+type vmFilter struct {
+	Text, Connection, State, Tag string
+}
+
+func parseVMFilter(q url.Values) vmFilter {
+	return vmFilter{Text: strings.TrimSpace(q.Get("q")), Connection: q.Get("connection"), State: q.Get("state"), Tag: strings.TrimSpace(q.Get("tag"))}
+}
+
+func (f vmFilter) active() bool { return f != vmFilter{} }
+
+// match reports whether vm passes f: text in its name, id or an address;
+// a tag as key or key=value.
+func (f vmFilter) match(vm model.VMRecord) bool {
+	if f.Connection != "" && vm.Connection != f.Connection || f.State != "" && string(vm.State) != f.State {
+		return false
+	}
+	if f.Tag != "" {
+		k, v, withValue := strings.Cut(f.Tag, "=")
+		got, ok := vm.Tags[k]
+		if !ok || withValue && got != v {
+			return false
+		}
+	}
+	if f.Text == "" {
+		return true
+	}
+	t := strings.ToLower(f.Text)
+	if strings.Contains(strings.ToLower(vm.Name), t) || strings.Contains(strings.ToLower(vm.ID), t) {
+		return true
+	}
+	return slices.ContainsFunc(append(slices.Clone(vm.PublicIPs), vm.PrivateIPs...), func(ip string) bool { return strings.Contains(ip, t) })
+}
+
+// vmRow fills a VMs list row, with its cost where the price table knows
+// the flavor.
+func (h *Handler) vmRow(vm model.VMRecord) pages.VMRow {
+	row := pages.VMRow{VM: vm, Ref: pages.VMRef(vm.Connection, vm.ID)}
+	if h.prices != nil && vm.State.Billed() {
+		if p, ok := h.prices.Of(vm.Kind, vm.Region, vm.Flavor); ok {
+			row.Cost, row.CostUnit = p.PerHour, p.Unit
+		}
+	}
+	return row
+}
