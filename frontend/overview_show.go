@@ -3,9 +3,11 @@ package frontend
 import (
 	"cmp"
 	"context"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/dag"
@@ -66,7 +68,59 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request) {
 		o.DAGFiles = append(o.DAGFiles, pages.DAGFile{File: filepath.Base(d.File), DAG: d.Name})
 	}
 	slices.SortFunc(o.DAGFiles, func(a, b pages.DAGFile) int { return cmp.Compare(a.File, b.File) })
+	if h.vms != nil {
+		if o.VMs, err = h.overviewVMs(ctx); err != nil {
+			h.serverError(w, r, "read the VMs", err)
+			return
+		}
+	}
 	h.render(w, r, http.StatusOK, pages.OverviewPage(h.chrome(ctx, "overview"), o))
+}
+
+// overviewVMs sums up the inventory: VMs running per connection, what the
+// running ones cost a day, and the forgotten ones.
+func (h *Handler) overviewVMs(ctx context.Context) (*pages.VMSummary, error) {
+	vms, err := h.vms.VMs(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	s := &pages.VMSummary{}
+	byConn := map[string]*pages.VMCount{}
+	perDay := map[string]float64{}
+	for _, vm := range vms {
+		c := byConn[vm.Connection]
+		if c == nil {
+			c = &pages.VMCount{Connection: vm.Connection, Kind: string(vm.Kind)}
+			byConn[vm.Connection] = c
+		}
+		c.Total++
+		if vm.State == model.VMRunning {
+			c.Running++
+		}
+		if row := h.vmRow(vm); row.CostUnit != "" {
+			perDay[row.CostUnit] += row.Cost * 24
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(byConn)) {
+		s.Running = append(s.Running, *byConn[k])
+	}
+	var costs []string
+	for _, u := range slices.Sorted(maps.Keys(perDay)) {
+		costs = append(costs, pages.Money(perDay[u], u)+"/day")
+	}
+	s.PerDay = strings.Join(costs, " · ")
+	forgotten, err := h.vms.Forgotten(ctx, forgottenAfter, h.prices, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range forgotten {
+		fv := pages.ForgottenVM{Name: f.VM.Name, URL: pages.VMURL(f.VM.Connection, f.VM.ID), Connection: f.VM.Connection, Since: f.Since, SoFar: "–", PerDay: "–"}
+		if f.Priced {
+			fv.SoFar, fv.PerDay = pages.Money(f.SoFar, f.Price.Unit), pages.Money(f.PerDay, f.Price.Unit)
+		}
+		s.Forgotten = append(s.Forgotten, fv)
+	}
+	return s, nil
 }
 
 // overviewRuns fills in the runs active now and those that failed in the

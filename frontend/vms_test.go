@@ -106,3 +106,25 @@ func TestVMActionIsRefusedInWords(t *testing.T) {
 	}
 	wantAudit(t, f, []auditWant{{"vm.stop", "vm " + vm, "refused", ""}})
 }
+
+// The Overview says how many VMs run where, what they cost a day, and
+// which were forgotten, with what they cost so far.
+func TestOverviewVMs(t *testing.T) {
+	f := newFixture(t, false)
+	seedVMs(t, f)
+	// web has run for three hours: under the threshold; make it a day.
+	vms, _ := f.store.VMs(t.Context(), "aws-lab")
+	for _, vm := range vms {
+		if vm.ID == "i-0web" {
+			vm.LaunchedAt = time.Now().Add(-25 * time.Hour)
+			if err := f.store.SaveVM(t.Context(), vm.VM, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	(pageCase{"overview VMs", "/", 200, []string{
+		`data-testid="overview-vms"`, "aws-lab</a> <span class=\"muted small\">aws</span>: 2 of 3 VMs running",
+		"about $0.9984/day in compute", `data-testid="forgotten-vm"`, "/vms/show?vm=aws-lab%2Fi-0web",
+		"$1.04", // 25 h at $0.0416
+	}, nil}).run(t, f)
+}
