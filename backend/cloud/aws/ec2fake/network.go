@@ -316,3 +316,10 @@ func (s *Server) describeAddresses(f form) (any, error) {
 	}
 	return out, nil
 }
+
+func (s *Server) describeVpcs(f form) (any, error) {
+	if v, ok := f.filters()["is-default"]; ok && !matchAny("true", v) {
+		return &describeVpcsResponse{}, nil
+	}
+	return &describeVpcsResponse{Vpcs: []vpcXML{{defaultVPC, "172.31.0.0/16", "available", true}}}, nil
+}

@@ -152,6 +152,7 @@ var actions = map[string]handler{
 	"CreateSecurityGroup":           (*Server).createSecurityGroup,
 	"AuthorizeSecurityGroupIngress": (*Server).authorizeSecurityGroupIngress,
 	"DescribeSubnets":               (*Server).describeSubnets,
+	"DescribeVpcs":                  (*Server).describeVpcs,
 	"AllocateAddress":               (*Server).allocateAddress,
 	"AssociateAddress":              (*Server).associateAddress,
 	"DisassociateAddress":           (*Server).disassociateAddress,

@@ -247,3 +247,15 @@ type describeRegionsResponse struct {
 	reply
 	Regions []regionXML `xml:"regionInfo>item"`
 }
+
+type vpcXML struct {
+	VpcID     string `xml:"vpcId"`
+	CidrBlock string `xml:"cidrBlock"`
+	State     string `xml:"state"`
+	IsDefault bool   `xml:"isDefault"`
+}
+
+type describeVpcsResponse struct {
+	reply
+	Vpcs []vpcXML `xml:"vpcSet>item"`
+}
