@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,7 +111,8 @@ func (p *Provider) Images(ctx context.Context) ([]model.Image, error) {
 
 func toImage(im types.Image) model.Image {
 	os := "linux"
-	if im.Platform == types.PlatformValuesWindows {
+	// EC2 sends "windows" for images though the SDK's enum says "Windows".
+	if strings.EqualFold(string(im.Platform), "windows") {
 		os = "windows"
 	}
 	created, _ := time.Parse(time.RFC3339, aws.ToString(im.CreationDate))
