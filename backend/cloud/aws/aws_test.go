@@ -229,20 +229,39 @@ func TestErrorsReadAsTheCloudSaidThem(t *testing.T) {
 		is   error
 		want string
 	}{
-		{"get unknown", func() error { _, err := e.p.Get(ctx, "i-0000000000000dead"); return err }, model.ErrNotFound,
-			`aws connection "lab": get i-0000000000000dead: InvalidInstanceID.NotFound: The instance ID 'i-0000000000000dead' does not exist`},
-		{"get malformed", func() error { _, err := e.p.Get(ctx, "vm-1"); return err }, model.ErrNotFound,
-			`aws connection "lab": get vm-1: InvalidInstanceID.Malformed: Invalid id: "vm-1"`},
-		{"stop pending", func() error { return e.p.Stop(ctx, vm.ID) }, model.ErrConflict,
-			`aws connection "lab": stop ` + vm.ID + `: IncorrectInstanceState: The instance '` + vm.ID + `' is not in a state from which it can be stopped.`},
-		{"resize pending", func() error { return e.p.Resize(ctx, vm.ID, "t3.large") }, model.ErrConflict,
-			`aws connection "lab": resize ` + vm.ID + ` to t3.large: the instance is pending: EC2 changes the type only of a stopped instance; stop it first`},
-		{"reboot pending", func() error { return e.p.Reboot(ctx, vm.ID) }, model.ErrConflict,
-			`aws connection "lab": reboot ` + vm.ID + `: IncorrectInstanceState: The instance '` + vm.ID + `' is not in a state from which it can be rebooted.`},
-		{"unknown image", func() error { s := spec("x", "tok-2"); s.Image = "ami-00000000000000000"; _, err := e.p.Create(ctx, s); return err }, model.ErrInvalid,
-			`aws connection "lab": create x: InvalidAMIID.NotFound: The image id '[ami-00000000000000000]' does not exist`},
-		{"no token", func() error { _, err := e.p.Create(ctx, spec("x", "")); return err }, model.ErrInvalid,
-			`aws connection "lab": create x: an idempotency token of 1 to 64 characters is required`},
+		{
+			"get unknown", func() error { _, err := e.p.Get(ctx, "i-0000000000000dead"); return err }, model.ErrNotFound,
+			`aws connection "lab": get i-0000000000000dead: InvalidInstanceID.NotFound: The instance ID 'i-0000000000000dead' does not exist`,
+		},
+		{
+			"get malformed", func() error { _, err := e.p.Get(ctx, "vm-1"); return err }, model.ErrNotFound,
+			`aws connection "lab": get vm-1: InvalidInstanceID.Malformed: Invalid id: "vm-1"`,
+		},
+		{
+			"stop pending", func() error { return e.p.Stop(ctx, vm.ID) }, model.ErrConflict,
+			`aws connection "lab": stop ` + vm.ID + `: IncorrectInstanceState: The instance '` + vm.ID + `' is not in a state from which it can be stopped.`,
+		},
+		{
+			"resize pending", func() error { return e.p.Resize(ctx, vm.ID, "t3.large") }, model.ErrConflict,
+			`aws connection "lab": resize ` + vm.ID + ` to t3.large: the instance is pending: EC2 changes the type only of a stopped instance; stop it first`,
+		},
+		{
+			"reboot pending", func() error { return e.p.Reboot(ctx, vm.ID) }, model.ErrConflict,
+			`aws connection "lab": reboot ` + vm.ID + `: IncorrectInstanceState: The instance '` + vm.ID + `' is not in a state from which it can be rebooted.`,
+		},
+		{
+			"unknown image", func() error {
+				s := spec("x", "tok-2")
+				s.Image = "ami-00000000000000000"
+				_, err := e.p.Create(ctx, s)
+				return err
+			}, model.ErrInvalid,
+			`aws connection "lab": create x: InvalidAMIID.NotFound: The image id '[ami-00000000000000000]' does not exist`,
+		},
+		{
+			"no token", func() error { _, err := e.p.Create(ctx, spec("x", "")); return err }, model.ErrInvalid,
+			`aws connection "lab": create x: an idempotency token of 1 to 64 characters is required`,
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

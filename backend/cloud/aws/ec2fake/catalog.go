@@ -34,9 +34,14 @@ func (s *Server) seedCatalog() {
 		{ID: "ami-0a1b2c3d4e5f60005", Name: "someone-elses-image", Owner: "999999999999", Description: "a public community image", Created: "2024-06-01T00:00:00.000Z"},
 	}
 	s.types = []instanceType{
-		{"c5.large", 2, 4096, true}, {"m1.small", 1, 1740, false}, {"m5.large", 2, 8192, true},
-		{"t2.micro", 1, 1024, true}, {"t3.large", 2, 8192, true}, {"t3.micro", 2, 1024, true},
-		{"t3.small", 2, 2048, true}, {"t4g.nano", 2, 512, false},
+		{"c5.large", 2, 4096, true},
+		{"m1.small", 1, 1740, false},
+		{"m5.large", 2, 8192, true},
+		{"t2.micro", 1, 1024, true},
+		{"t3.large", 2, 8192, true},
+		{"t3.micro", 2, 1024, true},
+		{"t3.small", 2, 2048, true},
+		{"t4g.nano", 2, 512, false},
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // (InstanceId.1, Filter.1.Value.2).
 type form struct{ url.Values }
 
-func (f form) get(key string) string { return f.Values.Get(key) }
+func (f form) get(key string) string { return f.Get(key) }
 
 // list returns prefix.1, prefix.2, … up to the first missing index.
 func (f form) list(prefix string) []string {

@@ -6,11 +6,13 @@
 package ec2fake
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -266,23 +268,26 @@ func (r *reply) setRequestID(id string) { r.RequestID = id }
 // as the root element EC2 names after the action, in EC2's namespace.
 func writeXML(w http.ResponseWriter, status int, root, reqID string, doc any) {
 	doc.(interface{ setRequestID(string) }).setRequestID(reqID)
-	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, xml.Header)
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
 	start := xml.StartElement{
 		Name: xml.Name{Local: root},
 		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: "http://ec2.amazonaws.com/doc/2016-11-15/"}},
 	}
-	if err := xml.NewEncoder(w).EncodeElement(doc, start); err != nil {
+	if err := xml.NewEncoder(&b).EncodeElement(doc, start); err != nil {
 		panic("ec2fake: marshal " + root + ": " + err.Error())
 	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes()) // a client gone away is no concern of the fake's
 }
 
 // writeEC2Error writes EC2's error document, whose shape differs from the
 // success responses' (and from STS's).
 func writeEC2Error(w http.ResponseWriter, reqID string, err error) {
-	ae, ok := err.(*apiError)
-	if !ok {
+	var ae *apiError
+	if !errors.As(err, &ae) {
 		ae = &apiError{status: http.StatusInternalServerError, code: "InternalError", message: "An internal error has occurred"}
 	}
 	var b strings.Builder
