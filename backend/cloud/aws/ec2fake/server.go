@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -278,7 +277,6 @@ func writeXML(w http.ResponseWriter, status int, root, reqID string, doc any) {
 		panic("ec2fake: marshal " + root + ": " + err.Error())
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes()) // a client gone away is no concern of the fake's
 }
