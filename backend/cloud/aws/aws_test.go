@@ -175,9 +175,9 @@ func TestCreateWhoseResponseWasLostMakesOneInstance(t *testing.T) {
 			t.Errorf("after a lost response and a retry: %d instances, %d RunInstances calls; want 1 and 2", len(vms), e.fake.Calls("RunInstances"))
 		}
 	})
-	t.Run("the caller retries", func(t *testing.T) {
-		e := setup(t, func(c *Config) { c.RetryMaxAttempts = 1 })
-		e.fake.LoseResponses("RunInstances", 1)
+	t.Run("the caller retries after the SDK gave up", func(t *testing.T) {
+		e := setup(t)
+		e.fake.LoseResponses("RunInstances", defaultAttempts)
 		_, err := e.p.Create(context.Background(), spec("ann-lab-1", "tok-1"))
 		if !errors.Is(err, model.ErrUnavailable) || !strings.HasPrefix(err.Error(), `aws connection "lab": create ann-lab-1: cannot reach EC2: `) {
 			t.Fatalf("err = %v, want unavailable: cannot reach EC2", err)
@@ -187,8 +187,8 @@ func TestCreateWhoseResponseWasLostMakesOneInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		vms, _ := e.p.List(context.Background())
-		if len(vms) != 1 || vms[0].ID != vm.ID {
-			t.Errorf("after a lost response and a second create: %d instances, want 1 (%s)", len(vms), vm.ID)
+		if len(vms) != 1 || vms[0].ID != vm.ID || e.fake.Calls("RunInstances") != defaultAttempts+1 {
+			t.Errorf("after %d lost responses and a second create: %d instances, %d calls; want 1 (%s)", defaultAttempts, len(vms), e.fake.Calls("RunInstances"), vm.ID)
 		}
 	})
 }
