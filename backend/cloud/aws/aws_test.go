@@ -55,11 +55,16 @@ type env struct {
 // terminate, and a Provider for connection "lab" signed with the canary.
 func setup(t testing.TB, mutate ...func(*Config)) *env {
 	t.Helper()
+	return setupWith(t, ec2fake.Options{}, mutate...)
+}
+
+// setupWith is setup with more of the fake's options.
+func setupWith(t testing.TB, opts ec2fake.Options, mutate ...func(*Config)) *env {
+	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	fake := ec2fake.New(ec2fake.Options{
-		AccessKeyID: accessKey, Clock: clk.Now,
-		BootTime: time.Minute, StopTime: time.Minute, TerminateTime: time.Minute,
-	})
+	opts.AccessKeyID, opts.Clock = accessKey, clk.Now
+	opts.BootTime, opts.StopTime, opts.TerminateTime = time.Minute, time.Minute, time.Minute
+	fake := ec2fake.New(opts)
 	t.Cleanup(fake.Close)
 	cfg := Config{
 		Connection: "lab", Region: "us-east-1",

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
@@ -215,5 +216,27 @@ func TestConsoleOutputIsDecoded(t *testing.T) {
 	}
 	if out, err := e.p.ConsoleOutput(ctx, vm.ID); err != nil || out != "" {
 		t.Errorf("console of a pending instance = %q, %v; want empty", out, err)
+	}
+}
+
+func TestIdentityAtAnEndpointWithoutSTS(t *testing.T) {
+	e := setupWith(t, ec2fake.Options{NoSTS: true})
+	id, err := e.p.Identity(context.Background())
+	if err != nil || id != "access key "+accessKey+" at "+e.fake.URL {
+		t.Errorf("Identity = %q, %v; want the key id at the endpoint", id, err)
+	}
+}
+
+func TestCreateWithAPublicAddressInASubnet(t *testing.T) {
+	e := setup(t)
+	s := spec("ann-lab-1", "tok-1")
+	s.PublicIP, s.Network = true, "subnet-0de1a017"
+	s.UserData = "#cloud-config\npackages: [htop]\n" // the fake refuses what is not base64
+	vm, err := e.p.Create(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vm.PublicIPs) != 1 || vm.Details["subnet"] != "subnet-0de1a017" || !strings.Contains(vm.Details["security_groups"], SSHGroup) {
+		t.Errorf("VM = %+v", vm)
 	}
 }

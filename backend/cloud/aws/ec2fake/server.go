@@ -34,6 +34,9 @@ type Options struct {
 	// Latency is slept before answering each call, to stand in for the
 	// network and the cloud in benchmarks.
 	Latency time.Duration
+	// NoSTS makes the server an EC2-compatible cloud without STS, which
+	// answers GetCallerIdentity as an action it does not know.
+	NoSTS bool
 }
 
 // Server is the fake EC2. Its URL is the endpoint to give the SDK.
@@ -175,7 +178,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f := form{r.PostForm}
 	action := f.get("Action")
-	if action == "GetCallerIdentity" {
+	if action == "GetCallerIdentity" && !s.opts.NoSTS {
 		s.serveSTS(w, r)
 		return
 	}
