@@ -41,9 +41,9 @@ type Config struct {
 
 // Provider is one AWS connection's EC2 in one region.
 type Provider struct {
-	conn, region, endpoint, accessKey string
-	ec2                               *ec2.Client
-	sts                               *sts.Client
+	conn, region, endpoint string
+	ec2                    *ec2.Client
+	sts                    *sts.Client
 }
 
 var (
@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		awsCfg.BaseEndpoint = aws.String(cfg.Endpoint)
 	}
 	return &Provider{
-		conn: cfg.Connection, region: awsCfg.Region, endpoint: cfg.Endpoint, accessKey: cfg.AccessKeyID,
+		conn: cfg.Connection, region: awsCfg.Region, endpoint: cfg.Endpoint,
 		ec2: ec2.NewFromConfig(awsCfg), sts: sts.NewFromConfig(awsCfg),
 	}, nil
 }
@@ -132,5 +132,9 @@ func (p *Provider) Identity(ctx context.Context) (string, error) {
 	if _, err := p.ec2.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); err != nil {
 		return "", p.fail("identity", err)
 	}
-	return "access key " + p.accessKey + " at " + p.endpoint, nil
+	creds, err := p.ec2.Options().Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", p.fail("identity", err)
+	}
+	return "access key " + creds.AccessKeyID + " at " + p.endpoint, nil
 }

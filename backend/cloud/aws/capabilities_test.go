@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -238,5 +240,34 @@ func TestCreateWithAPublicAddressInASubnet(t *testing.T) {
 	}
 	if len(vm.PublicIPs) != 1 || vm.Details["subnet"] != "subnet-0de1a017" || !strings.Contains(vm.Details["security_groups"], SSHGroup) {
 		t.Errorf("VM = %+v", vm)
+	}
+}
+
+func TestAProfileOfTheSharedFiles(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	t.Setenv("AWS_CONFIG_FILE", write("config", "[profile lab]\nregion = eu-west-1\n"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", write("credentials", "[lab]\naws_access_key_id = "+accessKey+"\naws_secret_access_key = "+canary+"\n"))
+	p, err := New(context.Background(), Config{Connection: "lab", Profile: "lab", Endpoint: e.fake.URL, HTTPClient: e.fake.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := p.Identity(context.Background()); err != nil || !strings.HasPrefix(id, "arn:aws:iam::") {
+		t.Errorf("Identity through the profile = %q, %v", id, err)
+	}
+	if p.region != "eu-west-1" {
+		t.Errorf("region = %q, want the profile's", p.region)
+	}
+
+	_, err = New(context.Background(), Config{Connection: "lab", Profile: "nobody"})
+	if !errors.Is(err, model.ErrInvalid) || strings.Contains(fmt.Sprint(err), canary) || !strings.Contains(err.Error(), `aws connection "lab": load profile nobody`) {
+		t.Errorf("an unknown profile = %v", err)
 	}
 }

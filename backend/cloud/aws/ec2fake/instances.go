@@ -149,9 +149,10 @@ func (s *Server) describeInstances(f form) (any, error) {
 			pool = append(pool, in)
 		}
 	}
+	filters := f.filters()
 	var selected []*instance
 	for _, in := range pool {
-		ok, err := in.matches(f.filters())
+		ok, err := in.matches(filters)
 		if err != nil {
 			return nil, err
 		}
