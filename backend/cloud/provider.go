@@ -63,7 +63,11 @@ type CreateSpec struct {
 	SSHFrom       string // CIDR allowed to reach port 22 when the adapter makes the group, e.g. 203.0.113.7/32
 	Network       string // network or subnet id/name
 	Zone          string
-	PublicIP      bool // give it a public address
+	PublicIP      bool // give it a public address; false: the network's default
+	// Hibernate launches it able to hibernate, so that suspend works
+	// later on EC2, which allows it only for instances launched so (and
+	// with an encrypted root volume large enough for the memory).
+	Hibernate bool
 	UserData      string
 	Tags          map[string]string
 }

@@ -64,6 +64,7 @@ func (VMCreate) Spec() dag.OpSpec {
 		{Name: "network", Type: dag.ArgString, Description: "Network or subnet."},
 		{Name: "zone", Type: dag.ArgString, Description: "Availability zone."},
 		{Name: "public_ip", Type: dag.ArgBool, Description: "Give each a public address."},
+		{Name: "hibernate", Type: dag.ArgBool, Description: "Launch them able to hibernate, so vm.suspend works on EC2."},
 		{Name: "user_data", Type: dag.ArgString, Description: "cloud-init user data."},
 		{Name: "tags", Type: dag.ArgMap, Description: "Tags to set."},
 		{Name: "group", Type: dag.ArgString, Description: "Put them in this group."},
@@ -103,6 +104,9 @@ func (o VMCreate) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		return nil, err
 	}
 	if req.Spec.PublicIP, err = argBool(t.Args, "public_ip"); err != nil {
+		return nil, err
+	}
+	if req.Spec.Hibernate, err = argBool(t.Args, "hibernate"); err != nil {
 		return nil, err
 	}
 	if req.Spec.Tags, err = argStringMap(t.Args, "tags"); err != nil {

@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
 	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/model"
@@ -345,16 +341,13 @@ func TestSuspendNeedsHibernationConfiguredAtLaunch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The CreateSpec has no hibernation switch: launch one as another
-	// tool would.
-	out, err := e.p.ec2.RunInstances(ctx, &ec2.RunInstancesInput{
-		ImageId: aws.String(image), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
-		HibernationOptions: &types.HibernationOptionsRequest{Configured: aws.Bool(true)},
-	})
+	hib := spec("ann-lab-2", "tok-2")
+	hib.Hibernate = true
+	made, err := e.p.Create(ctx, hib)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ready := aws.ToString(out.Instances[0].InstanceId)
+	ready := made.ID
 	e.clock.Add(time.Minute)
 
 	err = e.p.Suspend(ctx, plain.ID)

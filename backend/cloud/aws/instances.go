@@ -89,6 +89,9 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 	if spec.KeyName != "" {
 		in.KeyName = aws.String(spec.KeyName)
 	}
+	if spec.Hibernate {
+		in.HibernationOptions = &types.HibernationOptionsRequest{Configured: aws.Bool(true)}
+	}
 	if spec.Zone != "" {
 		in.Placement = &types.Placement{AvailabilityZone: aws.String(spec.Zone)}
 	}

@@ -1,0 +1,109 @@
+package cloud_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/aws"
+	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// awsLab is an inventory over a real store whose one connection, "lab",
+// is the aws adapter talking to an in-memory EC2.
+func awsLab(t *testing.T) (*cloud.Inventory, *ec2fake.Server) {
+	t.Helper()
+	fake := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIATESTLAB"})
+	t.Cleanup(fake.Close)
+	c := conns{"lab": func() (cloud.Provider, error) {
+		return aws.New(context.Background(), aws.Config{
+			Connection: "lab", Region: "us-east-1", AccessKeyID: "AKIATESTLAB", SecretAccessKey: "lab-secret",
+			Endpoint: fake.URL, HTTPClient: fake.Client(), RetryMaxAttempts: 2, RetryMaxBackoff: time.Millisecond,
+		})
+	}}
+	return cloud.NewInventory(openStore(t), c, cloud.Options{User: "Ann"}), fake
+}
+
+func labSpec() cloud.CreateSpec {
+	return cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32"}
+}
+
+// Names are generated, counted for good, and a name the cloud has is
+// refused before anything is made.
+func TestCreateNamesAndRefusesDuplicates(t *testing.T) {
+	inv, fake := awsLab(t)
+	ctx := t.Context()
+	made, err := inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Count: 2, Prefix: "Exp 1", Spec: labSpec(), Why: "a test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) != 2 || made[0].Name != "ann-exp-1-1" || made[1].Name != "ann-exp-1-2" || made[0].Kind != model.CloudAWS || made[0].Token == "" {
+		t.Fatalf("made %+v", made)
+	}
+	_, err = inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Names: []string{"ann-exp-1-2"}, Spec: labSpec()})
+	if !errors.Is(err, model.ErrConflict) || !strings.Contains(err.Error(), "already has a VM named ann-exp-1-2") {
+		t.Errorf("duplicate name: %v", err)
+	}
+	if n := fake.Calls("RunInstances"); n != 2 {
+		t.Errorf("RunInstances called %d times, want 2", n)
+	}
+	h, _ := inv.History(ctx, "lab", made[0].ID, 0)
+	if len(h) == 0 || h[len(h)-1].Message != "created by meshflow for a test" {
+		t.Errorf("history = %+v", h)
+	}
+}
+
+// A create whose answer is lost — the cloud made the VM, meshflow never
+// heard — stays open, and the next start finishes it with the same token:
+// exactly one VM, known to the inventory.
+func TestLostCreateIsReconciledToOneVM(t *testing.T) {
+	inv, fake := awsLab(t)
+	ctx := t.Context()
+	fake.LoseResponses("RunInstances", 2) // both of the SDK's attempts
+	_, err := inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Names: []string{"lost"}, Spec: labSpec()})
+	if !errors.Is(err, model.ErrUnavailable) {
+		t.Fatalf("create with its answers lost: %v, want unavailable", err)
+	}
+	if vms, _ := inv.VMs(ctx, "lab", false); len(vms) != 0 {
+		t.Fatalf("the inventory knows %d VMs before reconciling", len(vms))
+	}
+	if err := inv.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Reconcile(ctx); err != nil { // and again: nothing left open
+		t.Fatal(err)
+	}
+	if err := inv.RefreshConnection(ctx, "lab"); err != nil {
+		t.Fatal(err)
+	}
+	vms, _ := inv.VMs(ctx, "lab", false)
+	if len(vms) != 1 || vms[0].Name != "lost" {
+		t.Fatalf("after reconciling the inventory knows %+v, want the one VM", vms)
+	}
+	if n := fake.Calls("RunInstances"); n != 3 {
+		t.Errorf("RunInstances called %d times (two lost, one reconciling), want 3", n)
+	}
+}
+
+// A refused create is final: the intent is closed, nothing is retried.
+func TestRefusedCreateIsFinal(t *testing.T) {
+	inv, fake := awsLab(t)
+	ctx := t.Context()
+	spec := labSpec()
+	spec.Image = "ami-0000000000000dead"
+	_, err := inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Names: []string{"bad"}, Spec: spec})
+	if err == nil || !strings.Contains(err.Error(), `aws connection "lab"`) {
+		t.Fatalf("create from an unknown image: %v", err)
+	}
+	before := fake.Calls("RunInstances")
+	if err := inv.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fake.Calls("RunInstances") != before {
+		t.Error("a refused create was asked again")
+	}
+}
