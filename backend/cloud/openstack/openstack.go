@@ -6,6 +6,7 @@ package openstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -102,16 +103,33 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 
 	eo := gophercloud.EndpointOpts{Region: cfg.Region, Availability: availability(cfg.Interface)}
 	if p.compute, err = openstack.NewComputeV2(pc, eo); err != nil {
-		return nil, p.invalid("find the compute endpoint", endpointHelp("compute", eo))
+		return nil, p.endpointError("compute", eo, err)
 	}
 	p.compute.Microversion = computeMicroversion
 	if p.network, err = openstack.NewNetworkV2(pc, eo); err != nil {
-		return nil, p.invalid("find the network endpoint", endpointHelp("network", eo))
+		return nil, p.endpointError("network", eo, err)
 	}
 	if p.image, err = openstack.NewImageV2(pc, eo); err != nil {
-		return nil, p.invalid("find the image endpoint", endpointHelp("image", eo))
+		return nil, p.endpointError("image", eo, err)
 	}
 	return p, nil
+}
+
+// endpointError explains a service missing from the catalog; finding one
+// can also fail on the wire (gophercloud asks an unversioned endpoint
+// which versions it serves).
+func (p *Provider) endpointError(service string, eo gophercloud.EndpointOpts, err error) error {
+	op := "find the " + service + " endpoint"
+	var missing *gophercloud.ErrEndpointNotFound
+	if !errors.As(err, &missing) {
+		return p.fail(op, err)
+	}
+	region := eo.Region
+	if region == "" {
+		region = "(any)"
+	}
+	return p.invalid(op, fmt.Sprintf("the token's catalog has no %s endpoint for region %s and interface %s; check the connection's region and interface",
+		service, region, eo.Availability))
 }
 
 // v3AuthURL returns Keystone's v3 URL for u, and whether u was a v2.0 URL.
@@ -167,15 +185,6 @@ func availability(iface string) gophercloud.Availability {
 		return gophercloud.AvailabilityAdmin
 	}
 	return gophercloud.AvailabilityPublic
-}
-
-func endpointHelp(service string, eo gophercloud.EndpointOpts) string {
-	region := eo.Region
-	if region == "" {
-		region = "(any)"
-	}
-	return fmt.Sprintf("the token's catalog has no %s endpoint for region %s and interface %s; check the connection's region and interface",
-		service, region, eo.Availability)
 }
 
 // Kind is OpenStack.

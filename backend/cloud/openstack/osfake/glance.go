@@ -7,6 +7,19 @@ import (
 )
 
 func (c *Cloud) routeGlance(mux *http.ServeMux) {
+	// Glance answers its root with 300 Multiple Choices and its versions.
+	c.handle(mux, "GET /image/{$}", false, func(w http.ResponseWriter, _ *http.Request) {
+		var vs []any
+		for i, v := range []string{"v2.17", "v2.16", "v2.9", "v2.0"} {
+			status := "SUPPORTED"
+			if i == 0 {
+				status = "CURRENT"
+			}
+			vs = append(vs, map[string]any{"id": v, "status": status,
+				"links": []any{map[string]any{"rel": "self", "href": c.srv.URL + "/image/v2/"}}})
+		}
+		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": vs})
+	})
 	c.handle(mux, "GET /image/v2/images", true, c.listImages)
 	c.handle(mux, "GET /image/v2/images/{id}", true, c.showImage)
 }

@@ -34,6 +34,12 @@ type floatingIP struct {
 
 func (c *Cloud) routeNeutron(mux *http.ServeMux) {
 	const p = "/network/v2.0"
+	c.handle(mux, "GET /network/{$}", false, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"versions": []any{map[string]any{
+			"id": "v2.0", "status": "CURRENT",
+			"links": []any{map[string]any{"rel": "self", "href": c.srv.URL + p + "/"}},
+		}}})
+	})
 	c.handle(mux, "GET "+p+"/networks", true, c.listNetworks)
 	c.handle(mux, "GET "+p+"/ports", true, c.listPorts)
 	c.handle(mux, "GET "+p+"/security-groups", true, c.listGroups)
