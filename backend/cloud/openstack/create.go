@@ -45,8 +45,10 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 	}
 	// The server exists; a failed read-back must not make the caller think
 	// otherwise. The inventory's next refresh fills in the rest.
-	return model.VM{Connection: p.conn, ID: created.ID, Name: spec.Name, State: model.VMPending,
-		CloudState: "BUILD", Region: p.region, Token: spec.Token}, nil
+	return model.VM{
+		Connection: p.conn, ID: created.ID, Name: spec.Name, State: model.VMPending,
+		CloudState: "BUILD", Region: p.region, Token: spec.Token,
+	}, nil
 }
 
 func (p *Provider) findByToken(ctx context.Context, op string, spec cloud.CreateSpec) (model.VM, bool, error) {

@@ -80,11 +80,11 @@ func TestCreateRefusesWhatItCannotResolve(t *testing.T) {
 		is   error
 		says string
 	}{
-		"unknown image":  {func(s *cloud.CreateSpec) { s.Image = "centos-5" }, model.ErrNotFound, `no image is named "centos-5"`},
-		"unknown flavor": {func(s *cloud.CreateSpec) { s.Flavor = "x9.huge" }, model.ErrNotFound, `no flavor is named or numbered "x9.huge"`},
-		"no SSH address": {func(s *cloud.CreateSpec) { s.SSHFrom = "" }, model.ErrInvalid, "no address to open SSH to"},
+		"unknown image":   {func(s *cloud.CreateSpec) { s.Image = "centos-5" }, model.ErrNotFound, `no image is named "centos-5"`},
+		"unknown flavor":  {func(s *cloud.CreateSpec) { s.Flavor = "x9.huge" }, model.ErrNotFound, `no flavor is named or numbered "x9.huge"`},
+		"no SSH address":  {func(s *cloud.CreateSpec) { s.SSHFrom = "" }, model.ErrInvalid, "no address to open SSH to"},
 		"bad SSH address": {func(s *cloud.CreateSpec) { s.SSHFrom = "home" }, model.ErrInvalid, "is not an IP address"},
-		"unknown key":    {func(s *cloud.CreateSpec) { s.KeyName = "nokey" }, model.ErrInvalid, "badRequest: Invalid key_name provided."},
+		"unknown key":     {func(s *cloud.CreateSpec) { s.KeyName = "nokey" }, model.ErrInvalid, "badRequest: Invalid key_name provided."},
 		"unknown network": {func(s *cloud.CreateSpec) { s.Network = "lab-net" }, model.ErrNotFound, `no network is named or numbered "lab-net"`},
 	}
 	for name, tc := range cases {
@@ -314,15 +314,26 @@ func TestStatusMapping(t *testing.T) {
 		status, task string
 		want         model.VMState
 	}{
-		{"BUILD", "spawning", model.VMPending}, {"ACTIVE", "", model.VMRunning},
-		{"ACTIVE", "powering-off", model.VMStopping}, {"ACTIVE", "deleting", model.VMDeleting},
-		{"SHUTOFF", "", model.VMStopped}, {"SUSPENDED", "", model.VMSuspended}, {"PAUSED", "", model.VMSuspended},
-		{"SHELVED", "", model.VMSuspended}, {"SHELVED_OFFLOADED", "", model.VMSuspended},
-		{"REBOOT", "reboot_started", model.VMRebooting}, {"HARD_REBOOT", "", model.VMRebooting},
-		{"RESIZE", "resize_migrating", model.VMResizing}, {"VERIFY_RESIZE", "", model.VMResizing},
-		{"REVERT_RESIZE", "resize_reverting", model.VMResizing}, {"MIGRATING", "migrating", model.VMRunning},
-		{"REBUILD", "rebuild_spawning", model.VMPending}, {"DELETED", "", model.VMDeleted},
-		{"SOFT_DELETED", "", model.VMDeleted}, {"ERROR", "", model.VMError}, {"UNKNOWN", "", model.VMUnknown},
+		{"BUILD", "spawning", model.VMPending},
+		{"ACTIVE", "", model.VMRunning},
+		{"ACTIVE", "powering-off", model.VMStopping},
+		{"ACTIVE", "deleting", model.VMDeleting},
+		{"SHUTOFF", "", model.VMStopped},
+		{"SUSPENDED", "", model.VMSuspended},
+		{"PAUSED", "", model.VMSuspended},
+		{"SHELVED", "", model.VMSuspended},
+		{"SHELVED_OFFLOADED", "", model.VMSuspended},
+		{"REBOOT", "reboot_started", model.VMRebooting},
+		{"HARD_REBOOT", "", model.VMRebooting},
+		{"RESIZE", "resize_migrating", model.VMResizing},
+		{"VERIFY_RESIZE", "", model.VMResizing},
+		{"REVERT_RESIZE", "resize_reverting", model.VMResizing},
+		{"MIGRATING", "migrating", model.VMRunning},
+		{"REBUILD", "rebuild_spawning", model.VMPending},
+		{"DELETED", "", model.VMDeleted},
+		{"SOFT_DELETED", "", model.VMDeleted},
+		{"ERROR", "", model.VMError},
+		{"UNKNOWN", "", model.VMUnknown},
 	}
 	for _, tc := range cases {
 		fake.SetServerState(id, tc.status, tc.task, "")

@@ -26,8 +26,10 @@ type keypair struct{ Name, PublicKey, Fingerprint string }
 // default security group.
 func (c *Cloud) seedCatalog() {
 	c.flavors = []flavor{
-		{"1", "m1.tiny", 1, 512, 1}, {"2", "m1.small", 1, 2048, 20},
-		{"3", "m1.medium", 2, 4096, 40}, {"4", "m1.large", 4, 8192, 80},
+		{"1", "m1.tiny", 1, 512, 1},
+		{"2", "m1.small", 1, 2048, 20},
+		{"3", "m1.medium", 2, 4096, 40},
+		{"4", "m1.large", 4, 8192, 80},
 	}
 	created := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	for i, n := range []string{DefaultImage, "ubuntu-22.04", "rocky-9", "debian-12", "windows-server-2022"} {

@@ -15,8 +15,10 @@ func (c *Cloud) routeGlance(mux *http.ServeMux) {
 			if i == 0 {
 				status = "CURRENT"
 			}
-			vs = append(vs, map[string]any{"id": v, "status": status,
-				"links": []any{map[string]any{"rel": "self", "href": c.srv.URL + "/image/v2/"}}})
+			vs = append(vs, map[string]any{
+				"id": v, "status": status,
+				"links": []any{map[string]any{"rel": "self", "href": c.srv.URL + "/image/v2/"}},
+			})
 		}
 		writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": vs})
 	})

@@ -184,8 +184,10 @@ func (c *Cloud) groupJSON(g *secGroup) map[string]any {
 	for _, r := range g.Rules {
 		rules = append(rules, ruleJSON(g.ID, r))
 	}
-	return map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
-		"security_group_rules": rules, "tenant_id": ProjectID, "project_id": ProjectID, "stateful": true}
+	return map[string]any{
+		"id": g.ID, "name": g.Name, "description": g.Description,
+		"security_group_rules": rules, "tenant_id": ProjectID, "project_id": ProjectID, "stateful": true,
+	}
 }
 
 func (c *Cloud) sortedGroups() []*secGroup {

@@ -146,8 +146,10 @@ var actionRules = map[string]actionRule{
 	"confirmResize": {verb: "confirmResize", from: []string{"VERIFY_RESIZE"}, instant: true},
 	"revertResize":  {verb: "revertResize", from: []string{"VERIFY_RESIZE"}, via: "REVERT_RESIZE", task: "resize_reverting"},
 	"rebuild":       {verb: "rebuild", from: []string{"ACTIVE", "SHUTOFF", "ERROR"}, via: "REBUILD", task: "rebuild_spawning"},
-	"os-getConsoleOutput": {verb: "get_console_output", from: []string{"ACTIVE", "REBOOT", "HARD_REBOOT",
-		"RESIZE", "VERIFY_RESIZE", "REBUILD", "SHUTOFF", "ERROR", "PAUSED", "SUSPENDED"}},
+	"os-getConsoleOutput": {verb: "get_console_output", from: []string{
+		"ACTIVE", "REBOOT", "HARD_REBOOT",
+		"RESIZE", "VERIFY_RESIZE", "REBUILD", "SHUTOFF", "ERROR", "PAUSED", "SUSPENDED",
+	}},
 }
 
 // serverAction answers POST /servers/{id}/action: 409 in a state the
@@ -219,15 +221,15 @@ func (c *Cloud) startAction(w http.ResponseWriter, r *http.Request, s *server, n
 		var a struct {
 			Resize struct {
 				FlavorRef string `json:"flavorRef"`
-			} `json:"resize"`
+			}
 		}
 		_ = json.Unmarshal(arg, &a.Resize)
 		f := c.flavor(a.Resize.FlavorRef)
-		switch {
-		case f.ID == "":
+		switch f.ID {
+		case "":
 			writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, fmt.Sprintf("Flavor %s could not be found.", a.Resize.FlavorRef)))
 			return
-		case f.ID == s.FlavorID:
+		case s.FlavorID:
 			writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, "When resizing, instances must change flavor!"))
 			return
 		}
