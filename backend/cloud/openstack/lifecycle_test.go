@@ -374,3 +374,38 @@ func TestAMissingRegionIsExplained(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestTheTokenIsKeptInNovaMetadata(t *testing.T) {
+	fake, _ := newCloud(t)
+	p := connect(t, fake)
+	vm, err := p.Create(context.Background(), spec("lab-md", "tok-md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, ok := fake.Server(vm.ID)
+	if !ok || srv.Metadata[tokenKey] != "tok-md" || srv.Metadata["group"] != "lab" {
+		t.Errorf("the server's metadata = %v, want the token and the tags", srv.Metadata)
+	}
+	if _, hasToken := vm.Tags[tokenKey]; hasToken {
+		t.Error("the token shows among the VM's tags")
+	}
+}
+
+func TestSeveralNetworksMustBeChosenBetween(t *testing.T) {
+	fake, _ := newCloud(t)
+	p := connect(t, fake)
+	sharedID := fake.AddNetwork("sharednet1")
+	_, err := p.Create(context.Background(), spec("lab-net", "tok-a"))
+	if !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "the project has several networks: ") ||
+		!strings.Contains(err.Error(), "sharednet1 ("+sharedID+")") {
+		t.Fatalf("create with two networks and none named: %v", err)
+	}
+	for _, ref := range []string{"sharednet1", sharedID} {
+		s := spec("lab-net", "tok-"+ref)
+		s.Network = ref
+		vm, err := p.Create(context.Background(), s)
+		if err != nil || vm.Details["networks"] != "sharednet1" {
+			t.Errorf("create on network %q: networks %q, %v", ref, vm.Details["networks"], err)
+		}
+	}
+}

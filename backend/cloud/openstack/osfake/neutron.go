@@ -287,3 +287,14 @@ func (c *Cloud) createRule(w http.ResponseWriter, r *http.Request) {
 	g.Rules = append(g.Rules, nr)
 	writeJSON(w, http.StatusCreated, map[string]any{"security_group_rule": ruleJSON(g.ID, nr)})
 }
+
+// AddNetwork adds a project network beside the private one, as Chameleon
+// and Jetstream2 projects have (a shared one and their own), and returns
+// its id.
+func (c *Cloud) AddNetwork(name string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := network{ID: c.newID(3), Name: name, Subnet: c.newID(4), CIDR: fmt.Sprintf("10.%d.0", len(c.networks))}
+	c.networks = append(c.networks, n)
+	return n.ID
+}

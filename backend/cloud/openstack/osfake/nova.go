@@ -3,6 +3,7 @@ package osfake
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"sort"
@@ -278,16 +279,22 @@ func (c *Cloud) deleteServer(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNoContent, nil)
 }
 
-// Server returns a copy of the server with this id, for tests to inspect.
-func (c *Cloud) Server(id string) (status, task, flavorName string, metadata map[string]string, ok bool) {
+// ServerInfo is what a test may check of a server behind the API's back.
+type ServerInfo struct {
+	Status, Task, Flavor string
+	Metadata             map[string]string
+}
+
+// Server reports on the server with this id; false if there is none.
+func (c *Cloud) Server(id string) (ServerInfo, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.advance()
 	s, ok := c.servers[id]
 	if !ok {
-		return "", "", "", nil, false
+		return ServerInfo{}, false
 	}
-	return s.Status, s.Task, c.flavor(s.FlavorID).Name, s.Metadata, true
+	return ServerInfo{Status: s.Status, Task: s.Task, Flavor: c.flavor(s.FlavorID).Name, Metadata: maps.Clone(s.Metadata)}, true
 }
 
 // ServerCount is how many servers exist, deleted ones not counted.
