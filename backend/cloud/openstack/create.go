@@ -24,6 +24,9 @@ import (
 // metadata, and before creating the adapter lists the servers with the
 // name and looks for it there, in code, since Nova can filter on neither
 // metadata nor an exact name (its name filter is a regular expression).
+//
+// spec.PublicIP is left to the caller's AssignPublicIP once the server
+// runs: Neutron cannot bind a floating IP before Nova has made the port.
 func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM, error) {
 	op := "create " + spec.Name
 	if spec.Name == "" || spec.Token == "" {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
+
 	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/cloud/openstack/osfake"
 	"github.com/meshflow/meshflow/backend/model"
@@ -407,5 +409,37 @@ func TestSeveralNetworksMustBeChosenBetween(t *testing.T) {
 		if err != nil || vm.Details["networks"] != "sharednet1" {
 			t.Errorf("create on network %q: networks %q, %v", ref, vm.Details["networks"], err)
 		}
+	}
+}
+
+func TestDestroyReleasesTheFloatingIPsMeshflowGaveAndNoOthers(t *testing.T) {
+	fake, clk := newCloud(t)
+	p := connect(t, fake)
+	ctx := context.Background()
+	ids := fake.Seed(2)
+	ours, theirs := ids[0], ids[1]
+	if _, err := p.AssignPublicIP(ctx, ours); err != nil {
+		t.Fatal(err)
+	}
+	// A floating IP the user attached by hand, with no meshflow mark.
+	port, err := p.serverPort(ctx, "test", theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := p.externalNetwork(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := floatingips.Create(ctx, p.network, floatingips.CreateOpts{FloatingNetworkID: ext, PortID: port.ID}).Extract(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := p.Destroy(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance()
+	if n := fake.FloatingIPCount(); n != 1 {
+		t.Errorf("%d floating IPs left, want the user's one", n)
 	}
 }

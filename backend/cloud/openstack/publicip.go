@@ -31,7 +31,7 @@ func (p *Provider) AssignPublicIP(ctx context.Context, id string) (string, error
 	}
 	fip, err := floatingips.Create(ctx, p.network, floatingips.CreateOpts{
 		FloatingNetworkID: ext, PortID: port.ID, FixedIP: port.FixedIPs[0].IPAddress,
-		Description: "meshflow: " + id,
+		Description: ownedBy(id),
 	}).Extract()
 	if err != nil {
 		return "", p.fail(op, err)
@@ -129,4 +129,30 @@ func (p *Provider) externalNetwork(ctx context.Context, op string) (string, erro
 		return "", p.notFound(op, "the cloud has no external network to take a floating IP from")
 	}
 	return "", p.invalid(op, "several external networks could give the floating IP: "+strings.Join(names, ", "))
+}
+
+// ownedBy is the description that marks a floating IP meshflow allocated
+// for a server, so Destroy can release it and nothing else.
+func ownedBy(server string) string { return "meshflow: " + server }
+
+// ownFloatingIPs lists the ids of the floating IPs on the server's ports
+// that meshflow allocated for it.
+func (p *Provider) ownFloatingIPs(ctx context.Context, server string) ([]string, error) {
+	ps, err := p.ports(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, pt := range ps {
+		fips, err := p.floatingIPs(ctx, floatingips.ListOpts{PortID: pt.ID})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fips {
+			if f.Description == ownedBy(server) {
+				ids = append(ids, f.ID)
+			}
+		}
+	}
+	return ids, nil
 }

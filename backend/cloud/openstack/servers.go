@@ -9,6 +9,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -175,11 +176,25 @@ func (p *Provider) Stop(ctx context.Context, id string) error {
 	return p.act("stop", id, servers.Stop(ctx, p.compute, id).ExtractErr())
 }
 
-// Destroy deletes a server by id; one already gone is not an error.
+// Destroy deletes a server by id, and the floating IPs meshflow gave it:
+// Neutron only disassociates them, and a forgotten one still counts
+// against the quota (and is billed on some clouds). Addresses the user
+// attached by hand stay theirs. A server already gone is not an error.
 func (p *Provider) Destroy(ctx context.Context, id string) error {
-	err := servers.Delete(ctx, p.compute, id).ExtractErr()
-	if gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
-		return nil
+	op := "destroy " + id
+	ours, err := p.ownFloatingIPs(ctx, id)
+	if err != nil {
+		return p.fail(op, err)
 	}
-	return p.act("destroy", id, err)
+	err = servers.Delete(ctx, p.compute, id).ExtractErr()
+	if err != nil && !gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
+		return p.fail(op, err)
+	}
+	for _, fip := range ours {
+		err := floatingips.Delete(ctx, p.network, fip).ExtractErr()
+		if err != nil && !gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
+			return p.fail(op+": release its floating IP", err)
+		}
+	}
+	return nil
 }

@@ -11,7 +11,7 @@ func (c *Cloud) floatingJSON(f *floatingIP) map[string]any {
 	j := map[string]any{
 		"id": f.ID, "floating_network_id": f.NetworkID, "floating_ip_address": f.Address,
 		"port_id": nil, "fixed_ip_address": nil, "router_id": nil, "status": f.Status,
-		"tenant_id": ProjectID, "project_id": ProjectID, "description": "",
+		"tenant_id": ProjectID, "project_id": ProjectID, "description": f.Description,
 	}
 	if f.PortID != "" {
 		j["port_id"], j["fixed_ip_address"], j["router_id"] = f.PortID, f.FixedIP, "r-0001"
@@ -56,8 +56,9 @@ func (c *Cloud) bindPort(w http.ResponseWriter, f *floatingIP, portID string) bo
 func (c *Cloud) createFloatingIP(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		FIP struct {
-			NetworkID string `json:"floating_network_id"`
-			PortID    string `json:"port_id"`
+			NetworkID   string `json:"floating_network_id"`
+			PortID      string `json:"port_id"`
+			Description string `json:"description"`
 		} `json:"floatingip"`
 	}
 	if err := decode(r, &req); err != nil {
@@ -72,7 +73,7 @@ func (c *Cloud) createFloatingIP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("Bad floatingip request: Network %s is not a valid external network.", req.FIP.NetworkID)))
 		return
 	}
-	f := &floatingIP{ID: c.newID(8), NetworkID: n.ID, Address: c.nextIP(n.ID)}
+	f := &floatingIP{ID: c.newID(8), NetworkID: n.ID, Address: c.nextIP(n.ID), Description: req.FIP.Description}
 	if !c.bindPort(w, f, req.FIP.PortID) {
 		return
 	}

@@ -29,7 +29,7 @@ type rule struct {
 }
 
 type floatingIP struct {
-	ID, NetworkID, Address, PortID, FixedIP, Status string
+	ID, NetworkID, Address, PortID, FixedIP, Status, Description string
 }
 
 func (c *Cloud) routeNeutron(mux *http.ServeMux) {
