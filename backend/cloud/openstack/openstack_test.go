@@ -249,3 +249,49 @@ func TestAn503IsNotRetriedForAnActionThatMayHaveHappened(t *testing.T) {
 		t.Errorf("the stop was sent %d times, want once", n)
 	}
 }
+
+func TestAConnectionAuthenticatesAsItsSettingsSay(t *testing.T) {
+	fake, _ := newCloud(t)
+	conn := model.Connection{
+		Name: "jetstream", Kind: model.CloudOpenStack,
+		Settings: map[string]string{
+			model.SettingAuthURL: fake.AuthURL(), model.SettingUsername: osfake.Username,
+			model.SettingUserDomainName: osfake.DomainName, model.SettingProjectID: osfake.ProjectID,
+			model.SettingRegion: osfake.Region, model.SettingInterface: "public",
+		},
+		Secrets: map[string]string{model.SecretPassword: canary},
+	}
+	fake.SetPassword(canary)
+	p, err := New(context.Background(), FromConnection(conn, fake.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who, _ := p.Identity(context.Background()); !strings.Contains(who, "project demo (p-0001)") {
+		t.Errorf("identity = %q", who)
+	}
+	_, err = p.Get(context.Background(), "nope")
+	if !strings.HasPrefix(err.Error(), `openstack connection "jetstream": get nope: itemNotFound`) {
+		t.Errorf("err = %v, want it to name the connection", err)
+	}
+}
+
+func TestTheCloudsRetryAfterIsHonoured(t *testing.T) {
+	fake, _ := newCloud(t)
+	p := connect(t, fake)
+	fake.Throttle(1, 429, 1)
+	start := time.Now()
+	if _, err := p.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Errorf("retried after %s, before the cloud's Retry-After of 1s", waited)
+	}
+
+	fake.Throttle(1, 429, 30)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.List(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || cloud.Code(err) != "overLimit" {
+		t.Errorf("a deadline during the wait: %v, want the cloud's overLimit and the deadline", err)
+	}
+}
