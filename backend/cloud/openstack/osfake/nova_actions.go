@@ -178,14 +178,12 @@ func (c *Cloud) serverAction(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	allowed := s.Task == "" && contains(rule.from, s.Status)
-	if name == "reboot" && strings.Contains(string(arg), `"SOFT"`) && s.Status != "ACTIVE" {
-		allowed = false
-	}
-	if !allowed {
-		state, attr := vmStates[s.Status], "vm_state"
-		if s.Task != "" {
-			state, attr = s.Task, "task_state"
+	// Nova's check_instance_state: the vm_state first, then the task.
+	okState := contains(rule.from, s.Status) && (name != "reboot" || s.Status == "ACTIVE" || !strings.Contains(string(arg), `"SOFT"`))
+	if !okState || s.Task != "" {
+		attr, state := "vm_state", vmStates[s.Status]
+		if okState {
+			attr, state = "task_state", s.Task
 		}
 		writeJSON(w, http.StatusConflict, fault("conflictingRequest", 409,
 			fmt.Sprintf("Cannot '%s' instance %s while it is in %s %s", rule.verb, s.ID, attr, state)))
