@@ -49,6 +49,7 @@ func (p *Provider) servers(ctx context.Context, opts servers.ListOpts) ([]server
 			Servers []servers.Server   `json:"servers"`
 			Links   []gophercloud.Link `json:"servers_links"`
 		}
+		//nolint:bodyclose // gophercloud closes the body once it has decoded it into page
 		if _, err := p.compute.Get(ctx, next, &page, nil); err != nil {
 			return nil, err
 		}
