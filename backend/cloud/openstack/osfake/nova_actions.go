@@ -200,15 +200,7 @@ func (c *Cloud) startAction(w http.ResponseWriter, r *http.Request, s *server, n
 	}
 	switch name {
 	case "os-getConsoleOutput":
-		var a struct {
-			Length int `json:"length"`
-		}
-		_ = json.Unmarshal(arg, &a)
-		out := s.Console
-		if lines := strings.SplitAfter(out, "\n"); a.Length > 0 && len(lines) > a.Length {
-			out = strings.Join(lines[len(lines)-a.Length:], "")
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"output": out})
+		writeJSON(w, http.StatusOK, map[string]any{"output": consoleTail(s.Console, arg)})
 		return
 	case "reboot":
 		s.Status = "REBOOT"
@@ -216,23 +208,9 @@ func (c *Cloud) startAction(w http.ResponseWriter, r *http.Request, s *server, n
 			s.Status = "HARD_REBOOT"
 		}
 	case "resize":
-		var a struct {
-			Resize struct {
-				FlavorRef string `json:"flavorRef"`
-			}
-		}
-		_ = json.Unmarshal(arg, &a.Resize)
-		f := c.flavor(a.Resize.FlavorRef)
-		switch f.ID {
-		case "":
-			writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, fmt.Sprintf("Flavor %s could not be found.", a.Resize.FlavorRef)))
-			return
-		case s.FlavorID:
-			writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, "When resizing, instances must change flavor!"))
+		if !c.prepareResize(w, s, arg, t) {
 			return
 		}
-		s.wasStopped = prior == "SHUTOFF"
-		t.apply = func(s *server) { s.oldFlavor, s.FlavorID = s.FlavorID, f.ID }
 	case "confirmResize":
 		s.Status, s.oldFlavor = "ACTIVE", ""
 		if s.wasStopped {
@@ -270,6 +248,40 @@ func (c *Cloud) startAction(w http.ResponseWriter, r *http.Request, s *server, n
 		return
 	}
 	writeJSON(w, http.StatusAccepted, nil)
+}
+
+// consoleTail is the console's last length lines, or all of it.
+func consoleTail(console string, arg json.RawMessage) string {
+	var a struct {
+		Length int `json:"length"`
+	}
+	_ = json.Unmarshal(arg, &a)
+	if lines := strings.SplitAfter(console, "\n"); a.Length > 0 && len(lines) > a.Length {
+		return strings.Join(lines[len(lines)-a.Length:], "")
+	}
+	return console
+}
+
+// prepareResize checks the new flavor as Nova does (it must exist and
+// differ) and has t switch the flavor when the resize lands in
+// VERIFY_RESIZE, keeping the old one for a revert.
+func (c *Cloud) prepareResize(w http.ResponseWriter, s *server, arg json.RawMessage, t *transition) bool {
+	var a struct {
+		FlavorRef string `json:"flavorRef"`
+	}
+	_ = json.Unmarshal(arg, &a)
+	f := c.flavor(a.FlavorRef)
+	switch f.ID {
+	case "":
+		writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, fmt.Sprintf("Flavor %s could not be found.", a.FlavorRef)))
+		return false
+	case s.FlavorID:
+		writeJSON(w, http.StatusBadRequest, fault("badRequest", 400, "When resizing, instances must change flavor!"))
+		return false
+	}
+	s.wasStopped = s.Status == "SHUTOFF"
+	t.apply = func(s *server) { s.oldFlavor, s.FlavorID = s.FlavorID, f.ID }
+	return true
 }
 
 func contains(list []string, v string) bool {
