@@ -133,10 +133,12 @@ func (p *Provider) endpointError(service string, eo gophercloud.EndpointOpts, er
 }
 
 // v3AuthURL returns Keystone's v3 URL for u, and whether u was a v2.0 URL.
-// Keystone's v2.0 API was removed in Queens (2018); every cloud that still
-// answers at a v2.0 URL serves v3 beside it, so a stale URL in an old
-// Cloudmesh file is rewritten rather than refused. A URL with no version
-// is left for gophercloud's version discovery.
+// Keystone's v2.0 API was removed in Queens (2018) and Keystone serves v3
+// at the same host and port, so the v2.0 URLs old Cloudmesh files hold
+// for Chameleon and Jetstream are stale rather than wrong: rewriting them
+// keeps those connections working, where refusing would send every user
+// to edit a file. A URL with no version is left to gophercloud's version
+// discovery.
 func v3AuthURL(u string) (string, bool, error) {
 	u = strings.TrimSpace(u)
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
