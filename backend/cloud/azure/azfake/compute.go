@@ -215,7 +215,11 @@ func (c *Cloud) updateVM(ctx context.Context, rg, name string, u armcompute.Virt
 	}
 	v.provisioned = "Updating"
 	c.due(ctx, c.schedule(v, v.power, "Succeeded", false))
-	lro(&resp, c.opDelay > 0, armcompute.VirtualMachinesClientUpdateResponse{VirtualMachine: v.snapshot()})
+	// Update's only documented status is 200, in progress or done.
+	if c.opDelay > 0 {
+		resp.AddNonTerminalResponse(http.StatusOK, nil)
+	}
+	resp.SetTerminalResponse(http.StatusOK, armcompute.VirtualMachinesClientUpdateResponse{VirtualMachine: v.snapshot()}, nil)
 	return
 }
 

@@ -15,7 +15,7 @@ func (c *Cloud) Seed(rg, location string, n int) {
 	defer c.mu.Unlock()
 	for i := range n {
 		name := fmt.Sprintf("vm-%04d", i)
-		pip, _ := c.seedPublicIP(rg, location, name+"-ip")
+		pip := c.seedPublicIP(rg, location, name+"-ip")
 		nic, _ := c.putNIC(rg, name+"-nic", armnetwork.Interface{
 			Location: to.Ptr(location),
 			Properties: &armnetwork.InterfacePropertiesFormat{IPConfigurations: []*armnetwork.InterfaceIPConfiguration{{
@@ -41,7 +41,7 @@ func (c *Cloud) Seed(rg, location string, n int) {
 	}
 }
 
-func (c *Cloud) seedPublicIP(rg, location, name string) (armnetwork.PublicIPAddress, error) {
+func (c *Cloud) seedPublicIP(rg, location, name string) armnetwork.PublicIPAddress {
 	id := c.id(rg, networkProvider, "publicIPAddresses", name)
 	c.ipSeq++
 	pip := &armnetwork.PublicIPAddress{
@@ -52,5 +52,5 @@ func (c *Cloud) seedPublicIP(rg, location, name string) (armnetwork.PublicIPAddr
 		},
 	}
 	c.pips[key(id)] = pip
-	return *pip, nil
+	return *pip
 }
