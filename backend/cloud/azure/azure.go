@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -196,13 +197,13 @@ func (p *Provider) fail(op string, err error) error {
 	e.Is = errorKinds[re.ErrorCode]
 	switch {
 	case e.Is != nil:
-	case re.StatusCode == 404:
+	case re.StatusCode == http.StatusNotFound:
 		e.Is = model.ErrNotFound
-	case re.StatusCode == 409:
+	case re.StatusCode == http.StatusConflict:
 		e.Is = model.ErrConflict
-	case re.StatusCode == 429 || re.StatusCode >= 500:
+	case re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= http.StatusInternalServerError:
 		e.Is = model.ErrUnavailable
-	case re.StatusCode == 401 || re.StatusCode == 403:
+	case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
 		e.Is = model.ErrInvalid
 	}
 	if e.Code == "" && e.Message == "" {

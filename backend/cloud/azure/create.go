@@ -50,8 +50,10 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 	existing, err := p.vms.Get(ctx, rg, spec.Name, nil)
 	switch {
 	case err == nil && deref(existing.Tags[TokenTag]) != spec.Token:
-		return model.VM{}, &cloud.Error{Kind: model.CloudAzure, Connection: p.cfg.Connection, Op: op, Code: "Conflict",
-			Message: fmt.Sprintf("a VM named %s already exists in resource group %s and meshflow did not create it with this request", spec.Name, rg), Is: model.ErrConflict}
+		return model.VM{}, &cloud.Error{
+			Kind: model.CloudAzure, Connection: p.cfg.Connection, Op: op, Code: "Conflict",
+			Message: fmt.Sprintf("a VM named %s already exists in resource group %s and meshflow did not create it with this request", spec.Name, rg), Is: model.ErrConflict,
+		}
 	case err == nil && strings.EqualFold(deref(existing.Properties.ProvisioningState), "Succeeded"):
 		return p.Get(ctx, deref(existing.ID))
 	case err != nil && !isNotFound(err):
@@ -99,7 +101,7 @@ func (p *Provider) checkSpec(spec cloud.CreateSpec) error {
 	case p.cfg.ResourceGroup == "" || p.cfg.Location == "":
 		return fmt.Errorf("the connection needs a resource group and a location to create VMs in")
 	case spec.PublicKey == "":
-		return fmt.Errorf("Azure needs an OpenSSH public key for the VM's admin user (Azure key pairs by name are not supported)")
+		return fmt.Errorf("an OpenSSH public key is needed for the VM's admin user: Azure takes one per VM (key pairs by name are not supported)")
 	case spec.SecurityGroup == "" && spec.SSHFrom == "":
 		return fmt.Errorf("give a network security group, or the address SSH may come from (SSHFrom), for the one meshflow makes")
 	}

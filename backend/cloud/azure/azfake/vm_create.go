@@ -151,8 +151,10 @@ func (c *Cloud) disksServer() fake.DisksServer {
 // VirtualMachineSizes - List describes them.
 func defaultSizes() []*armcompute.VirtualMachineSize {
 	size := func(name string, cores, memMB, osMB, tmpMB int32) *armcompute.VirtualMachineSize {
-		return &armcompute.VirtualMachineSize{Name: to.Ptr(name), NumberOfCores: to.Ptr(cores), MemoryInMB: to.Ptr(memMB),
-			OSDiskSizeInMB: to.Ptr(osMB), ResourceDiskSizeInMB: to.Ptr(tmpMB), MaxDataDiskCount: to.Ptr[int32](4)}
+		return &armcompute.VirtualMachineSize{
+			Name: to.Ptr(name), NumberOfCores: to.Ptr(cores), MemoryInMB: to.Ptr(memMB),
+			OSDiskSizeInMB: to.Ptr(osMB), ResourceDiskSizeInMB: to.Ptr(tmpMB), MaxDataDiskCount: to.Ptr[int32](4),
+		}
 	}
 	return []*armcompute.VirtualMachineSize{
 		size("Standard_B1s", 1, 1024, 1047552, 4096),
