@@ -170,9 +170,11 @@ func TestBrowserShowsTimesInTheBrowsersZone(t *testing.T) {
 func TestBrowserStateBadgesMeetContrast(t *testing.T) {
 	s := startSite(t)
 	b := s.browser(t)
-	states := []string{"queued", "running", "success", "failed", "up_for_retry", "upstream_failed", "skipped", "cancelled",
+	states := []string{
+		"queued", "running", "success", "failed", "up_for_retry", "upstream_failed", "skipped", "cancelled",
 		// VM states
-		"pending", "rebooting", "resizing", "stopping", "deleting", "stopped", "deleted", "suspended", "unknown", "error"}
+		"pending", "rebooting", "resizing", "stopping", "deleting", "stopped", "deleted", "suspended", "unknown", "error",
+	}
 	for _, theme := range []string{"light", "dark"} {
 		b.open(t, s.url+"/runs", "runs")
 		var colours []struct{ State, Fg, Bg string }

@@ -85,7 +85,7 @@ func (f vmFilter) match(vm model.VMRecord) bool {
 // the flavor.
 func (h *Handler) vmRow(vm model.VMRecord) pages.VMRow {
 	row := pages.VMRow{VM: vm, Ref: pages.VMRef(vm.Connection, vm.ID)}
-	if h.prices != nil && vm.State.Billed() {
+	if h.prices != nil && vm.Billed() {
 		if p, ok := h.prices.Of(vm.Kind, vm.Region, vm.Flavor); ok {
 			row.Cost, row.CostUnit = p.PerHour, p.Unit
 		}

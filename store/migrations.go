@@ -173,6 +173,7 @@ var migrations = []migration{
 			details     TEXT NOT NULL DEFAULT '{}',
 			token       TEXT NOT NULL DEFAULT '',
 			launched_at INTEGER NOT NULL DEFAULT 0,
+			still_billed INTEGER NOT NULL DEFAULT 0,
 			first_seen  INTEGER NOT NULL,
 			last_seen   INTEGER NOT NULL,
 			gone_at     INTEGER NOT NULL DEFAULT 0,

@@ -91,7 +91,7 @@ func (s *Store) AddVMEvent(ctx context.Context, e model.VMEvent) error {
 // ones included, by connection then name.
 func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, error) {
 	q := `SELECT connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
-		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms`
+		public_ips, private_ips, tags, details, token, launched_at, still_billed, first_seen, last_seen, gone_at FROM vms`
 	var args []any
 	if connection != "" {
 		q += ` WHERE connection = ?`
@@ -117,7 +117,7 @@ func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, e
 // VM returns one known VM, or ErrNotFound.
 func (s *Store) VM(ctx context.Context, connection, id string) (model.VMRecord, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
-		public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at FROM vms WHERE connection = ? AND id = ?`,
+		public_ips, private_ips, tags, details, token, launched_at, still_billed, first_seen, last_seen, gone_at FROM vms WHERE connection = ? AND id = ?`,
 		connection, id)
 	r, err := scanVM(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -221,18 +221,19 @@ func upsertVM(tx *sql.Tx, vm model.VM, at int64) error {
 		launched = vm.LaunchedAt.UnixMilli()
 	}
 	_, err := tx.Exec(`INSERT INTO vms (connection, id, kind, name, state, cloud_state, region, zone, flavor, image, key_name,
-			public_ips, private_ips, tags, details, token, launched_at, first_seen, last_seen, gone_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+			public_ips, private_ips, tags, details, token, launched_at, still_billed, first_seen, last_seen, gone_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
 		ON CONFLICT (connection, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, state = excluded.state,
 			cloud_state = excluded.cloud_state, region = excluded.region, zone = excluded.zone,
 			flavor = excluded.flavor, image = excluded.image, key_name = excluded.key_name,
 			public_ips = excluded.public_ips, private_ips = excluded.private_ips, tags = excluded.tags,
 			details = excluded.details, token = CASE WHEN excluded.token = '' THEN token ELSE excluded.token END,
 			launched_at = CASE WHEN excluded.launched_at = 0 THEN launched_at ELSE excluded.launched_at END,
+			still_billed = excluded.still_billed,
 			last_seen = excluded.last_seen, gone_at = 0`,
 		vm.Connection, vm.ID, vm.Kind, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
 		js(nonNil(vm.PublicIPs)), js(nonNil(vm.PrivateIPs)), js(nonNilMap(vm.Tags)), js(nonNilMap(vm.Details)),
-		vm.Token, launched, at, at)
+		vm.Token, launched, vm.StillBilled, at, at)
 	return err
 }
 
@@ -254,7 +255,7 @@ func scanVM(row scanner) (model.VMRecord, error) {
 	var pub, priv, tags, details string
 	var launched, first, last, gone int64
 	if err := row.Scan(&r.Connection, &r.ID, &r.Kind, &r.Name, &r.State, &r.CloudState, &r.Region, &r.Zone, &r.Flavor, &r.Image, &r.KeyName,
-		&pub, &priv, &tags, &details, &r.Token, &launched, &first, &last, &gone); err != nil {
+		&pub, &priv, &tags, &details, &r.Token, &launched, &r.StillBilled, &first, &last, &gone); err != nil {
 		return r, err
 	}
 	for _, f := range []struct {

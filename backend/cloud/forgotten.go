@@ -48,7 +48,7 @@ func (inv *Inventory) Forgotten(ctx context.Context, after time.Duration, prices
 	var out []Forgotten
 	for _, vm := range vms {
 		key := vm.Connection + "/" + vm.ID
-		if !vm.State.Billed() || vm.Kind == model.CloudHosts || vm.Tags[KeepTag] == "true" || inUse[key] {
+		if !vm.Billed() || vm.Kind == model.CloudHosts || vm.Tags[KeepTag] == "true" || inUse[key] {
 			continue
 		}
 		since, err := inv.runningSince(ctx, vm)

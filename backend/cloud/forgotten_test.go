@@ -93,3 +93,28 @@ func TestUserPrices(t *testing.T) {
 		t.Errorf("short row: %v", err)
 	}
 }
+
+// An Azure VM powered off but not deallocated is billed in full, so it is
+// forgotten like a running one.
+func TestStoppedButAllocatedAzureVMIsForgotten(t *testing.T) {
+	st := openStore(t)
+	now := time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC)
+	vm := model.VM{
+		Connection: "az", Kind: model.CloudAzure, ID: "/subscriptions/s/vm1", Name: "vm1", Region: "eastus",
+		Flavor: "Standard_B2s", State: model.VMStopped, CloudState: "PowerState/stopped", StillBilled: true, LaunchedAt: now.Add(-20 * time.Hour),
+	}
+	deallocated := vm
+	deallocated.ID, deallocated.Name, deallocated.State, deallocated.CloudState, deallocated.StillBilled = "/subscriptions/s/vm2", "vm2", model.VMSuspended, "PowerState/deallocated", false
+	if err := st.ApplySnapshot(t.Context(), model.VMSnapshot{Connection: "az", At: now.Add(-19 * time.Hour), Seen: []model.VM{vm, deallocated}}); err != nil {
+		t.Fatal(err)
+	}
+	inv := cloud.NewInventory(st, conns{}, cloud.Options{Now: func() time.Time { return now }})
+	prices, _ := cloud.LoadPrices(nil, "")
+	got, err := inv.Forgotten(t.Context(), 12*time.Hour, prices, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].VM.Name != "vm1" || !got[0].VM.StillBilled || got[0].For != 20*time.Hour {
+		t.Errorf("forgotten = %+v", got)
+	}
+}

@@ -68,8 +68,8 @@ type CreateSpec struct {
 	// later on EC2, which allows it only for instances launched so (and
 	// with an encrypted root volume large enough for the memory).
 	Hibernate bool
-	UserData      string
-	Tags          map[string]string
+	UserData  string
+	Tags      map[string]string
 }
 
 // The capabilities below are optional: the inventory checks for them with

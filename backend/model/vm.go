@@ -40,6 +40,10 @@ func (s VMState) Billed() bool {
 	return false
 }
 
+// Billed reports whether the VM costs compute time now: running (or on
+// its way there), or stopped in a way its cloud still bills.
+func (vm VM) Billed() bool { return vm.State.Billed() || vm.StillBilled }
+
 // Done reports whether the VM is gone for good.
 func (s VMState) Done() bool { return s == VMDeleted }
 
@@ -60,6 +64,9 @@ type VM struct {
 	PrivateIPs []string
 	Tags       map[string]string
 	LaunchedAt time.Time // when the cloud started it (EC2 launch time, Nova created); zero if unknown
+	// StillBilled marks a VM that is not running but whose compute the
+	// cloud bills in full: an Azure VM powered off but not deallocated.
+	StillBilled bool
 	// Token is the idempotency key it was created with, where the cloud
 	// keeps one (EC2 ClientToken, the meshflow-token tag or metadata): a
 	// create retried after a crash finds the VM by it.

@@ -155,6 +155,8 @@ func (p *Provider) toVM(m *armcompute.VirtualMachine, view *armcompute.VirtualMa
 		}
 	}
 	v.State, v.CloudState = vmState(provisioning, power)
+	// Powered off but still allocated: Azure bills it as if it ran.
+	v.StillBilled = strings.EqualFold(v.CloudState, "PowerState/stopped")
 	if provisioning != "" {
 		v.Details["provisioning_state"] = provisioning
 	}
