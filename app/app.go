@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meshflow/meshflow/backend/auth"
+	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
@@ -44,6 +45,8 @@ type App struct {
 	workflows     *Workflows
 	authOnce      sync.Once
 	auth          *auth.Auth
+	keysOnce      sync.Once
+	keys          *vault.Keys
 }
 
 // Open prepares the data dir (creating and seeding it on first start) and

@@ -23,6 +23,7 @@ import (
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
@@ -170,7 +171,7 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 		LogLevel: "INFO", StartedAt: time.Now().Add(-3 * time.Hour),
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
-	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
+	vars := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{}))
 	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
