@@ -3,9 +3,9 @@ package store
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-	"slices"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
