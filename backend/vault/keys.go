@@ -160,7 +160,8 @@ func (k *Keys) fromKeyring() ([]byte, string, error) {
 	if kr == nil {
 		kr = SystemKeyring()
 	}
-	s, err := k.call(func() (string, error) { return kr.Get(keyringService, k.account()) })
+	account := k.account()
+	s, err := k.call(func() (string, error) { return kr.Get(keyringService, account) })
 	if err != nil {
 		return nil, "", fmt.Errorf("vault: this data dir's secrets were sealed with a key kept in the OS keyring (%s, entry %s %s), which cannot be read: %w; "+
 			"unlock the keyring, or run meshflow in your desktop session", kr.Name(), keyringService, k.account(), err)
@@ -177,8 +178,8 @@ func (k *Keys) newInKeyring() ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	enc := base64.StdEncoding.EncodeToString(key)
-	_, err := k.call(func() (string, error) { return "", k.keyring.Set(keyringService, k.account(), enc) })
+	enc, kr, account := base64.StdEncoding.EncodeToString(key), k.keyring, k.account()
+	_, err := k.call(func() (string, error) { return "", kr.Set(keyringService, account, enc) })
 	return key, err
 }
 
