@@ -72,7 +72,7 @@ func (s *Store) PutConnection(ctx context.Context, c model.Connection, sealed []
 		res, err = s.db.ExecContext(ctx, `
 			INSERT INTO connections (name, kind, settings, defaults, hosts, secret_keys, secrets, active, source, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Name, c.Kind, settings, defaults, hosts, keys, sealed, c.Active, c.Source, now.UnixMilli(), now.UnixMilli())
+			c.Name, c.Kind, string(settings), string(defaults), string(hosts), string(keys), sealed, c.Active, c.Source, now.UnixMilli(), now.UnixMilli())
 		if err == nil {
 			c.ID, err = res.LastInsertId()
 		}
@@ -81,7 +81,7 @@ func (s *Store) PutConnection(ctx context.Context, c model.Connection, sealed []
 		res, err = s.db.ExecContext(ctx, `
 			UPDATE connections SET name = ?, kind = ?, settings = ?, defaults = ?, hosts = ?, secret_keys = ?, secrets = ?,
 				active = ?, source = ?, updated_at = ? WHERE id = ?`,
-			c.Name, c.Kind, settings, defaults, hosts, keys, sealed, c.Active, c.Source, now.UnixMilli(), c.ID)
+			c.Name, c.Kind, string(settings), string(defaults), string(hosts), string(keys), sealed, c.Active, c.Source, now.UnixMilli(), c.ID)
 		if err == nil {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return c, fmt.Errorf("store: connection %s: %w", c.Name, ErrNotFound)

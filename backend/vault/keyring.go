@@ -26,7 +26,9 @@ func (systemKeyring) Name() string {
 	return "Secret Service"
 }
 
-func (systemKeyring) Get(service, account string) (string, error) { return keyring.Get(service, account) }
+func (systemKeyring) Get(service, account string) (string, error) {
+	return keyring.Get(service, account)
+}
 
 func (systemKeyring) Set(service, account, secret string) error {
 	return keyring.Set(service, account, secret)
