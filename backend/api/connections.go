@@ -1,0 +1,107 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// Connections is what the API serves of the cloud connections;
+// *connections.Service is one. Answers carry which secrets are set, never
+// their values.
+type Connections interface {
+	List(ctx context.Context) ([]connections.Info, error)
+	Add(ctx context.Context, c model.Connection) (connections.Info, error)
+	Update(ctx context.Context, name string, c model.Connection) (connections.Info, error)
+	Delete(ctx context.Context, name string) error
+	Test(ctx context.Context, name string) (string, error)
+	KeySource(ctx context.Context) string
+}
+
+// ConnectionRequest is the body of POST /api/v1/connections and PUT
+// /api/v1/connections/{name}. On PUT a secret left empty keeps its value.
+type ConnectionRequest struct {
+	Name     string            `json:"name"`
+	Kind     model.CloudKind   `json:"kind"`
+	Settings map[string]string `json:"settings"`
+	Secrets  map[string]string `json:"secrets"`
+	Defaults map[string]string `json:"defaults"`
+	Hosts    []model.SSHHost   `json:"hosts"`
+	Active   *bool             `json:"active"` // default true
+}
+
+// ConnectionList is the answer to GET /api/v1/connections.
+type ConnectionList struct {
+	KeySource   string             `json:"key_source"` // where the master key is
+	Connections []connections.Info `json:"connections"`
+}
+
+// ConnectionTest is the answer to POST /api/v1/connections/{name}/test.
+type ConnectionTest struct {
+	Identity string `json:"identity"`
+}
+
+// maxConnectionBody bounds a connection's JSON: a private key is a few KiB.
+const maxConnectionBody = 1 << 20
+
+func (s *server) connectionRoutes(mux *http.ServeMux) {
+	target := func(r *http.Request) model.AuditTarget { return model.ConnectionTarget(r.PathValue("name")) }
+	mux.HandleFunc("GET /api/v1/connections", s.listConnections)
+	mux.HandleFunc("POST /api/v1/connections", s.audited(model.ActionConnectionAdd, target, s.addConnection))
+	mux.HandleFunc("PUT /api/v1/connections/{name}", s.audited(model.ActionConnectionUpdate, target, s.updateConnection))
+	mux.HandleFunc("DELETE /api/v1/connections/{name}", s.audited(model.ActionConnectionDelete, target, func(w http.ResponseWriter, r *http.Request) {
+		s.reply(w, r, map[string]bool{"deleted": true}, s.conns.Delete(r.Context(), r.PathValue("name")))
+	}))
+	mux.HandleFunc("POST /api/v1/connections/{name}/test", s.audited(model.ActionConnectionTest, target, func(w http.ResponseWriter, r *http.Request) {
+		id, err := s.conns.Test(r.Context(), r.PathValue("name"))
+		s.reply(w, r, ConnectionTest{Identity: id}, err)
+	}))
+}
+
+func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {
+	list, err := s.conns.List(r.Context())
+	if list == nil {
+		list = []connections.Info{}
+	}
+	s.reply(w, r, ConnectionList{KeySource: s.conns.KeySource(r.Context()), Connections: list}, err)
+}
+
+func (s *server) addConnection(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.connectionBody(w, r)
+	if !ok {
+		return
+	}
+	// The target is the name in the body: POST has none in its path.
+	audit.Name(r.Context(), model.ActionConnectionAdd, model.ConnectionTarget(c.Name))
+	info, err := s.conns.Add(r.Context(), c)
+	s.reply(w, r, info, err)
+}
+
+func (s *server) updateConnection(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.connectionBody(w, r)
+	if !ok {
+		return
+	}
+	info, err := s.conns.Update(r.Context(), r.PathValue("name"), c)
+	s.reply(w, r, info, err)
+}
+
+func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (model.Connection, bool) {
+	var req ConnectionRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConnectionBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		// The decoder's message may quote the body, which holds secrets.
+		writeError(w, r, http.StatusBadRequest, "the body is not a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active")
+		return model.Connection{}, false
+	}
+	active := req.Active == nil || *req.Active
+	return model.Connection{
+		Name: req.Name, Kind: req.Kind, Settings: req.Settings, Secrets: req.Secrets,
+		Defaults: req.Defaults, Hosts: req.Hosts, Active: active,
+	}, true
+}
