@@ -297,3 +297,23 @@ func (s *Service) Import(ctx context.Context, conns []model.Connection, skipped 
 	}
 	return res, nil
 }
+
+// Where says in a few words where a connection points: its region,
+// location, auth URL or hosts, for lists.
+func Where(c Info) string {
+	switch c.Kind {
+	case model.CloudAzure:
+		return c.Settings[model.SettingLocation]
+	case model.CloudOpenStack:
+		if r := c.Settings[model.SettingRegion]; r != "" {
+			return c.Settings[model.SettingAuthURL] + " (" + r + ")"
+		}
+		return c.Settings[model.SettingAuthURL]
+	case model.CloudHosts:
+		return fmt.Sprintf("%d hosts", len(c.Hosts))
+	}
+	if e := c.Settings[model.SettingEndpoint]; e != "" {
+		return c.Settings[model.SettingRegion] + " at " + e
+	}
+	return c.Settings[model.SettingRegion]
+}

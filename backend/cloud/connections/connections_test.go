@@ -198,7 +198,7 @@ func TestImportingTwiceUpdatesAndNeverDuplicates(t *testing.T) {
 	}
 	conns[0].Settings = map[string]string{model.SettingRegion: "us-west-2", model.SettingAccessKeyID: "AKIAEXAMPLE"}
 	conns[0].Secrets = map[string]string{model.SecretAccessKey: canary} // the file has no session token any more: keep it
-	conns[2].Kind = model.CloudAWS                                       // an aws "chameleon" where an openstack one is
+	conns[2].Kind = model.CloudAWS                                      // an aws "chameleon" where an openstack one is
 	res, err = svc.Import(ctx, conns, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const cloudCanary = "CANARY-c1i-0a9e"
+
+// runWithStdin runs a command with stdin, output and error together.
+func runWithStdin(t *testing.T, dir, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out syncBuffer
+	err := Run(t.Context(), append(args, "--data", dir), Env{
+		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader(stdin),
+		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+	})
+	s := out.String()
+	if err != nil {
+		s += err.Error()
+	}
+	return s, err
+}
+
+// A connection added from the command line lists with its secrets as set,
+// says where the master key is, tests with the adapter's missing-adapter
+// error until adapters are wired, and the canary secret shows nowhere.
+func TestCloudAddListTestRm(t *testing.T) {
+	dir := t.TempDir()
+	var seen strings.Builder
+	run := func(stdin string, args ...string) (string, error) {
+		out, err := runWithStdin(t, dir, stdin, args...)
+		seen.WriteString(out)
+		return out, err
+	}
+	out, err := run(cloudCanary+"\n"+cloudCanary+"\n", "cloud", "add", "aws", "aws-lab",
+		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--secret", "secret_access_key", "--secret", "session_token")
+	if err != nil || !strings.Contains(out, "aws connection aws-lab added") {
+		t.Fatalf("add = %q, %v", out, err)
+	}
+	if out, err := run("-----BEGIN OPENSSH PRIVATE KEY-----\n"+cloudCanary+"\n-----END OPENSSH PRIVATE KEY-----\n", "cloud", "add", "hosts", "boxes",
+		"--host", "box1=ann@10.0.0.5", "--host", "box2=ann@10.0.0.6:2222", "--secret", "private_key"); err != nil {
+		t.Fatalf("add hosts = %q, %v", out, err)
+	}
+	if out, err := run("", "cloud", "add", "aws", "bad", "--set", "region=us-east-1", "--set", "secret_access_key="+cloudCanary); err == nil || !strings.Contains(out, "is a secret") {
+		t.Fatalf("a secret as a setting = %q, %v", out, err)
+	}
+	out, err = run("", "cloud", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"aws-lab", "us-east-1", "secret_access_key,session_token", "2 hosts", "private_key", "master key: key file " + filepath.Join(dir, "secret.key")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = run("", "cloud", "list", "--json")
+	var doc struct {
+		KeySource   string `json:"key_source"`
+		Connections []struct {
+			Name       string   `json:"name"`
+			SecretsSet []string `json:"secrets_set"`
+			Hosts      []struct{ Port int }
+		} `json:"connections"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Connections) != 2 || doc.Connections[1].Hosts[1].Port != 2222 || doc.KeySource == "" {
+		t.Fatalf("list --json = %q, %v", out, err)
+	}
+	if out, err := run("", "cloud", "test", "aws-lab"); err == nil || !strings.Contains(out, `aws connection "aws-lab": open: the aws adapter is not built into this version`) {
+		t.Fatalf("test = %q, %v", out, err)
+	}
+	if out, err := run("", "cloud", "rm", "aws-lab"); err != nil || !strings.Contains(out, "removed connection aws-lab") {
+		t.Fatalf("rm = %q, %v", out, err)
+	}
+	if out, err := run("", "cloud", "rm", "aws-lab"); err == nil || !strings.Contains(out, `no connection "aws-lab"`) {
+		t.Fatalf("rm twice = %q, %v", out, err)
+	}
+	audit, _ := run("", "audit")
+	if strings.Contains(seen.String()+audit, cloudCanary) {
+		t.Fatalf("the canary secret was shown:\n%s\n%s", seen.String(), audit)
+	}
+	for _, want := range []string{"connection.add", "connection.test", "connection.delete"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit lacks %s:\n%s", want, audit)
+		}
+	}
+}
