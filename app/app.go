@@ -121,18 +121,21 @@ func (a *App) Handler(desktop bool) http.Handler {
 		sessions = a.Auth()
 	}
 	w := a.Workflows()
+	conns := a.Connections()
 	return frontend.New(frontend.Options{
-		Store:        a.Store,
-		Installation: a.Store,
-		Workflows:    w.Service,
-		Control:      w.Service,
-		History:      w.Service,
-		Variables:    a.Variables(),
-		Logs:         w.Logs,
-		Events:       w.Events,
-		Info:         info,
-		Logger:       a.Logger,
-		CheckOrigin:  !desktop,
-		Sessions:     sessions,
+		Store:           a.Store,
+		Installation:    a.Store,
+		Workflows:       w.Service,
+		Control:         w.Service,
+		History:         w.Service,
+		Variables:       a.Variables(),
+		Connections:     conns,
+		ConnectionEdits: conns,
+		Logs:            w.Logs,
+		Events:          w.Events,
+		Info:            info,
+		Logger:          a.Logger,
+		CheckOrigin:     !desktop,
+		Sessions:        sessions,
 	})
 }
