@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshflow/meshflow/backend/auth"
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -40,7 +41,8 @@ type fixture struct {
 	flows   *workflow.Service
 	folder  *dagdir.Dir
 	engine  *fakeEngine
-	vars    *workflow.Variables // the real ones, sealing secrets under the temp dir's key
+	vars    *workflow.Variables  // the real ones, sealing secrets under the temp dir's key
+	conns   *connections.Service // the real ones, over testProvider
 	logs    tasklog.Dir
 	info    frontend.Info
 	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
@@ -172,9 +174,11 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{}))
-	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
+	conns := connections.New(st, vault.NewKeys(dir, st, vault.KeyOptions{}), openTestProvider)
+	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, conns: conns, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
+		Connections: conns, ConnectionEdits: conns,
 		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -140,8 +140,7 @@ type Options struct {
 	Control      RunControl
 	History      RunHistory
 	Variables    Variables
-	// Connections and ConnectionEdits serve the Connections page; nil
-	// leaves it an empty section.
+	// Connections and ConnectionEdits serve the Connections page.
 	Connections     Connections
 	ConnectionEdits ConnectionEdits
 	Logs            TaskLogs  // nil: no logs are shown

@@ -23,20 +23,15 @@ func (h *Handler) routes() http.Handler {
 	public.Handle("/", h.withSession(mux))
 	mux.HandleFunc("GET /{$}", h.showOverview)
 	for _, s := range sections {
-		if s.key == "connections" && h.conns != nil {
-			continue
-		}
 		mux.HandleFunc("GET "+s.path, h.showSection(s))
 	}
-	if h.conns != nil {
-		mux.HandleFunc("GET /connections", h.listConnections)
-		mux.HandleFunc("POST /connections", h.saveConnection)
-		mux.HandleFunc("POST /connections/{name}", h.saveConnection)
-		mux.HandleFunc("POST /connections/{name}/test", h.checkConnection)
-		// A GET of the delete URL asks first.
-		mux.HandleFunc("GET /connections/{name}/delete", h.confirmDeleteConnection)
-		mux.HandleFunc("POST /connections/{name}/delete", h.deleteConnection)
-	}
+	mux.HandleFunc("GET /connections", h.listConnections)
+	mux.HandleFunc("POST /connections", h.saveConnection)
+	mux.HandleFunc("POST /connections/{name}", h.saveConnection)
+	mux.HandleFunc("POST /connections/{name}/test", h.checkConnection)
+	// A GET of the delete URL asks first.
+	mux.HandleFunc("GET /connections/{name}/delete", h.confirmDeleteConnection)
+	mux.HandleFunc("POST /connections/{name}/delete", h.deleteConnection)
 	mux.HandleFunc("GET /dags", h.listDAGs)
 	mux.HandleFunc("GET /dags/{name}", h.showDAG)
 	mux.HandleFunc("GET /dags/{name}/events", h.graphEvents)
