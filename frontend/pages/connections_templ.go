@@ -277,7 +277,7 @@ func ConnectionsListPage(c Chrome, p ConnectionsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</section><section class=\"panel\" data-testid=\"connections-help\"><h2>Kept sealed</h2><p>Secrets are sealed with AES-256-GCM under this installation's master key and never shown again: the list says which are set, an edit that leaves one empty keeps it.</p><p class=\"muted small\">The same from a terminal:</p><ul class=\"cli muted small\"><li><code>meshflow cloud add KIND NAME --set key=value --secret key</code></li><li><code>meshflow cloud list</code>, <code>meshflow cloud test NAME</code>, <code>meshflow cloud rm NAME</code></li></ul></section></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</section><section class=\"panel\" data-testid=\"connections-help\"><h2>Kept sealed</h2><p>Secrets are sealed with AES-256-GCM under this installation's master key and never shown again: the list says which are set, an edit that leaves one empty keeps it.</p><p class=\"muted small\">The same from a terminal:</p><ul class=\"cli muted small\"><li><code>meshflow cloud add KIND NAME</code> with <code>--set KEY=VALUE</code> and <code>--secret KEY</code>, which reads the secret from standard input</li><li><code>meshflow cloud list</code>, <code>meshflow cloud test NAME</code> and <code>meshflow cloud rm NAME</code></li></ul></section></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -842,14 +842,14 @@ func connectionInput(f ConnectionField, errs map[string]string) templ.Component 
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<div class=\"help\" id=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<div class=\"help wrap-anywhere\" id=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var41 string
 		templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.ResolveAttributeValue("conn-" + f.Key + "-help")
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `frontend/pages/connections.templ`, Line: 201, Col: 50}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `frontend/pages/connections.templ`, Line: 201, Col: 64}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var41)
 		if templ_7745c5c3_Err != nil {
