@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/cloud/connections"
@@ -104,4 +105,56 @@ func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (model.C
 		Name: req.Name, Kind: req.Kind, Settings: req.Settings, Secrets: req.Secrets,
 		Defaults: req.Defaults, Hosts: req.Hosts, Active: active,
 	}, true
+}
+
+// Connections speaks the connection routes of the server c talks to, so
+// a command works the same through a running server as on the data dir.
+func (c *Client) Connections() Connections { return connectionClient{c} }
+
+type connectionClient struct{ c *Client }
+
+var _ Connections = connectionClient{}
+
+func connectionPath(name string) string { return "/api/v1/connections/" + url.PathEscape(name) }
+
+func requestOf(c model.Connection) ConnectionRequest {
+	return ConnectionRequest{
+		Name: c.Name, Kind: c.Kind, Settings: c.Settings, Secrets: c.Secrets,
+		Defaults: c.Defaults, Hosts: c.Hosts, Active: &c.Active,
+	}
+}
+
+// List lists the connections; KeySource is answered with it.
+func (cc connectionClient) List(ctx context.Context) ([]connections.Info, error) {
+	var out ConnectionList
+	err := cc.c.do(ctx, http.MethodGet, "/api/v1/connections", nil, &out)
+	return out.Connections, err
+}
+
+// KeySource says where the server's master key is, or why it cannot tell.
+func (cc connectionClient) KeySource(ctx context.Context) string {
+	var out ConnectionList
+	if err := cc.c.do(ctx, http.MethodGet, "/api/v1/connections", nil, &out); err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return out.KeySource
+}
+
+func (cc connectionClient) Add(ctx context.Context, conn model.Connection) (connections.Info, error) {
+	var out connections.Info
+	return out, cc.c.do(ctx, http.MethodPost, "/api/v1/connections", requestOf(conn), &out)
+}
+
+func (cc connectionClient) Update(ctx context.Context, name string, conn model.Connection) (connections.Info, error) {
+	var out connections.Info
+	return out, cc.c.do(ctx, http.MethodPut, connectionPath(name), requestOf(conn), &out)
+}
+
+func (cc connectionClient) Delete(ctx context.Context, name string) error {
+	return cc.c.do(ctx, http.MethodDelete, connectionPath(name), nil, nil)
+}
+
+func (cc connectionClient) Test(ctx context.Context, name string) (string, error) {
+	var out ConnectionTest
+	return out.Identity, cc.c.do(ctx, http.MethodPost, connectionPath(name)+"/test", struct{}{}, &out)
 }
