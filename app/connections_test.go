@@ -62,8 +62,10 @@ func TestAPIConnectionsNeverAnswerASecret(t *testing.T) {
 	}
 	conns := client.Connections()
 	for _, c := range []model.Connection{
-		{Name: "aws-lab", Kind: model.CloudAWS, Active: true, Settings: map[string]string{model.SettingRegion: "us-east-1", model.SettingAccessKeyID: "AKIAEXAMPLE"},
-			Secrets: map[string]string{model.SecretAccessKey: apiCanary, model.SecretSessionToken: apiCanary}},
+		{
+			Name: "aws-lab", Kind: model.CloudAWS, Active: true, Settings: map[string]string{model.SettingRegion: "us-east-1", model.SettingAccessKeyID: "AKIAEXAMPLE"},
+			Secrets: map[string]string{model.SecretAccessKey: apiCanary, model.SecretSessionToken: apiCanary},
+		},
 		{Name: "azure-lab", Kind: model.CloudAzure, Active: true, Settings: map[string]string{
 			model.SettingSubscriptionID: "00000000-0000-0000-0000-000000000001", model.SettingTenantID: "t",
 			model.SettingClientID: "00000000-0000-0000-0000-000000000002", model.SettingLocation: "eastus", model.SettingResourceGroup: "lab",
@@ -71,8 +73,10 @@ func TestAPIConnectionsNeverAnswerASecret(t *testing.T) {
 		{Name: "jetstream2", Kind: model.CloudOpenStack, Active: true, Settings: map[string]string{
 			model.SettingAuthURL: "https://js2.jetstream-cloud.org:5000/identity/v3", model.SettingApplicationCredentialID: "abc",
 		}, Secrets: map[string]string{model.SecretApplicationCredential: apiCanary}},
-		{Name: "boxes", Kind: model.CloudHosts, Active: true, Hosts: []model.SSHHost{{Name: "box", Address: "10.0.0.5", User: "ann"}},
-			Secrets: map[string]string{model.SecretPrivateKey: apiCanary}},
+		{
+			Name: "boxes", Kind: model.CloudHosts, Active: true, Hosts: []model.SSHHost{{Name: "box", Address: "10.0.0.5", User: "ann"}},
+			Secrets: map[string]string{model.SecretPrivateKey: apiCanary},
+		},
 	} {
 		info, err := conns.Add(ctx, c)
 		if err != nil || len(info.SecretsSet) != len(c.Secrets) {
@@ -84,13 +88,17 @@ func TestAPIConnectionsNeverAnswerASecret(t *testing.T) {
 		t.Fatalf("list = %d %s", status, body)
 	}
 	// An edit with an empty secret keeps it; a bad one is refused by field.
-	status, body = raw("PUT", "/api/v1/connections/aws-lab", api.ConnectionRequest{Kind: model.CloudAWS, Name: "aws-lab",
-		Settings: map[string]string{model.SettingRegion: "eu-west-1", model.SettingAccessKeyID: "AKIAEXAMPLE"}, Secrets: map[string]string{model.SecretAccessKey: ""}})
+	status, body = raw("PUT", "/api/v1/connections/aws-lab", api.ConnectionRequest{
+		Kind: model.CloudAWS, Name: "aws-lab",
+		Settings: map[string]string{model.SettingRegion: "eu-west-1", model.SettingAccessKeyID: "AKIAEXAMPLE"}, Secrets: map[string]string{model.SecretAccessKey: ""},
+	})
 	if status != 200 || !strings.Contains(body, `"secrets_set":["secret_access_key","session_token"]`) {
 		t.Fatalf("edit = %d %s", status, body)
 	}
-	status, body = raw("POST", "/api/v1/connections", api.ConnectionRequest{Kind: model.CloudAWS, Name: "bad",
-		Settings: map[string]string{model.SettingRegion: "us-east-1", model.SecretAccessKey: apiCanary}})
+	status, body = raw("POST", "/api/v1/connections", api.ConnectionRequest{
+		Kind: model.CloudAWS, Name: "bad",
+		Settings: map[string]string{model.SettingRegion: "us-east-1", model.SecretAccessKey: apiCanary},
+	})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "connection field secret_access_key: is a secret") {
 		t.Fatalf("a secret as a setting = %d %s", status, body)
 	}
@@ -118,8 +126,10 @@ func TestAPIConnectionsNeverAnswerASecret(t *testing.T) {
 	for _, e := range events {
 		audit.WriteString(e.Action + " " + e.Target.String() + " " + string(e.Outcome) + " " + e.Reason + "\n")
 	}
-	for _, want := range []string{"connection.add connection aws-lab done", "connection.update connection aws-lab done",
-		"connection.add connection bad refused", "connection.test connection aws-lab refused", "connection.delete connection boxes done"} {
+	for _, want := range []string{
+		"connection.add connection aws-lab done", "connection.update connection aws-lab done",
+		"connection.add connection bad refused", "connection.test connection aws-lab refused", "connection.delete connection boxes done",
+	} {
 		if !strings.Contains(audit.String(), want) {
 			t.Errorf("audit lacks %q:\n%s", want, audit.String())
 		}

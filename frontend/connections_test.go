@@ -34,16 +34,24 @@ func (p testProvider) Identity(context.Context) (string, error) {
 
 // canaryForms are add forms of every kind, each secret the canary.
 var canaryForms = []url.Values{
-	{"kind": {"aws"}, "name": {"aws-lab"}, "region": {"us-east-1"}, "access_key_id": {"AKIAEXAMPLE"},
-		"secret.secret_access_key": {connCanary}, "secret.session_token": {connCanary}, "active": {"on"}},
-	{"kind": {"azure"}, "name": {"azure-lab"}, "subscription_id": {"00000000-0000-0000-0000-000000000001"},
+	{
+		"kind": {"aws"}, "name": {"aws-lab"}, "region": {"us-east-1"}, "access_key_id": {"AKIAEXAMPLE"},
+		"secret.secret_access_key": {connCanary}, "secret.session_token": {connCanary}, "active": {"on"},
+	},
+	{
+		"kind": {"azure"}, "name": {"azure-lab"}, "subscription_id": {"00000000-0000-0000-0000-000000000001"},
 		"tenant_id": {"contoso.onmicrosoft.com"}, "client_id": {"00000000-0000-0000-0000-000000000002"},
-		"secret.client_secret": {connCanary}, "location": {"eastus"}, "resource_group": {"lab"}, "active": {"on"}},
-	{"kind": {"openstack"}, "name": {"chameleon"}, "auth_url": {"https://kvm.tacc.chameleoncloud.org:5000/v3"},
+		"secret.client_secret": {connCanary}, "location": {"eastus"}, "resource_group": {"lab"}, "active": {"on"},
+	},
+	{
+		"kind": {"openstack"}, "name": {"chameleon"}, "auth_url": {"https://kvm.tacc.chameleoncloud.org:5000/v3"},
 		"username": {"ann"}, "secret.password": {connCanary}, "project_name": {"CH-000"}, "region": {"KVM@TACC"},
-		"secret.application_credential_secret": {""}, "active": {"on"}},
-	{"kind": {"hosts"}, "name": {"boxes"}, "hosts": {"box1 ann@10.0.0.5\nbox2 ann@10.0.0.6:2222 ~/.ssh/id_box\n"},
-		"secret.private_key": {connCanary}, "default.username": {"ann"}},
+		"secret.application_credential_secret": {""}, "active": {"on"},
+	},
+	{
+		"kind": {"hosts"}, "name": {"boxes"}, "hosts": {"box1 ann@10.0.0.5\nbox2 ann@10.0.0.6:2222 ~/.ssh/id_box\n"},
+		"secret.private_key": {connCanary}, "default.username": {"ann"},
+	},
 }
 
 func TestConnectionsPageAddEditTestDelete(t *testing.T) {
@@ -97,8 +105,10 @@ func TestConnectionsPageAddEditTestDelete(t *testing.T) {
 	if !strings.Contains(edit.Find(`#conn-secret_access_key-help`).Text(), "Set; leave empty to keep it") {
 		t.Error("the form does not say the secret is set")
 	}
-	form := url.Values{"kind": {"aws"}, "name": {"aws-lab"}, "region": {"eu-west-1"}, "access_key_id": {"AKIAEXAMPLE"},
-		"secret.secret_access_key": {""}, "secret.session_token": {""}, "active": {"on"}}
+	form := url.Values{
+		"kind": {"aws"}, "name": {"aws-lab"}, "region": {"eu-west-1"}, "access_key_id": {"AKIAEXAMPLE"},
+		"secret.secret_access_key": {""}, "secret.session_token": {""}, "active": {"on"},
+	}
 	pages.WriteString(f.follow(t, f.do(t, "POST", "/connections/aws-lab", form, nil)))
 	if info, _ := f.conns.Get(t.Context(), "aws-lab"); info.Settings["region"] != "eu-west-1" || len(info.SecretsSet) != 2 {
 		t.Fatalf("after the edit: %+v", info)

@@ -22,8 +22,11 @@ import (
 type Keys struct {
 	dir     string
 	prints  Fingerprints
-	keyring Keyring // nil: the key file only
+	keyring Keyring // nil: the key file only; guarded by mu once made
 	timeout time.Duration
+	// keyringName names the keyring for people, fixed at NewKeys so
+	// Source need not lock.
+	keyringName string
 
 	mu     sync.Mutex
 	vault  *Vault
@@ -79,7 +82,11 @@ func NewKeys(dir string, prints Fingerprints, opts KeyOptions) *Keys {
 	if opts.Timeout == 0 {
 		opts.Timeout = 5 * time.Second
 	}
-	return &Keys{dir: dir, prints: prints, keyring: opts.Keyring, timeout: opts.Timeout}
+	name := SystemKeyring().Name()
+	if opts.Keyring != nil {
+		name = opts.Keyring.Name()
+	}
+	return &Keys{dir: dir, prints: prints, keyring: opts.Keyring, timeout: opts.Timeout, keyringName: name}
 }
 
 // KeyFile is the key file's path.
@@ -216,30 +223,30 @@ func (k *Keys) account() string {
 
 // Source says where the key is, for the UI and `meshflow cloud list`:
 // "OS keyring (Secret Service)" or "key file /home/ann/.meshflow/secret.key".
-// Before a key is opened it says where one would be.
+// Before the first key is made it says where one would go.
 func (k *Keys) Source(ctx context.Context) string {
 	k.mu.Lock()
-	source := k.source
+	source, kr := k.source, k.keyring
 	k.mu.Unlock()
 	if source == "" {
-		_, source, _ = k.prints.KeyFingerprint(ctx)
-	}
-	if source == "" {
-		if _, err := os.Stat(k.KeyFile()); err != nil && k.keyring != nil {
-			return k.describe(SourceKeyring) + ", when the first secret is set"
+		if _, err := os.Stat(k.KeyFile()); err == nil {
+			source = SourceFile // a key file is used first, whatever was recorded
+		} else {
+			_, source, _ = k.prints.KeyFingerprint(ctx)
 		}
-		source = SourceFile
 	}
-	return k.describe(source)
+	switch {
+	case source != "":
+		return k.describe(source)
+	case kr != nil:
+		return k.describe(SourceKeyring) + ", once the first secret is set"
+	}
+	return k.describe(SourceFile) + ", once the first secret is set"
 }
 
 func (k *Keys) describe(source string) string {
 	if source == SourceKeyring {
-		name := SystemKeyring().Name()
-		if k.keyring != nil {
-			name = k.keyring.Name()
-		}
-		return "OS keyring (" + name + ")"
+		return "OS keyring (" + k.keyringName + ")"
 	}
 	return "key file " + k.KeyFile()
 }

@@ -48,24 +48,32 @@ func newService(t *testing.T) (*connections.Service, *store.Store, string) {
 // every secret it has.
 func Canaries() []model.Connection {
 	return []model.Connection{
-		{Name: "aws-lab", Kind: model.CloudAWS,
+		{
+			Name: "aws-lab", Kind: model.CloudAWS,
 			Settings: map[string]string{model.SettingRegion: "us-east-1", model.SettingAccessKeyID: "AKIAEXAMPLE"},
-			Secrets:  map[string]string{model.SecretAccessKey: canary, model.SecretSessionToken: canary}},
-		{Name: "azure-lab", Kind: model.CloudAzure,
+			Secrets:  map[string]string{model.SecretAccessKey: canary, model.SecretSessionToken: canary},
+		},
+		{
+			Name: "azure-lab", Kind: model.CloudAzure,
 			Settings: map[string]string{
 				model.SettingSubscriptionID: "00000000-0000-0000-0000-000000000001", model.SettingTenantID: "contoso.onmicrosoft.com",
 				model.SettingClientID: "00000000-0000-0000-0000-000000000002", model.SettingLocation: "eastus", model.SettingResourceGroup: "lab",
 			},
-			Secrets: map[string]string{model.SecretClientSecret: canary}},
-		{Name: "chameleon", Kind: model.CloudOpenStack,
+			Secrets: map[string]string{model.SecretClientSecret: canary},
+		},
+		{
+			Name: "chameleon", Kind: model.CloudOpenStack,
 			Settings: map[string]string{
 				model.SettingAuthURL: "https://kvm.tacc.chameleoncloud.org:5000/v3", model.SettingUsername: "ann",
 				model.SettingProjectName: "CH-000", model.SettingUserDomainName: "Default", model.SettingRegion: "KVM@TACC",
 			},
-			Secrets: map[string]string{model.SecretPassword: canary}},
-		{Name: "lab-hosts", Kind: model.CloudHosts,
+			Secrets: map[string]string{model.SecretPassword: canary},
+		},
+		{
+			Name: "lab-hosts", Kind: model.CloudHosts,
 			Hosts:   []model.SSHHost{{Name: "box", Address: "10.0.0.5", User: "ann"}},
-			Secrets: map[string]string{model.SecretPrivateKey: canary}},
+			Secrets: map[string]string{model.SecretPrivateKey: canary},
+		},
 	}
 }
 
