@@ -28,7 +28,8 @@ func newCloud(env Env, g *globals) *cobra.Command {
 		Long: `A connection is a named set of credentials and settings for one cloud, or a
 list of SSH hosts. Its secrets are sealed with the data dir's master key (in
 the OS keyring or the key file; 'meshflow cloud list' says which) and never
-shown again.`,
+shown again. While meshflow is running on the same data dir, commands act
+through it; otherwise they act on the data dir directly.`,
 	}
 	cmd.AddCommand(newCloudAdd(env, g), newCloudList(env, g), newCloudRm(env, g), newCloudTest(env, g))
 	return cmd
@@ -69,9 +70,9 @@ Each --secret KEY is asked for at a terminal without echo; from a pipe, one
 			if c.Secrets, err = readSecrets(cmd, secrets); err != nil {
 				return err
 			}
-			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				_, err := a.Connections().Add(cmd.Context(), c)
-				if err := errors.Join(err, recordConn(cmd.Context(), a, model.ActionConnectionAdd, c.Name, err)); err != nil {
+			return withConnections(cmd.Context(), env, *g, func(conns api.Connections, record recorder) error {
+				_, err := conns.Add(cmd.Context(), c)
+				if err := errors.Join(err, record(model.ActionConnectionAdd, c.Name, err)); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s connection %s added; check it with 'meshflow cloud test %s'\n", c.Kind, c.Name, c.Name)
@@ -156,8 +157,7 @@ func newCloudList(env Env, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "list", Short: "List connections and where the master key is; secrets show as set, never their values", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				svc := a.Connections()
+			return withConnections(cmd.Context(), env, *g, func(svc api.Connections, _ recorder) error {
 				list, err := svc.List(cmd.Context())
 				if err != nil {
 					return err
@@ -207,9 +207,9 @@ func newCloudRm(env Env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "rm NAME", Short: "Remove a connection and its sealed secrets", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				err := a.Connections().Delete(cmd.Context(), args[0])
-				if err := errors.Join(err, recordConn(cmd.Context(), a, model.ActionConnectionDelete, args[0], err)); err != nil {
+			return withConnections(cmd.Context(), env, *g, func(conns api.Connections, record recorder) error {
+				err := conns.Delete(cmd.Context(), args[0])
+				if err := errors.Join(err, record(model.ActionConnectionDelete, args[0], err)); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "removed connection %s\n", args[0])
@@ -223,9 +223,9 @@ func newCloudTest(env Env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "test NAME", Short: "Check a connection's credentials and print who they authenticate as", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				id, err := a.Connections().Test(cmd.Context(), args[0])
-				if err := errors.Join(err, recordConn(cmd.Context(), a, model.ActionConnectionTest, args[0], err)); err != nil {
+			return withConnections(cmd.Context(), env, *g, func(conns api.Connections, record recorder) error {
+				id, err := conns.Test(cmd.Context(), args[0])
+				if err := errors.Join(err, record(model.ActionConnectionTest, args[0], err)); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: authenticated as %s\n", args[0], id)
@@ -235,7 +235,27 @@ func newCloudTest(env Env, g *globals) *cobra.Command {
 	}
 }
 
-// recordConn puts a change to a connection in the audit log, by name.
-func recordConn(ctx context.Context, a *app.App, action, name string, err error) error {
-	return a.Audit(ctx, app.LocalOrigin(), action, model.ConnectionTarget(name), err)
+// recorder puts a change to a connection in the audit log, by name.
+type recorder func(action, name string, err error) error
+
+// withConnections runs fn with the connections of the meshflow process
+// that owns the data dir, through its API, which records the changes; or,
+// when none runs, on the data dir, with record writing the audit log.
+func withConnections(ctx context.Context, env Env, g globals, fn func(api.Connections, recorder) error) error {
+	cfg, _, err := load(env, g, "")
+	if err != nil {
+		return err
+	}
+	remote, err := remoteOf(env, app.DataDir(cfg.DataDir))
+	if err == nil {
+		return fn(remote.Connections(), func(string, string, error) error { return nil })
+	}
+	if !errors.Is(err, app.ErrNoServer) {
+		return err
+	}
+	return withApp(ctx, env, g, "", false, func(a *app.App) error {
+		return fn(a.Connections(), func(action, name string, err error) error {
+			return a.Audit(ctx, app.LocalOrigin(), action, model.ConnectionTarget(name), err)
+		})
+	})
 }

@@ -88,3 +88,36 @@ func TestCloudAddListTestRm(t *testing.T) {
 		}
 	}
 }
+
+// While serve runs, the cloud commands act through its API: the server
+// records them as the CLI's, once each, and its log never shows a secret.
+func TestCloudCommandsGoThroughARunningServer(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir)
+	out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "openstack", "chameleon",
+		"--set", "auth_url=https://kvm.tacc.chameleoncloud.org:5000/v3", "--set", "username=ann",
+		"--set", "project_name=CH-000", "--secret", "password")
+	if err != nil {
+		t.Fatalf("add = %q, %v", out, err)
+	}
+	out, err = runWithStdin(t, dir, "", "cloud", "list")
+	if err != nil || !strings.Contains(out, "chameleon") || !strings.Contains(out, "password") || !strings.Contains(out, "master key: key file") {
+		t.Fatalf("list = %q, %v", out, err)
+	}
+	if out, err := runWithStdin(t, dir, "", "cloud", "test", "chameleon"); err == nil || !strings.Contains(out, "openstack adapter is not built") {
+		t.Fatalf("test = %q, %v", out, err)
+	}
+	audit, err := runWithStdin(t, dir, "", "audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(audit, "connection.add"); n != 1 {
+		t.Errorf("connection.add recorded %d times:\n%s", n, audit)
+	}
+	if !strings.Contains(audit, "API token via cli/") {
+		t.Errorf("not recorded by the server as the CLI's:\n%s", audit)
+	}
+	if strings.Contains(out+audit+s.out.String(), cloudCanary) {
+		t.Fatal("the canary secret was shown or logged")
+	}
+}
