@@ -67,7 +67,7 @@ func newConnectionForm(kind string) pages.ConnectionForm {
 	}
 	f := pages.ConnectionForm{Kind: string(k), Active: true}
 	for _, fld := range connections.Fields[k] {
-		f.Fields = append(f.Fields, pages.ConnectionField{Key: fld.Key, Label: fld.Label, Help: fld.Help, Secret: fld.Secret})
+		f.Fields = append(f.Fields, pages.ConnectionField{Key: fld.Key, Label: fld.Label, Help: fld.Help, Secret: fld.Secret, Multiline: fld.Multiline})
 	}
 	for _, fld := range defaultFields {
 		f.Defaults = append(f.Defaults, pages.ConnectionField{Key: "default." + fld.Key, Label: fld.Label})

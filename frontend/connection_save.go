@@ -83,7 +83,8 @@ func connectionOfForm(r *http.Request) model.Connection {
 		switch {
 		case key == "name" || key == "kind" || key == "active" || key == "hosts":
 		case strings.HasPrefix(key, "secret."):
-			c.Secrets[strings.TrimPrefix(key, "secret.")] = vals[0] // as typed: a key file's line breaks matter
+			// As typed but for the browser's CRLF: a private key's lines matter.
+			c.Secrets[strings.TrimPrefix(key, "secret.")] = strings.ReplaceAll(vals[0], "\r\n", "\n")
 		case strings.HasPrefix(key, "default."):
 			c.Defaults[strings.TrimPrefix(key, "default.")] = v
 		default:

@@ -50,7 +50,7 @@ var canaryForms = []url.Values{
 	},
 	{
 		"kind": {"hosts"}, "name": {"boxes"}, "hosts": {"box1 ann@10.0.0.5\nbox2 ann@10.0.0.6:2222 ~/.ssh/id_box\n"},
-		"secret.private_key": {connCanary}, "default.username": {"ann"},
+		"secret.private_key": {"-----BEGIN OPENSSH PRIVATE KEY-----\r\n" + connCanary + "\r\n-----END OPENSSH PRIVATE KEY-----\r\n"}, "default.username": {"ann"},
 	},
 }
 
@@ -148,7 +148,17 @@ func TestConnectionsPageAddEditTestDelete(t *testing.T) {
 	get("/connections/chameleon/delete", 404)
 	get("/connections?edit=chameleon", 404)
 	get("/connections?add=openstack", 200)
-	get("/connections?add=hosts", 200)
+	hostsForm := get("/connections?add=hosts", 200)
+	if box := hostsForm.Find(`textarea[data-testid=secret-private_key]`); box.Length() != 1 || box.Text() != "" {
+		t.Errorf("the private key box = %d, %q", box.Length(), box.Text())
+	}
+	p, err := f.conns.Provider(t.Context(), "boxes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key := p.(testProvider).c.Secrets[model.SecretPrivateKey]; key != "-----BEGIN OPENSSH PRIVATE KEY-----\n"+connCanary+"\n-----END OPENSSH PRIVATE KEY-----\n" {
+		t.Errorf("the private key reached the provider as %q", key)
+	}
 	get("/audit", 200)
 
 	if strings.Contains(pages.String()+f.log.String(), connCanary) {

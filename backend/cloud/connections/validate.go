@@ -18,7 +18,10 @@ type Field struct {
 	Key    string
 	Label  string
 	Secret bool
-	Help   string
+	// Multiline is a value of several lines (a private key), which a
+	// password input would flatten.
+	Multiline bool
+	Help      string
 }
 
 // Fields lists the settings and secrets of each kind, in form order.
@@ -55,7 +58,7 @@ var Fields = map[model.CloudKind][]Field{
 		{Key: model.SettingInterface, Label: "Interface", Help: "public, internal or admin; empty: public"},
 	},
 	model.CloudHosts: {
-		{Key: model.SecretPrivateKey, Label: "Private key", Secret: true, Help: "for hosts without a key file; empty: the SSH agent"},
+		{Key: model.SecretPrivateKey, Label: "Private key", Secret: true, Multiline: true, Help: "for hosts without a key file; empty: the SSH agent"},
 	},
 }
 
