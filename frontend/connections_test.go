@@ -159,7 +159,10 @@ func TestConnectionsPageAddEditTestDelete(t *testing.T) {
 	if key := p.(testProvider).c.Secrets[model.SecretPrivateKey]; key != "-----BEGIN OPENSSH PRIVATE KEY-----\n"+connCanary+"\n-----END OPENSSH PRIVATE KEY-----\n" {
 		t.Errorf("the private key reached the provider as %q", key)
 	}
-	get("/audit", 200)
+	audit := get("/audit", 200)
+	if href, _ := audit.Find(`a[href="/connections?edit=aws-lab"]`).Attr("href"); href == "" {
+		t.Error("the audit log does not link to the connection it changed")
+	}
 
 	if strings.Contains(pages.String()+f.log.String(), connCanary) {
 		t.Fatal("a page or a log line shows a secret")
