@@ -121,3 +121,32 @@ func TestCloudCommandsGoThroughARunningServer(t *testing.T) {
 		t.Fatal("the canary secret was shown or logged")
 	}
 }
+
+// A backup whose only secrets are a connection's carries their key; the
+// restore refuses without it, and the restored connection opens.
+func TestBackupOfConnectionsCarriesTheirKey(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	if out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "aws", "aws-lab",
+		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--secret", "secret_access_key"); err != nil {
+		t.Fatalf("add = %q, %v", out, err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if out, err := runIn(ctx, dir, "db", "backup", backup); err != nil {
+		t.Fatalf("backup = %q, %v", out, err)
+	}
+	noKey := filepath.Join(t.TempDir(), "nokey.db")
+	copyTo(t, backup, noKey)
+	if _, err := runIn(ctx, t.TempDir(), "db", "restore", noKey); err == nil || !strings.Contains(err.Error(), "holds 1 secret") {
+		t.Fatalf("restore without the key: %v", err)
+	}
+	restored := t.TempDir()
+	if out, err := runIn(ctx, restored, "db", "restore", backup); err != nil {
+		t.Fatalf("restore = %q, %v", out, err)
+	}
+	// The adapter is missing, so test fails after the secrets open: a
+	// wrong key would fail before, saying so.
+	if out, err := runWithStdin(t, restored, "", "cloud", "test", "aws-lab"); err == nil || !strings.Contains(out, "adapter is not built") {
+		t.Fatalf("test after restore = %q, %v", out, err)
+	}
+}
