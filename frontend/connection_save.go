@@ -37,7 +37,7 @@ func (h *Handler) saveConnection(w http.ResponseWriter, r *http.Request) {
 	case hostErr != nil:
 		err = hostErr
 	case editing != "":
-		_, err = h.edits.Update(r.Context(), editing, c)
+		_, err = h.edits.Update(r.Context(), editing, c, r.PostForm["clear"]...)
 	default:
 		_, err = h.edits.Add(r.Context(), c)
 	}
@@ -81,7 +81,7 @@ func connectionOfForm(r *http.Request) model.Connection {
 			continue
 		}
 		switch {
-		case key == "name" || key == "kind" || key == "active" || key == "hosts":
+		case key == "name" || key == "kind" || key == "active" || key == "hosts" || key == "clear":
 		case strings.HasPrefix(key, "secret."):
 			// As typed but for the browser's CRLF: a private key's lines matter.
 			c.Secrets[strings.TrimPrefix(key, "secret.")] = strings.ReplaceAll(vals[0], "\r\n", "\n")

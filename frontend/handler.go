@@ -92,7 +92,7 @@ type Connections interface {
 // one.
 type ConnectionEdits interface {
 	Add(ctx context.Context, c model.Connection) (connections.Info, error)
-	Update(ctx context.Context, name string, c model.Connection) (connections.Info, error)
+	Update(ctx context.Context, name string, c model.Connection, clear ...string) (connections.Info, error)
 	Delete(ctx context.Context, name string) error
 	Test(ctx context.Context, name string) (string, error)
 }

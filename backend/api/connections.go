@@ -17,7 +17,7 @@ import (
 type Connections interface {
 	List(ctx context.Context) ([]connections.Info, error)
 	Add(ctx context.Context, c model.Connection) (connections.Info, error)
-	Update(ctx context.Context, name string, c model.Connection) (connections.Info, error)
+	Update(ctx context.Context, name string, c model.Connection, clear ...string) (connections.Info, error)
 	Delete(ctx context.Context, name string) error
 	Test(ctx context.Context, name string) (string, error)
 	KeySource(ctx context.Context) string
@@ -33,6 +33,8 @@ type ConnectionRequest struct {
 	Defaults map[string]string `json:"defaults"`
 	Hosts    []model.SSHHost   `json:"hosts"`
 	Active   *bool             `json:"active"` // default true
+	// ClearSecrets names secrets a PUT removes.
+	ClearSecrets []string `json:"clear_secrets,omitempty"`
 }
 
 // ConnectionList is the answer to GET /api/v1/connections.
@@ -72,7 +74,7 @@ func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) addConnection(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.connectionBody(w, r)
+	c, _, ok := s.connectionBody(w, r)
 	if !ok {
 		return
 	}
@@ -83,28 +85,28 @@ func (s *server) addConnection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) updateConnection(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.connectionBody(w, r)
+	c, clear, ok := s.connectionBody(w, r)
 	if !ok {
 		return
 	}
-	info, err := s.conns.Update(r.Context(), r.PathValue("name"), c)
+	info, err := s.conns.Update(r.Context(), r.PathValue("name"), c, clear...)
 	s.reply(w, r, info, err)
 }
 
-func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (model.Connection, bool) {
+func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (c model.Connection, clear []string, ok bool) {
 	var req ConnectionRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConnectionBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		// The decoder's message may quote the body, which holds secrets.
 		writeError(w, r, http.StatusBadRequest, "the body is not a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active")
-		return model.Connection{}, false
+		return c, nil, false
 	}
 	active := req.Active == nil || *req.Active
 	return model.Connection{
 		Name: req.Name, Kind: req.Kind, Settings: req.Settings, Secrets: req.Secrets,
 		Defaults: req.Defaults, Hosts: req.Hosts, Active: active,
-	}, true
+	}, req.ClearSecrets, true
 }
 
 // Connections speaks the connection routes of the server c talks to, so
@@ -117,10 +119,10 @@ var _ Connections = connectionClient{}
 
 func connectionPath(name string) string { return "/api/v1/connections/" + url.PathEscape(name) }
 
-func requestOf(c model.Connection) ConnectionRequest {
+func requestOf(c model.Connection, clear []string) ConnectionRequest {
 	return ConnectionRequest{
 		Name: c.Name, Kind: c.Kind, Settings: c.Settings, Secrets: c.Secrets,
-		Defaults: c.Defaults, Hosts: c.Hosts, Active: &c.Active,
+		Defaults: c.Defaults, Hosts: c.Hosts, Active: &c.Active, ClearSecrets: clear,
 	}
 }
 
@@ -142,12 +144,12 @@ func (cc connectionClient) KeySource(ctx context.Context) string {
 
 func (cc connectionClient) Add(ctx context.Context, conn model.Connection) (connections.Info, error) {
 	var out connections.Info
-	return out, cc.c.do(ctx, http.MethodPost, "/api/v1/connections", requestOf(conn), &out)
+	return out, cc.c.do(ctx, http.MethodPost, "/api/v1/connections", requestOf(conn, nil), &out)
 }
 
-func (cc connectionClient) Update(ctx context.Context, name string, conn model.Connection) (connections.Info, error) {
+func (cc connectionClient) Update(ctx context.Context, name string, conn model.Connection, clear ...string) (connections.Info, error) {
 	var out connections.Info
-	return out, cc.c.do(ctx, http.MethodPut, connectionPath(name), requestOf(conn), &out)
+	return out, cc.c.do(ctx, http.MethodPut, connectionPath(name), requestOf(conn, clear), &out)
 }
 
 func (cc connectionClient) Delete(ctx context.Context, name string) error {

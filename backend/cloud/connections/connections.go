@@ -117,13 +117,14 @@ func (s *Service) Add(ctx context.Context, c model.Connection) (Info, error) {
 
 // Update replaces the connection named name with c. A secret is replaced
 // only when c gives it a value: an edit that leaves a secret empty keeps
-// it, so a form never has to show one back.
-func (s *Service) Update(ctx context.Context, name string, c model.Connection) (Info, error) {
+// it, so a form never has to show one back. The secrets named in clear
+// are removed (an AWS key given up for a profile).
+func (s *Service) Update(ctx context.Context, name string, c model.Connection, clear ...string) (Info, error) {
 	old, sealed, err := s.get(ctx, name)
 	if err != nil {
 		return Info{}, err
 	}
-	merged, err := s.merge(ctx, old, sealed, c)
+	merged, err := s.merge(ctx, old, sealed, c, clear...)
 	if err != nil {
 		return Info{}, err
 	}
@@ -134,11 +135,14 @@ func (s *Service) Update(ctx context.Context, name string, c model.Connection) (
 }
 
 // merge is c over old: c's settings, defaults, hosts and state; old's
-// secrets where c gives none.
-func (s *Service) merge(ctx context.Context, old model.Connection, sealed []byte, c model.Connection) (model.Connection, error) {
+// secrets where c gives none, but for those in clear.
+func (s *Service) merge(ctx context.Context, old model.Connection, sealed []byte, c model.Connection, clear ...string) (model.Connection, error) {
 	secrets, err := s.unseal(ctx, old, sealed)
 	if err != nil {
 		return c, err
+	}
+	for _, k := range clear {
+		delete(secrets, k)
 	}
 	for k, v := range c.Secrets {
 		if v != "" {

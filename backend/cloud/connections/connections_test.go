@@ -140,6 +140,16 @@ func TestAnEditKeepsASecretLeftEmptyAndReplacesOneGiven(t *testing.T) {
 	if id, _ := svc.Test(ctx, "aws-lab"); !strings.HasSuffix(id, "secret_access_key=false") {
 		t.Fatalf("the new secret did not replace the old: %s", id)
 	}
+	// Giving up the key for a profile needs the key's secrets removed.
+	edit.Settings = map[string]string{model.SettingRegion: "eu-west-1", model.SettingProfile: "lab"}
+	edit.Secrets = nil
+	if _, err := svc.Update(ctx, "aws-lab", edit); !errors.Is(err, model.ErrInvalid) {
+		t.Fatalf("a profile beside a kept key: %v", err)
+	}
+	info, err = svc.Update(ctx, "aws-lab", edit, model.SecretAccessKey, model.SecretSessionToken)
+	if err != nil || len(info.SecretsSet) != 0 {
+		t.Fatalf("after clearing: %+v, %v", info, err)
+	}
 	edit.Kind = model.CloudAzure
 	if _, err := svc.Update(ctx, "aws-lab", edit); !errors.Is(err, model.ErrInvalid) {
 		t.Fatalf("changing kind: %v", err)
