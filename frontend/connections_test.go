@@ -141,8 +141,10 @@ func TestConnectionsPageAddEditTestDelete(t *testing.T) {
 	if edit := get("/connections?edit=chameleon", 200); edit.Find(`[data-testid=clear-password]`).Length() != 1 {
 		t.Error("no way to remove a set secret")
 	}
-	cham := url.Values{"kind": {"openstack"}, "name": {"chameleon"}, "auth_url": {"https://kvm.tacc.chameleoncloud.org:5000/v3"},
-		"application_credential_id": {"abc"}, "secret.application_credential_secret": {"new"}, "clear": {"password"}, "active": {"on"}}
+	cham := url.Values{
+		"kind": {"openstack"}, "name": {"chameleon"}, "auth_url": {"https://kvm.tacc.chameleoncloud.org:5000/v3"},
+		"application_credential_id": {"abc"}, "secret.application_credential_secret": {"new"}, "clear": {"password"}, "active": {"on"},
+	}
 	pages.WriteString(f.follow(t, f.do(t, "POST", "/connections/chameleon", cham, nil)))
 	if info, _ := f.conns.Get(t.Context(), "chameleon"); strings.Join(info.SecretsSet, ",") != "application_credential_secret" {
 		t.Fatalf("after removing the password: %v", info.SecretsSet)
