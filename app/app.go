@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meshflow/meshflow/backend/auth"
+	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
 )
@@ -44,6 +45,8 @@ type App struct {
 	workflows     *Workflows
 	authOnce      sync.Once
 	auth          *auth.Auth
+	keysOnce      sync.Once
+	keys          *vault.Keys
 }
 
 // Open prepares the data dir (creating and seeding it on first start) and
@@ -118,18 +121,21 @@ func (a *App) Handler(desktop bool) http.Handler {
 		sessions = a.Auth()
 	}
 	w := a.Workflows()
+	conns := a.Connections()
 	return frontend.New(frontend.Options{
-		Store:        a.Store,
-		Installation: a.Store,
-		Workflows:    w.Service,
-		Control:      w.Service,
-		History:      w.Service,
-		Variables:    a.Variables(),
-		Logs:         w.Logs,
-		Events:       w.Events,
-		Info:         info,
-		Logger:       a.Logger,
-		CheckOrigin:  !desktop,
-		Sessions:     sessions,
+		Store:           a.Store,
+		Installation:    a.Store,
+		Workflows:       w.Service,
+		Control:         w.Service,
+		History:         w.Service,
+		Variables:       a.Variables(),
+		Connections:     conns,
+		ConnectionEdits: conns,
+		Logs:            w.Logs,
+		Events:          w.Events,
+		Info:            info,
+		Logger:          a.Logger,
+		CheckOrigin:     !desktop,
+		Sessions:        sessions,
 	})
 }

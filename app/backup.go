@@ -33,8 +33,8 @@ func (a *App) Backup(ctx context.Context, dest string) (keyFile string, err erro
 	}
 	// The key is read after the copy was taken: any secret in the copy
 	// was sealed under a key that existed by then.
-	key, err := os.ReadFile(a.Dir.Key())
-	if errors.Is(err, fs.ErrNotExist) {
+	key, err := a.Keys().Key(ctx)
+	if err == nil && key == nil {
 		return "", nil
 	}
 	if err == nil {

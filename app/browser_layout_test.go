@@ -10,6 +10,9 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // phonePages are the pages checked at phone width, after a run of
@@ -30,6 +33,10 @@ var phonePages = []struct{ path, key string }{
 	{"/runs/1", "runs"},
 	{"/runs/1/tasks/setup/clear", "runs"},
 	{"/variables", "variables"},
+	{"/connections", "connections"},
+	{"/connections?add=openstack", "connections"},
+	{"/connections?edit=jetstream2-long-name", "connections"},
+	{"/connections/jetstream2-long-name/delete", "connections"},
 	{"/settings", "settings"},
 	{"/audit", "audit"},
 }
@@ -42,6 +49,7 @@ func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
 	b := s.browser(t)
 	shots := t.ArtifactDir()
 	runToFailure(t, b, s.url)
+	addPhoneConnections(t, s.app)
 
 	b.run(t, "phone viewport", chromedp.EmulateViewport(420, 860))
 	for _, scheme := range []string{"light", "dark"} {
@@ -278,4 +286,23 @@ func luminance(t *testing.T, css string) float64 {
 		return math.Pow((c+0.055)/1.055, 2.4)
 	}
 	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
+// addPhoneConnections adds connections whose long URLs and many secrets
+// would widen the Connections page if its table did not scroll.
+func addPhoneConnections(t *testing.T, a *app.App) {
+	t.Helper()
+	for _, c := range []model.Connection{
+		{Name: "jetstream2-long-name", Kind: model.CloudOpenStack, Active: true, Settings: map[string]string{
+			model.SettingAuthURL: "https://js2.jetstream-cloud.org:5000/identity/v3/with/a/long/path", model.SettingRegion: "IU",
+			model.SettingApplicationCredentialID: "0123456789abcdef0123456789abcdef",
+		}, Secrets: map[string]string{model.SecretApplicationCredential: "s"}},
+		{Name: "aws-lab", Kind: model.CloudAWS, Active: true, Settings: map[string]string{
+			model.SettingRegion: "us-east-1", model.SettingAccessKeyID: "AKIAEXAMPLE", model.SettingEndpoint: "https://ec2.a-very-long-compatible-cloud.example.org",
+		}, Secrets: map[string]string{model.SecretAccessKey: "s", model.SecretSessionToken: "t"}},
+	} {
+		if _, err := a.Connections().Add(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -54,6 +54,10 @@ func (r *restore) stage(ctx context.Context) (store.BackupInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("%s: %w", keySrc, err)
 	}
+	if info.KeyFingerprint != "" && vault.Fingerprint(key) != info.KeyFingerprint {
+		return info, model.Errorf(model.ErrInvalid, "%s does not open the secrets in %s: it is the key of another backup or data dir (fingerprint %s, want %s)",
+			keySrc, r.src, vault.Fingerprint(key), info.KeyFingerprint)
+	}
 	if info.SecretName != "" {
 		if _, err := v.Open(info.SecretName, info.Sealed); err != nil {
 			return info, model.Errorf(model.ErrInvalid, "%s does not open the secrets in %s: it is the key of another backup or data dir", keySrc, r.src)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,12 @@ const slowDAG = "name: slow\ntasks:\n  - {id: nap, op: shell, with: {command: 's
 // over a data dir whose dags/ holds slowDAG.
 func serveForTest(t *testing.T, limits timeouts) (addr string, a *App) {
 	t.Helper()
+	return serveForTestLogged(t, limits, nil)
+}
+
+// serveForTestLogged is serveForTest logging to logger (nil: nowhere).
+func serveForTestLogged(t *testing.T, limits timeouts, logger *slog.Logger) (addr string, a *App) {
+	t.Helper()
 	dir := DataDir(t.TempDir())
 	if err := os.MkdirAll(dir.DAGs(), 0o700); err != nil {
 		t.Fatal(err)
@@ -38,7 +45,7 @@ func serveForTest(t *testing.T, limits timeouts) (addr string, a *App) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err = Open(t.Context(), cfg, Options{Exclusive: true})
+	a, err = Open(t.Context(), cfg, Options{Exclusive: true, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

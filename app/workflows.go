@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -17,7 +16,6 @@ import (
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
-	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
@@ -53,9 +51,9 @@ func (a *App) Workflows() *Workflows {
 }
 
 // Variables returns the data dir's global variables, secrets sealed under
-// its key file.
+// its master key.
 func (a *App) Variables() *workflow.Variables {
-	return workflow.NewVariables(a.Store, filepath.Join(string(a.Dir), vault.KeyFileName))
+	return workflow.NewVariables(a.Store, a.Keys())
 }
 
 func newWorkflows(a *App, clk clock.Clock) *Workflows {

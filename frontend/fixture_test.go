@@ -20,6 +20,7 @@ import (
 	"github.com/meshflow/meshflow/backend/clock"
 	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/cloud/hosts"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
@@ -27,6 +28,7 @@ import (
 	"github.com/meshflow/meshflow/backend/ops"
 	"github.com/meshflow/meshflow/backend/scheduler"
 	"github.com/meshflow/meshflow/backend/tasklog"
+	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
@@ -43,7 +45,8 @@ type fixture struct {
 	flows   *workflow.Service
 	folder  *dagdir.Dir
 	engine  *fakeEngine
-	vars    *workflow.Variables // the real ones, sealing secrets under the temp dir's key
+	vars    *workflow.Variables  // the real ones, sealing secrets under the temp dir's key
+	conns   *connections.Service // the real ones, over testProvider
 	logs    tasklog.Dir
 	info    frontend.Info
 	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
@@ -177,8 +180,9 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 		LogLevel: "INFO", StartedAt: time.Now().Add(-3 * time.Hour),
 	}
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
-	vars := workflow.NewVariables(st, filepath.Join(dir, "secret.key"))
-	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
+	vars := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{}))
+	conns := connections.New(st, vault.NewKeys(dir, st, vault.KeyOptions{}), openTestProvider)
+	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, conns: conns, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
 	f.clouds = &fixtureClouds{}
 	f.inventory = cloud.NewInventory(st, f.clouds, cloud.Options{User: "ann"})
 	prices, err := cloud.LoadPrices(nil, "")
@@ -187,7 +191,7 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	}
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
-		Inventory: f.inventory, Prices: prices,
+		Connections: conns, ConnectionEdits: conns, Inventory: f.inventory, Prices: prices,
 		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),

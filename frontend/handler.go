@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/httpstatus"
 	"github.com/meshflow/meshflow/backend/model"
@@ -80,6 +81,23 @@ type Variables interface {
 	Delete(ctx context.Context, name string) error
 }
 
+// Connections lists the cloud connections and says where the master key
+// is; *connections.Service is one. Nothing it answers holds a secret.
+type Connections interface {
+	List(ctx context.Context) ([]connections.Info, error)
+	Get(ctx context.Context, name string) (connections.Info, error)
+	KeySource(ctx context.Context) string
+}
+
+// ConnectionEdits changes and tests connections; *connections.Service is
+// one.
+type ConnectionEdits interface {
+	Add(ctx context.Context, c model.Connection) (connections.Info, error)
+	Update(ctx context.Context, name string, c model.Connection, clear ...string) (connections.Info, error)
+	Delete(ctx context.Context, name string) error
+	Test(ctx context.Context, name string) (string, error)
+}
+
 // TaskLogs reads task logs; tasklog.Dir is one.
 type TaskLogs interface {
 	// Read returns the end of a log, in numbered lines.
@@ -123,13 +141,16 @@ type Options struct {
 	Control      RunControl
 	History      RunHistory
 	Variables    Variables
-	Logs         TaskLogs      // nil: no logs are shown
-	Events       RunEvents     // nil: live pages poll instead of streaming
-	Inventory    Inventory     // nil: the VMs pages say no cloud is connected
-	Prices       *cloud.Prices // the VMs' cost estimates; nil: none shown
-	Info         Info
-	Logger       *slog.Logger
-	Now          func() time.Time // defaults to time.Now
+	// Connections and ConnectionEdits serve the Connections page.
+	Connections     Connections
+	ConnectionEdits ConnectionEdits
+	Logs            TaskLogs  // nil: no logs are shown
+	Events          RunEvents // nil: live pages poll instead of streaming
+	Inventory       Inventory     // nil: the VMs pages say no cloud is connected
+	Prices          *cloud.Prices // the VMs' cost estimates; nil: none shown
+	Info            Info
+	Logger          *slog.Logger
+	Now             func() time.Time // defaults to time.Now
 	// CheckOrigin refuses state-changing requests sent by other web sites
 	// (cross-site request forgery). The browser-facing server turns it on;
 	// the desktop window, which no other site can reach, leaves it off.
@@ -149,6 +170,8 @@ type Handler struct {
 	control  RunControl
 	history  RunHistory
 	vars     Variables
+	conns    Connections
+	edits    ConnectionEdits
 	logs     TaskLogs
 	events   RunEvents
 	vms      Inventory
@@ -173,6 +196,8 @@ func New(opts Options) http.Handler {
 		control:  opts.Control,
 		history:  opts.History,
 		vars:     opts.Variables,
+		conns:    opts.Connections,
+		edits:    opts.ConnectionEdits,
 		logs:     opts.Logs,
 		events:   opts.Events,
 		vms:      opts.Inventory,

@@ -56,7 +56,7 @@ func TestPages(t *testing.T) {
 		{"vms empty state", "/vms", 200, []string{"<h1>VMs</h1>", "No VMs yet", "AWS, Azure and OpenStack"}, nil},
 		{"storage empty state", "/storage", 200, []string{"<h1>Storage</h1>", "Azure Blob"}, nil},
 		{"runs empty state", "/runs", 200, []string{"<h1>Runs</h1>", "No runs yet"}, nil},
-		{"connections empty state", "/connections", 200, []string{"<h1>Connections</h1>", "encrypted at rest"}, nil},
+		{"connections empty state", "/connections", 200, []string{"<h1>Connections</h1>", "No connections yet", "encrypted at rest", `name="secret.secret_access_key"`, "Master key: <span class=\"wrap-anywhere\">key file"}, nil},
 		{
 			"variables empty state and form", "/variables", 200,
 			[]string{"<h1>Variables</h1>", "No variables yet", `name="name"`, `name="secret"`, "{{ .vars.NAME }}", "secret.key"},

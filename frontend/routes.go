@@ -25,6 +25,13 @@ func (h *Handler) routes() http.Handler {
 	for _, s := range sections {
 		mux.HandleFunc("GET "+s.path, h.showSection(s))
 	}
+	mux.HandleFunc("GET /connections", h.listConnections)
+	mux.HandleFunc("POST /connections", h.saveConnection)
+	mux.HandleFunc("POST /connections/{name}", h.saveConnection)
+	mux.HandleFunc("POST /connections/{name}/test", h.checkConnection)
+	// A GET of the delete URL asks first.
+	mux.HandleFunc("GET /connections/{name}/delete", h.confirmDeleteConnection)
+	mux.HandleFunc("POST /connections/{name}/delete", h.deleteConnection)
 	mux.HandleFunc("GET /dags", h.listDAGs)
 	mux.HandleFunc("GET /dags/{name}", h.showDAG)
 	mux.HandleFunc("GET /dags/{name}/events", h.graphEvents)

@@ -34,23 +34,6 @@ var sections = []section{
 			},
 		}
 	}},
-	{"connections", "/connections", func(info Info) pages.Section {
-		return pages.Section{
-			Title: "Connections",
-			Lead:  "Credentials for your clouds and hosts.",
-			Empty: components.Empty{
-				Icon:    "key",
-				Heading: "No connections yet",
-				Body: []string{
-					"Credentials for AWS, Azure and OpenStack, and SSH keys for your hosts, will be kept here, encrypted at rest in this installation's database and never shown again in full once saved.",
-				},
-				Items: []string{
-					"import existing ones from ~/.aws, clouds.yaml and Azure environment variables",
-					"test a connection before saving it",
-				},
-			},
-		}
-	}},
 }
 
 // showSection renders the empty state of a section.

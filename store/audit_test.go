@@ -17,9 +17,9 @@ import (
 func TestAuditUpgradeMapsOldRows(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "meshflow.db")
-	// The schema just before the audit vocabulary, whatever comes after.
-	before := slices.IndexFunc(migrations, func(m migration) bool { return m.name == "audit vocabulary" })
-	old, err := open(ctx, path, migrations[:before])
+	// The schema just before the vocabulary, wherever later migrations put it.
+	at := slices.IndexFunc(migrations, func(m migration) bool { return m.name == "audit vocabulary" })
+	old, err := open(ctx, path, migrations[:at])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,6 +150,26 @@ var migrations = []migration{
 		`ALTER TABLE audit_log_v2 RENAME TO audit_log`,
 		`CREATE INDEX audit_log_at ON audit_log (at)`,
 		`CREATE INDEX audit_log_action ON audit_log (action)`)},
+	{"cloud connections", exec(`
+		CREATE TABLE connections (
+			id          INTEGER PRIMARY KEY,
+			name        TEXT NOT NULL UNIQUE,
+			kind        TEXT NOT NULL,
+			settings    TEXT NOT NULL DEFAULT '{}',
+			defaults    TEXT NOT NULL DEFAULT '{}',
+			hosts       TEXT NOT NULL DEFAULT '[]',
+			secret_keys TEXT NOT NULL DEFAULT '[]',
+			secrets     BLOB,
+			active      INTEGER NOT NULL DEFAULT 1,
+			source      TEXT NOT NULL DEFAULT '',
+			created_at  INTEGER NOT NULL,
+			updated_at  INTEGER NOT NULL
+		) STRICT`, `
+		CREATE TABLE vault_key (
+			id          INTEGER PRIMARY KEY CHECK (id = 1),
+			fingerprint TEXT NOT NULL,
+			source      TEXT NOT NULL
+		) STRICT`)},
 	// The VM inventory (issue 8): what every connection's cloud listed at
 	// its last refresh, kept after a VM is gone; the history of each VM;
 	// creates recorded before the cloud is called, so none is made twice;

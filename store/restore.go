@@ -13,10 +13,13 @@ import (
 // puts it in place.
 type BackupInfo struct {
 	SchemaVersion int
-	Secrets       int // how many secret variables it holds
-	// One of them, sealed, to check a key against; empty when none.
+	Secrets       int // how many secret variables and connections with secrets it holds
+	// One secret variable, sealed, to check a key against; empty when none.
 	SecretName string
 	Sealed     []byte
+	// KeyFingerprint is the fingerprint of the key its secrets were
+	// sealed with, where the backup records one.
+	KeyFingerprint string
 }
 
 // InspectBackup checks that the database file at path is a whole meshflow
@@ -52,14 +55,28 @@ func InspectBackup(ctx context.Context, path string) (BackupInfo, error) {
 		return info, model.Errorf(model.ErrInvalid, "%s has schema version %d, newer than this meshflow understands (%d): restore it with a newer meshflow",
 			path, info.SchemaVersion, len(migrations))
 	}
+	if hasTable(ctx, conn, "vault_key") {
+		err = conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(fingerprint), '') FROM vault_key`).Scan(&info.KeyFingerprint)
+		if err != nil {
+			return info, fmt.Errorf("store: %s: read the key fingerprint: %w", path, err)
+		}
+	}
+	if hasTable(ctx, conn, "connections") {
+		err = conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM connections WHERE secrets IS NOT NULL`).Scan(&info.Secrets)
+		if err != nil {
+			return info, fmt.Errorf("store: %s: count connection secrets: %w", path, err)
+		}
+	}
 	if !hasTable(ctx, conn, "variables") {
 		return info, nil
 	}
-	err = conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM variables WHERE secret`).Scan(&info.Secrets)
+	var vars int
+	err = conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM variables WHERE secret`).Scan(&vars)
+	info.Secrets += vars
 	if err != nil {
 		return info, fmt.Errorf("store: %s: count secrets: %w", path, err)
 	}
-	if info.Secrets > 0 {
+	if vars > 0 {
 		err = conn.QueryRowContext(ctx, `SELECT name, value FROM variables WHERE secret ORDER BY name LIMIT 1`).Scan(&info.SecretName, &info.Sealed)
 		if err != nil {
 			return info, fmt.Errorf("store: %s: read a secret: %w", path, err)

@@ -232,7 +232,7 @@ func upsertVM(tx *sql.Tx, vm model.VM, at int64) error {
 			still_billed = excluded.still_billed,
 			last_seen = excluded.last_seen, gone_at = 0`,
 		vm.Connection, vm.ID, vm.Kind, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
-		js(nonNil(vm.PublicIPs)), js(nonNil(vm.PrivateIPs)), js(nonNilMap(vm.Tags)), js(nonNilMap(vm.Details)),
+		js(nonNilList(vm.PublicIPs)), js(nonNilList(vm.PrivateIPs)), js(nonNil(vm.Tags)), js(nonNil(vm.Details)),
 		vm.Token, launched, vm.StillBilled, at, at)
 	return err
 }
@@ -276,18 +276,11 @@ func scanVM(row scanner) (model.VMRecord, error) {
 	return r, nil
 }
 
-func nonNil(s []string) []string {
+func nonNilList(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-func nonNilMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
 }
 
 // inTxNamed is inTx with errors that say what was being done.

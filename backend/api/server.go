@@ -23,8 +23,9 @@ import (
 // Handler serves the API for svc. Every request must carry
 // "Authorization: Bearer <token>". Every change a client asks for is
 // recorded in audit, done or refused, as the UI records its own.
-func Handler(svc Service, log AuditLog, token string, logger *slog.Logger) http.Handler {
-	s := &server{svc: svc, audit: log, logger: logger}
+// conns may be nil: then the connection routes are left out.
+func Handler(svc Service, log AuditLog, token string, logger *slog.Logger, conns Connections) http.Handler {
+	s := &server{svc: svc, audit: log, logger: logger, conns: conns}
 	dag := func(r *http.Request) model.AuditTarget { return model.DAGTarget(r.PathValue("name")) }
 	run := func(r *http.Request) model.AuditTarget {
 		return model.AuditTarget{Kind: model.TargetRun, ID: r.PathValue("id")}
@@ -49,6 +50,9 @@ func Handler(svc Service, log AuditLog, token string, logger *slog.Logger) http.
 		return s.svc.Retry(r.Context(), id, true)
 	})))
 	mux.HandleFunc("GET /api/v1/audit", s.listAudit)
+	if conns != nil {
+		s.connectionRoutes(mux)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
@@ -59,6 +63,7 @@ type server struct {
 	svc    Service
 	audit  AuditLog
 	logger *slog.Logger
+	conns  Connections
 }
 
 // audited records each request h answers, with its action, target and

@@ -55,21 +55,26 @@ var Outcomes = []Outcome{OutcomeDone, OutcomeRefused, OutcomeFailed}
 // and the CLI reads "dag.trigger" on each. New features add their words
 // here (vm.start, vm.destroy, ...).
 const (
-	ActionDAGTrigger      = "dag.trigger"
-	ActionDAGPause        = "dag.pause"
-	ActionDAGUnpause      = "dag.unpause"
-	ActionRunCancel       = "run.cancel"
-	ActionRunRetry        = "run.retry"
-	ActionRunRetryFailed  = "run.retry_failed"
-	ActionTaskClear       = "task.clear"
-	ActionTaskMarkSuccess = "task.mark_success"
-	ActionTaskMarkFailed  = "task.mark_failed"
-	ActionVariableSet     = "variable.set"
-	ActionVariableDelete  = "variable.delete"
-	ActionSettingsSave    = "settings.save"
-	ActionLogin           = "login"
-	ActionLoginLink       = "login.link"
-	ActionLogout          = "logout"
+	ActionDAGTrigger       = "dag.trigger"
+	ActionDAGPause         = "dag.pause"
+	ActionDAGUnpause       = "dag.unpause"
+	ActionRunCancel        = "run.cancel"
+	ActionRunRetry         = "run.retry"
+	ActionRunRetryFailed   = "run.retry_failed"
+	ActionTaskClear        = "task.clear"
+	ActionTaskMarkSuccess  = "task.mark_success"
+	ActionTaskMarkFailed   = "task.mark_failed"
+	ActionVariableSet      = "variable.set"
+	ActionVariableDelete   = "variable.delete"
+	ActionSettingsSave     = "settings.save"
+	ActionConnectionAdd    = "connection.add"
+	ActionConnectionUpdate = "connection.update"
+	ActionConnectionDelete = "connection.delete"
+	ActionConnectionImport = "connection.import"
+	ActionConnectionTest   = "connection.test"
+	ActionLogin            = "login"
+	ActionLoginLink        = "login.link"
+	ActionLogout           = "logout"
 	// VM actions, on one VM or on several chosen together.
 	ActionVMStart   = "vm.start"
 	ActionVMStop    = "vm.stop"
@@ -95,6 +100,7 @@ var AuditActions = []string{
 	ActionRunCancel, ActionRunRetry, ActionRunRetryFailed,
 	ActionTaskClear, ActionTaskMarkSuccess, ActionTaskMarkFailed,
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
+	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
 	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
 }
@@ -108,16 +114,20 @@ type AuditTarget struct {
 
 // The kinds of target.
 const (
-	TargetDAG      = "dag"      // ID: the DAG's name
-	TargetRun      = "run"      // ID: the run's number
-	TargetTask     = "task"     // ID: "RUN/TASK", e.g. "42/extract"
-	TargetVariable = "variable" // ID: the variable's name, never its value
-	TargetSettings = "settings" // ID: the group, e.g. "preferences"
-	TargetSession  = "session"  // ID: empty; the actor says whose
-	TargetDatabase = "database" // ID: empty; the data dir's one database
-	TargetRequest  = "request"  // ID: "METHOD /path" of a request no handler named
-	TargetVM       = "vm"       // ID: "CONNECTION/CLOUD-ID", or several joined by ", "
+	TargetDAG        = "dag"        // ID: the DAG's name
+	TargetRun        = "run"        // ID: the run's number
+	TargetTask       = "task"       // ID: "RUN/TASK", e.g. "42/extract"
+	TargetVariable   = "variable"   // ID: the variable's name, never its value
+	TargetSettings   = "settings"   // ID: the group, e.g. "preferences"
+	TargetConnection = "connection" // ID: the connection's name
+	TargetSession    = "session"    // ID: empty; the actor says whose
+	TargetDatabase   = "database"   // ID: empty; the data dir's one database
+	TargetRequest    = "request"    // ID: "METHOD /path" of a request no handler named
+	TargetVM         = "vm"         // ID: "CONNECTION/CLOUD-ID", or several joined by ", "
 )
+
+// ConnectionTarget names a cloud connection, never its secrets.
+func ConnectionTarget(name string) AuditTarget { return AuditTarget{TargetConnection, name} }
 
 // DAGTarget, RunTarget, TaskTarget and VariableTarget name the usual targets.
 func DAGTarget(name string) AuditTarget { return AuditTarget{TargetDAG, name} }

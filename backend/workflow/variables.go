@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"sync"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
@@ -17,11 +16,13 @@ import (
 // through Set and comes out only to the engine (Secret) and to Get with
 // reveal, which only the CLI of the data dir's owner asks for.
 type Variables struct {
-	store   VariableStore
-	keyFile string
+	store VariableStore
+	keys  Keys
+}
 
-	mu     sync.Mutex
-	sealer *vault.Vault // the key, once read
+// Keys opens the data dir's vault; *vault.Keys is one.
+type Keys interface {
+	Vault(ctx context.Context, create bool) (*vault.Vault, error)
 }
 
 // VariableStore keeps variables; secret values arrive sealed.
@@ -33,29 +34,9 @@ type VariableStore interface {
 }
 
 // NewVariables returns the variables kept in st, with secrets sealed under
-// the key in keyFile (created on first use).
-func NewVariables(st VariableStore, keyFile string) *Variables {
-	return &Variables{store: st, keyFile: keyFile}
-}
-
-// vault returns the data dir's key, read once. Only sealing a new secret
-// (create) makes a key where there is none.
-func (v *Variables) vault(create bool) (*vault.Vault, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.sealer != nil {
-		return v.sealer, nil
-	}
-	open := vault.Open
-	if create {
-		open = vault.OpenOrCreate
-	}
-	vlt, err := open(v.keyFile)
-	if err != nil {
-		return nil, err
-	}
-	v.sealer = vlt
-	return vlt, nil
+// the data dir's master key (created on first use).
+func NewVariables(st VariableStore, keys Keys) *Variables {
+	return &Variables{store: st, keys: keys}
 }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
@@ -68,7 +49,7 @@ func (v *Variables) Set(ctx context.Context, name, value string, secret bool) er
 	}
 	data := []byte(value)
 	if secret {
-		vlt, err := v.vault(true)
+		vlt, err := v.keys.Vault(ctx, true)
 		if err != nil {
 			return err
 		}
@@ -91,7 +72,7 @@ func (v *Variables) Get(ctx context.Context, name string, reveal bool) (model.Va
 	case !secret:
 		out.Value = string(data)
 	case reveal:
-		plain, err := v.open(name, data)
+		plain, err := v.open(ctx, name, data)
 		if err != nil {
 			return out, err
 		}
@@ -100,10 +81,13 @@ func (v *Variables) Get(ctx context.Context, name string, reveal bool) (model.Va
 	return out, nil
 }
 
-func (v *Variables) open(name string, sealed []byte) (string, error) {
-	vlt, err := v.vault(false)
+func (v *Variables) open(ctx context.Context, name string, sealed []byte) (string, error) {
+	vlt, err := v.keys.Vault(ctx, false)
 	if errors.Is(err, vault.ErrNoKey) {
 		return "", model.Errorf(model.ErrUnavailable, "secret %s cannot be opened: the data dir has no secret.key; was it restored without it? Put the key back (see 'meshflow db restore')", name)
+	}
+	if errors.Is(err, vault.ErrWrongKey) {
+		return "", model.Errorf(model.ErrUnavailable, "secret %s cannot be opened: %w", name, err)
 	}
 	if err != nil {
 		return "", err
@@ -163,5 +147,5 @@ func (v *Variables) Secret(name string) (string, error) {
 	if !secret {
 		return "", model.Errorf(model.ErrInvalid, "variable %s is not secret: read it as .vars.%s", name, name)
 	}
-	return v.open(name, data)
+	return v.open(ctx, name, data)
 }

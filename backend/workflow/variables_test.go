@@ -24,7 +24,7 @@ func TestReadingASecretWithoutTheKeyMakesNoKey(t *testing.T) {
 	}
 	defer st.Close()
 	key := filepath.Join(dir, vault.KeyFileName)
-	vars := workflow.NewVariables(st, key)
+	vars := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{}))
 	if err := vars.Set(t.Context(), "token", "CANARY-51d0", true); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestReadingASecretWithoutTheKeyMakesNoKey(t *testing.T) {
 	if err := os.Remove(key); err != nil {
 		t.Fatal(err)
 	}
-	restored := workflow.NewVariables(st, key) // the next start
+	restored := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{})) // the next start
 	_, err = restored.Secret("token")
 	if !errors.Is(err, model.ErrUnavailable) || !strings.Contains(err.Error(), "no secret.key") || strings.Contains(err.Error(), "CANARY") {
 		t.Fatalf("secret without the key: %v", err)

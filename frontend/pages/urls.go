@@ -107,7 +107,7 @@ func AuditURL(f model.AuditFilter) string {
 
 // AuditTargetURL is the page of an audited action's target, or "" for a
 // target without one (a session, a request). A deleted variable has no
-// form to open: its link is the list.
+// form to open: its link is the list; likewise a deleted connection.
 func AuditTargetURL(e model.AuditEvent) string {
 	t := e.Target
 	switch t.Kind {
@@ -128,6 +128,11 @@ func AuditTargetURL(e model.AuditEvent) string {
 		return VariableEditURL(t.ID)
 	case model.TargetSettings:
 		return "/settings"
+	case model.TargetConnection:
+		if e.Action == model.ActionConnectionDelete || e.Outcome != model.OutcomeDone {
+			return "/connections"
+		}
+		return ConnectionEditURL(t.ID)
 	}
 	return ""
 }

@@ -1,0 +1,162 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// Connections is what the API serves of the cloud connections;
+// *connections.Service is one. Answers carry which secrets are set, never
+// their values.
+type Connections interface {
+	List(ctx context.Context) ([]connections.Info, error)
+	Add(ctx context.Context, c model.Connection) (connections.Info, error)
+	Update(ctx context.Context, name string, c model.Connection, clear ...string) (connections.Info, error)
+	Delete(ctx context.Context, name string) error
+	Test(ctx context.Context, name string) (string, error)
+	KeySource(ctx context.Context) string
+}
+
+// ConnectionRequest is the body of POST /api/v1/connections and PUT
+// /api/v1/connections/{name}. On PUT a secret left empty keeps its value.
+type ConnectionRequest struct {
+	Name     string            `json:"name"`
+	Kind     model.CloudKind   `json:"kind"`
+	Settings map[string]string `json:"settings"`
+	Secrets  map[string]string `json:"secrets"`
+	Defaults map[string]string `json:"defaults"`
+	Hosts    []model.SSHHost   `json:"hosts"`
+	Active   *bool             `json:"active"` // default true
+	// ClearSecrets names secrets a PUT removes.
+	ClearSecrets []string `json:"clear_secrets,omitempty"`
+}
+
+// ConnectionList is the answer to GET /api/v1/connections.
+type ConnectionList struct {
+	KeySource   string             `json:"key_source"` // where the master key is
+	Connections []connections.Info `json:"connections"`
+}
+
+// ConnectionTest is the answer to POST /api/v1/connections/{name}/test.
+type ConnectionTest struct {
+	Identity string `json:"identity"`
+}
+
+// maxConnectionBody bounds a connection's JSON: a private key is a few KiB.
+const maxConnectionBody = 1 << 20
+
+func (s *server) connectionRoutes(mux *http.ServeMux) {
+	target := func(r *http.Request) model.AuditTarget { return model.ConnectionTarget(r.PathValue("name")) }
+	mux.HandleFunc("GET /api/v1/connections", s.listConnections)
+	mux.HandleFunc("POST /api/v1/connections", s.audited(model.ActionConnectionAdd, target, s.addConnection))
+	mux.HandleFunc("PUT /api/v1/connections/{name}", s.audited(model.ActionConnectionUpdate, target, s.updateConnection))
+	mux.HandleFunc("DELETE /api/v1/connections/{name}", s.audited(model.ActionConnectionDelete, target, func(w http.ResponseWriter, r *http.Request) {
+		s.reply(w, r, map[string]bool{"deleted": true}, s.conns.Delete(r.Context(), r.PathValue("name")))
+	}))
+	mux.HandleFunc("POST /api/v1/connections/{name}/test", s.audited(model.ActionConnectionTest, target, func(w http.ResponseWriter, r *http.Request) {
+		id, err := s.conns.Test(r.Context(), r.PathValue("name"))
+		s.reply(w, r, ConnectionTest{Identity: id}, err)
+	}))
+}
+
+func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {
+	list, err := s.conns.List(r.Context())
+	if list == nil {
+		list = []connections.Info{}
+	}
+	s.reply(w, r, ConnectionList{KeySource: s.conns.KeySource(r.Context()), Connections: list}, err)
+}
+
+func (s *server) addConnection(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := s.connectionBody(w, r)
+	if !ok {
+		return
+	}
+	// The target is the name in the body: POST has none in its path.
+	audit.Name(r.Context(), model.ActionConnectionAdd, model.ConnectionTarget(c.Name))
+	info, err := s.conns.Add(r.Context(), c)
+	s.reply(w, r, info, err)
+}
+
+func (s *server) updateConnection(w http.ResponseWriter, r *http.Request) {
+	c, clear, ok := s.connectionBody(w, r)
+	if !ok {
+		return
+	}
+	info, err := s.conns.Update(r.Context(), r.PathValue("name"), c, clear...)
+	s.reply(w, r, info, err)
+}
+
+func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (c model.Connection, clear []string, ok bool) {
+	var req ConnectionRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConnectionBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		// The decoder's message may quote the body, which holds secrets.
+		writeError(w, r, http.StatusBadRequest, "the body is not a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active")
+		return c, nil, false
+	}
+	active := req.Active == nil || *req.Active
+	return model.Connection{
+		Name: req.Name, Kind: req.Kind, Settings: req.Settings, Secrets: req.Secrets,
+		Defaults: req.Defaults, Hosts: req.Hosts, Active: active,
+	}, req.ClearSecrets, true
+}
+
+// Connections speaks the connection routes of the server c talks to, so
+// a command works the same through a running server as on the data dir.
+func (c *Client) Connections() Connections { return connectionClient{c} }
+
+type connectionClient struct{ c *Client }
+
+var _ Connections = connectionClient{}
+
+func connectionPath(name string) string { return "/api/v1/connections/" + url.PathEscape(name) }
+
+func requestOf(c model.Connection, clear []string) ConnectionRequest {
+	return ConnectionRequest{
+		Name: c.Name, Kind: c.Kind, Settings: c.Settings, Secrets: c.Secrets,
+		Defaults: c.Defaults, Hosts: c.Hosts, Active: &c.Active, ClearSecrets: clear,
+	}
+}
+
+// List lists the connections; KeySource is answered with it.
+func (cc connectionClient) List(ctx context.Context) ([]connections.Info, error) {
+	var out ConnectionList
+	err := cc.c.do(ctx, http.MethodGet, "/api/v1/connections", nil, &out)
+	return out.Connections, err
+}
+
+// KeySource says where the server's master key is, or why it cannot tell.
+func (cc connectionClient) KeySource(ctx context.Context) string {
+	var out ConnectionList
+	if err := cc.c.do(ctx, http.MethodGet, "/api/v1/connections", nil, &out); err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return out.KeySource
+}
+
+func (cc connectionClient) Add(ctx context.Context, conn model.Connection) (connections.Info, error) {
+	var out connections.Info
+	return out, cc.c.do(ctx, http.MethodPost, "/api/v1/connections", requestOf(conn, nil), &out)
+}
+
+func (cc connectionClient) Update(ctx context.Context, name string, conn model.Connection, clear ...string) (connections.Info, error) {
+	var out connections.Info
+	return out, cc.c.do(ctx, http.MethodPut, connectionPath(name), requestOf(conn, clear), &out)
+}
+
+func (cc connectionClient) Delete(ctx context.Context, name string) error {
+	return cc.c.do(ctx, http.MethodDelete, connectionPath(name), nil, nil)
+}
+
+func (cc connectionClient) Test(ctx context.Context, name string) (string, error) {
+	var out ConnectionTest
+	return out.Identity, cc.c.do(ctx, http.MethodPost, connectionPath(name)+"/test", struct{}{}, &out)
+}
