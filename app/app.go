@@ -47,6 +47,7 @@ type App struct {
 	auth          *auth.Auth
 	keysOnce      sync.Once
 	keys          *vault.Keys
+	inventoryState
 }
 
 // Open prepares the data dir (creating and seeding it on first start) and
@@ -122,6 +123,12 @@ func (a *App) Handler(desktop bool) http.Handler {
 	}
 	w := a.Workflows()
 	conns := a.Connections()
+	prices, err := a.Prices()
+	if err != nil {
+		// The pages show no costs rather than none at all; the log says
+		// which line of prices.csv to fix.
+		a.Logger.Error("VM prices", "err", err)
+	}
 	return frontend.New(frontend.Options{
 		Store:           a.Store,
 		Installation:    a.Store,
@@ -131,6 +138,8 @@ func (a *App) Handler(desktop bool) http.Handler {
 		Variables:       a.Variables(),
 		Connections:     conns,
 		ConnectionEdits: conns,
+		Inventory:       a.Inventory(),
+		Prices:          prices,
 		Logs:            w.Logs,
 		Events:          w.Events,
 		Info:            info,

@@ -145,6 +145,7 @@ func (a *App) start(ctx context.Context, scheduled bool) (*Background, error) {
 		defer close(b.done)
 		if scheduled {
 			go a.keepLogs(wctx)
+			go a.keepInventory(wctx)
 		}
 		b.err = w.run(wctx, scheduled)
 	}()

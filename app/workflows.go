@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/meshflow/meshflow/backend/clock"
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/dagdir"
 	"github.com/meshflow/meshflow/backend/engine"
 	"github.com/meshflow/meshflow/backend/engine/local"
@@ -61,7 +62,7 @@ func newWorkflows(a *App, clk clock.Clock) *Workflows {
 	cfg := a.Config.Engine
 	vars := a.Variables()
 	w.Service = workflow.New(workflow.Options{Store: a.Store, Logger: a.Logger})
-	w.Ops = newOps(w.Service, clk)
+	w.Ops = newOps(w.Service, a.Inventory(), clk)
 	w.Dir = dagdir.New(a.Dir.DAGs(), w.Ops)
 	w.Engine = engine.New(engine.Options{
 		Store: a.Store, Clock: clk, Logger: a.Logger, Parallelism: cfg.Parallelism, Pools: cfg.Pools,
@@ -154,13 +155,20 @@ func ignoreStopped(err error) error {
 // NewOps is the registry of every op meshflow knows. runs serves
 // trigger_dag; it may be nil where ops are only validated, never run.
 func NewOps(runs ops.Runs) *ops.Registry {
-	return newOps(runs, clock.Real())
+	return newOps(runs, nil, clock.Real())
 }
 
-func newOps(runs ops.Runs, clk clock.Clock) *ops.Registry {
+// newOps is the registry of every op. vms may be nil where no VM op runs
+// (validating files): the vm.* ops are still known, so DAGs using them
+// validate the same everywhere.
+func newOps(runs ops.Runs, vms ops.VMs, clk clock.Clock) *ops.Registry {
 	return ops.NewRegistry(
 		ops.Shell{}, ops.HTTP{Client: &http.Client{Timeout: 5 * time.Minute}},
 		ops.TriggerDAG{Runs: runs}, ops.Wait{Clock: clk}, ops.Noop{},
+		ops.VMCreate{VMs: vms}, ops.VMWait{VMs: vms}, ops.VMList{VMs: vms},
+		ops.VMAction{Action: cloud.Start, VMs: vms}, ops.VMAction{Action: cloud.Stop, VMs: vms},
+		ops.VMAction{Action: cloud.Suspend, VMs: vms}, ops.VMAction{Action: cloud.Resume, VMs: vms},
+		ops.VMAction{Action: cloud.Reboot, VMs: vms}, ops.VMAction{Action: cloud.Destroy, VMs: vms},
 	)
 }
 

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
+	"github.com/meshflow/meshflow/backend/cloud/openstack/osfake"
 )
 
 const cloudCanary = "CANARY-c1i-0a9e"
@@ -26,10 +29,12 @@ func runWithStdin(t *testing.T, dir, stdin string, args ...string) (string, erro
 }
 
 // A connection added from the command line lists with its secrets as set,
-// says where the master key is, tests with the adapter's missing-adapter
-// error until adapters are wired, and the canary secret shows nowhere.
+// says where the master key is, tests against its cloud (here an
+// in-memory EC2) saying who it is, and the canary secret shows nowhere.
 func TestCloudAddListTestRm(t *testing.T) {
 	dir := t.TempDir()
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
 	var seen strings.Builder
 	run := func(stdin string, args ...string) (string, error) {
 		out, err := runWithStdin(t, dir, stdin, args...)
@@ -37,7 +42,7 @@ func TestCloudAddListTestRm(t *testing.T) {
 		return out, err
 	}
 	out, err := run(cloudCanary+"\n"+cloudCanary+"\n", "cloud", "add", "aws", "aws-lab",
-		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--secret", "secret_access_key", "--secret", "session_token")
+		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--set", "endpoint="+ec2.URL, "--secret", "secret_access_key", "--secret", "session_token")
 	if err != nil || !strings.Contains(out, "aws connection aws-lab added") {
 		t.Fatalf("add = %q, %v", out, err)
 	}
@@ -69,7 +74,7 @@ func TestCloudAddListTestRm(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Connections) != 2 || doc.Connections[1].Hosts[1].Port != 2222 || doc.KeySource == "" {
 		t.Fatalf("list --json = %q, %v", out, err)
 	}
-	if out, err := run("", "cloud", "test", "aws-lab"); err == nil || !strings.Contains(out, `aws connection "aws-lab": open: the aws adapter is not built into this version`) {
+	if out, err := run("", "cloud", "test", "aws-lab"); err != nil || !strings.Contains(out, "arn:aws:iam::123456789012:user/meshflow") {
 		t.Fatalf("test = %q, %v", out, err)
 	}
 	if out, err := run("", "cloud", "rm", "aws-lab"); err != nil || !strings.Contains(out, "removed connection aws-lab") {
@@ -94,9 +99,13 @@ func TestCloudAddListTestRm(t *testing.T) {
 func TestCloudCommandsGoThroughARunningServer(t *testing.T) {
 	dir := t.TempDir()
 	s := startServe(t, dir)
+	keystone := osfake.New()
+	t.Cleanup(keystone.Close)
+	keystone.SetPassword(cloudCanary)
 	out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "openstack", "chameleon",
-		"--set", "auth_url=https://kvm.tacc.chameleoncloud.org:5000/v3", "--set", "username=ann",
-		"--set", "project_name=CH-000", "--secret", "password")
+		"--set", "auth_url="+keystone.AuthURL(), "--set", "username="+osfake.Username, "--set", "user_domain_name="+osfake.DomainName,
+		"--set", "project_name="+osfake.ProjectName, "--set", "project_domain_name="+osfake.DomainName, "--set", "region="+osfake.Region,
+		"--secret", "password")
 	if err != nil {
 		t.Fatalf("add = %q, %v", out, err)
 	}
@@ -104,7 +113,7 @@ func TestCloudCommandsGoThroughARunningServer(t *testing.T) {
 	if err != nil || !strings.Contains(out, "chameleon") || !strings.Contains(out, "password") || !strings.Contains(out, "master key: key file") {
 		t.Fatalf("list = %q, %v", out, err)
 	}
-	if out, err := runWithStdin(t, dir, "", "cloud", "test", "chameleon"); err == nil || !strings.Contains(out, "openstack adapter is not built") {
+	if out, err := runWithStdin(t, dir, "", "cloud", "test", "chameleon"); err != nil || !strings.Contains(out, osfake.Username) {
 		t.Fatalf("test = %q, %v", out, err)
 	}
 	audit, err := runWithStdin(t, dir, "", "audit")
@@ -127,8 +136,10 @@ func TestCloudCommandsGoThroughARunningServer(t *testing.T) {
 func TestBackupOfConnectionsCarriesTheirKey(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
 	if out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "aws", "aws-lab",
-		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--secret", "secret_access_key"); err != nil {
+		"--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE", "--set", "endpoint="+ec2.URL, "--secret", "secret_access_key"); err != nil {
 		t.Fatalf("add = %q, %v", out, err)
 	}
 	backup := filepath.Join(t.TempDir(), "b.db")
@@ -144,9 +155,9 @@ func TestBackupOfConnectionsCarriesTheirKey(t *testing.T) {
 	if out, err := runIn(ctx, restored, "db", "restore", backup); err != nil {
 		t.Fatalf("restore = %q, %v", out, err)
 	}
-	// The adapter is missing, so test fails after the secrets open: a
-	// wrong key would fail before, saying so.
-	if out, err := runWithStdin(t, restored, "", "cloud", "test", "aws-lab"); err == nil || !strings.Contains(out, "adapter is not built") {
+	// The restored secrets open and sign: a wrong key would fail before
+	// the cloud is asked, saying so.
+	if out, err := runWithStdin(t, restored, "", "cloud", "test", "aws-lab"); err != nil || !strings.Contains(out, "arn:aws:iam::123456789012") {
 		t.Fatalf("test after restore = %q, %v", out, err)
 	}
 }
