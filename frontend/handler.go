@@ -144,8 +144,8 @@ type Options struct {
 	// Connections and ConnectionEdits serve the Connections page.
 	Connections     Connections
 	ConnectionEdits ConnectionEdits
-	Logs            TaskLogs  // nil: no logs are shown
-	Events          RunEvents // nil: live pages poll instead of streaming
+	Logs            TaskLogs      // nil: no logs are shown
+	Events          RunEvents     // nil: live pages poll instead of streaming
 	Inventory       Inventory     // nil: the VMs pages say no cloud is connected
 	Prices          *cloud.Prices // the VMs' cost estimates; nil: none shown
 	Info            Info
