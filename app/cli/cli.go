@@ -76,7 +76,7 @@ serves the UI on ` + app.DefaultAddr + `.`,
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", "", "data directory (default $MESHFLOW_DATA, else the OS user data dir)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
-	root.AddCommand(newServe(env, &g), newLogin(env, &g), newVersion(env), newDB(env, &g), newDAG(env, &g), newVar(env, &g), newCloud(env, &g), newAudit(env, &g))
+	root.AddCommand(newServe(env, &g), newLogin(env, &g), newVersion(env), newDB(env, &g), newDAG(env, &g), newVar(env, &g), newCloud(env, &g), newVM(env, &g), newAudit(env, &g))
 	return root
 }
 

@@ -411,10 +411,24 @@ func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, 
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
 	vm.Connection, vm.Kind = connection, p.Kind()
-	if err := inv.store.SaveVM(ctx, vm, inv.now()); err != nil {
+	if err := inv.save(ctx, vm); err != nil {
 		return rec, err
 	}
 	return inv.store.VM(ctx, connection, id)
+}
+
+// save records what the cloud now says of a VM, and in its history the
+// change of state, if any, since meshflow last looked.
+func (inv *Inventory) save(ctx context.Context, vm model.VM) error {
+	at := inv.now()
+	var events []model.VMEvent
+	if was, err := inv.store.VM(ctx, vm.Connection, vm.ID); err == nil && was.State != vm.State {
+		events = append(events, model.VMEvent{
+			At: at, Connection: vm.Connection, VMID: vm.ID, Name: vm.Name,
+			Kind: model.VMChanged, From: was.State, To: vm.State, Message: "seen by meshflow",
+		})
+	}
+	return inv.store.SaveVM(ctx, vm, at, events...)
 }
 
 func act(ctx context.Context, p Provider, id string, a Action) error {

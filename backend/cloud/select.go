@@ -51,13 +51,13 @@ func (s Selector) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Select returns the live VMs s picks. It refuses a selector that picks
-// nothing at all, one that would pick every VM, a name or id that matches
-// no VM, and a name two VMs share: acting on the wrong one of two is worse
-// than asking for its id.
+// Select returns the live VMs s picks. It refuses a selector that names
+// nothing (which would pick every VM of every connection), a name or id
+// that matches no VM, and a name two VMs share: acting on the wrong one
+// of two is worse than asking for its id.
 func (inv *Inventory) Select(ctx context.Context, s Selector) ([]model.VMRecord, error) {
-	if len(s.Names) == 0 && len(s.IDs) == 0 && len(s.Tags) == 0 && s.Group == "" {
-		return nil, model.Errorf(model.ErrInvalid, "no VMs chosen: give names, ids, tags or a group")
+	if s.Connection == "" && len(s.Names) == 0 && len(s.IDs) == 0 && len(s.Tags) == 0 && s.Group == "" {
+		return nil, model.Errorf(model.ErrInvalid, "no VMs chosen: give names, ids, tags, a group or a connection")
 	}
 	vms, err := inv.VMs(ctx, s.Connection, false)
 	if err != nil {
@@ -138,7 +138,8 @@ func (inv *Inventory) Wait(ctx context.Context, connection, id string, until Unt
 		case err == nil:
 			last = vm
 			vm.Connection, vm.Kind = connection, p.Kind()
-			if err := inv.store.SaveVM(ctx, vm, inv.now()); err != nil {
+			// What the cloud said is recorded even as the wait ends.
+			if err := inv.save(context.WithoutCancel(ctx), vm); err != nil {
 				return model.VMRecord{}, err
 			}
 			if reached(vm, until) {

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"os/user"
+	"strings"
+	"testing"
+
+	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
+)
+
+// The day from the command line: create two VMs on a cloud (an in-memory
+// EC2), list them, stop one, refuse to destroy without --yes, destroy
+// them by connection; every change is in the audit log.
+func TestVMCommands(t *testing.T) {
+	dir := t.TempDir()
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := runWithStdin(t, dir, stdin, args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	run(cloudCanary+"\n", "cloud", "add", "aws", "lab", "--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE",
+		"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key")
+	out := run("", "vm", "create", "--connection", "lab", "--count", "2", "--prefix", "exp",
+		"--image", "ami-0a1b2c3d4e5f60001", "--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32")
+	u, _ := user.Current()
+	first := strings.ToLower(u.Username) + "-exp-1"
+	if !strings.Contains(out, "created "+first+" (i-") || !strings.Contains(out, first+" is running") {
+		t.Fatalf("create said:\n%s", out)
+	}
+	out = run("", "vm", "list")
+	if strings.Count(out, "running") != 2 || !strings.Contains(out, "t3.micro") || !strings.Contains(out, "0.0104 USD/h") {
+		t.Errorf("list:\n%s", out)
+	}
+	if out := run("", "vm", "stop", first, "--wait"); !strings.Contains(out, first+" is stopped") {
+		t.Errorf("stop:\n%s", out)
+	}
+	if out := run("", "vm", "info", first); !strings.Contains(out, "running → stopped") || !strings.Contains(out, "stop asked by the command line") {
+		t.Errorf("info:\n%s", out)
+	}
+	out, err := runWithStdin(t, dir, "", "vm", "destroy", "--connection", "lab")
+	if err == nil || !strings.Contains(out, "would destroy "+first) || !strings.Contains(out, "--yes") {
+		t.Fatalf("destroy without --yes: %v\n%s", err, out)
+	}
+	if out := run("", "vm", "destroy", "--connection", "lab", "--yes"); strings.Count(out, "destroy ") != 2 {
+		t.Errorf("destroy --yes:\n%s", out)
+	}
+	audit := run("", "audit")
+	for _, want := range []string{"vm.create", "vm.stop", "vm.destroy"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit lacks %s:\n%s", want, audit)
+		}
+	}
+	if _, err := runWithStdin(t, dir, "", "vm", "info", "nope"); err == nil {
+		t.Error("info of an unknown VM worked")
+	}
+}
