@@ -31,7 +31,7 @@ the OS keyring or the key file; 'meshflow cloud list' says which) and never
 shown again. While meshflow is running on the same data dir, commands act
 through it; otherwise they act on the data dir directly.`,
 	}
-	cmd.AddCommand(newCloudAdd(env, g), newCloudList(env, g), newCloudRm(env, g), newCloudTest(env, g))
+	cmd.AddCommand(newCloudAdd(env, g), newCloudImport(env, g), newCloudList(env, g), newCloudRm(env, g), newCloudTest(env, g))
 	return cmd
 }
 

@@ -59,3 +59,28 @@ func TestVMCommands(t *testing.T) {
 		t.Error("info of an unknown VM worked")
 	}
 }
+
+// Importing Cloudmesh's file twice adds its clouds once, then updates them;
+// what cannot be used is listed as skipped, and no secret is printed.
+func TestCloudImportTwice(t *testing.T) {
+	dir := t.TempDir()
+	file := "../../testdata/import/cloudmesh/cloudmesh.yaml"
+	first, err := runWithStdin(t, dir, "", "cloud", "import", file)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, first)
+	}
+	if !strings.Contains(first, "added ") || !strings.Contains(first, "skipped ") {
+		t.Errorf("first import:\n%s", first)
+	}
+	second, err := runWithStdin(t, dir, "", "cloud", "import", file)
+	if err != nil || strings.Contains(second, "added ") || !strings.Contains(second, "updated ") {
+		t.Errorf("second import: %v\n%s", err, second)
+	}
+	if strings.Contains(first+second, "CANARY") {
+		t.Error("an import printed a secret")
+	}
+	list, _ := runWithStdin(t, dir, "", "cloud", "list")
+	if strings.Count(list, "\n") < 4 {
+		t.Errorf("list after import:\n%s", list)
+	}
+}
