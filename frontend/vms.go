@@ -21,6 +21,7 @@ type Inventory interface {
 	History(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
 	Act(ctx context.Context, connection, id string, a cloud.Action, why string) (model.VMRecord, error)
 	Forgotten(ctx context.Context, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
+	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 }
 
 // forgottenAfter is how long a VM may run with nothing using it before the

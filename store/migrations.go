@@ -187,8 +187,8 @@ var migrations = []migration{
 			flavor      TEXT NOT NULL DEFAULT '',
 			image       TEXT NOT NULL DEFAULT '',
 			key_name    TEXT NOT NULL DEFAULT '',
-			public_ips  TEXT NOT NULL DEFAULT '[]',
-			private_ips TEXT NOT NULL DEFAULT '[]',
+			public_ips  TEXT NOT NULL DEFAULT '', -- comma-joined
+			private_ips TEXT NOT NULL DEFAULT '',
 			tags        TEXT NOT NULL DEFAULT '{}',
 			details     TEXT NOT NULL DEFAULT '{}',
 			token       TEXT NOT NULL DEFAULT '',

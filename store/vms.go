@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -150,6 +151,35 @@ func (s *Store) VMEvents(ctx context.Context, connection, id string, limit int) 
 	return out, rows.Err()
 }
 
+// VMStarts returns, for every VM with one, the time of the newest event
+// in which it started to be billed: it came to a running (or pending,
+// rebooting, resizing, stopping) state from another, or was found in one.
+// The forgotten-VM guard reads it for all VMs at once.
+func (s *Store) VMStarts(ctx context.Context) (map[string]model.VMEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT e.connection, e.vm_id, e.kind, e.at FROM vm_events e
+		JOIN (SELECT MAX(id) AS id FROM vm_events
+			WHERE kind IN ('appeared', 'changed')
+			AND to_state IN ('pending', 'running', 'rebooting', 'resizing', 'stopping')
+			AND from_state NOT IN ('pending', 'running', 'rebooting', 'resizing', 'stopping')
+			GROUP BY connection, vm_id) latest ON latest.id = e.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: vm starts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]model.VMEvent{}
+	for rows.Next() {
+		var e model.VMEvent
+		var at int64
+		if err := rows.Scan(&e.Connection, &e.VMID, &e.Kind, &at); err != nil {
+			return nil, fmt.Errorf("store: vm starts: %w", err)
+		}
+		e.At = time.UnixMilli(at)
+		out[e.Connection+"/"+e.VMID] = e
+	}
+	return out, rows.Err()
+}
+
 // AddVMIntent records a create before the cloud is called. A token used
 // before is model.ErrConflict: the create it names is on record already.
 func (s *Store) AddVMIntent(ctx context.Context, in model.VMIntent) error {
@@ -232,7 +262,7 @@ func upsertVM(tx *sql.Tx, vm model.VM, at int64) error {
 			still_billed = excluded.still_billed,
 			last_seen = excluded.last_seen, gone_at = 0`,
 		vm.Connection, vm.ID, vm.Kind, vm.Name, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image, vm.KeyName,
-		js(nonNilList(vm.PublicIPs)), js(nonNilList(vm.PrivateIPs)), js(nonNil(vm.Tags)), js(nonNil(vm.Details)),
+		strings.Join(vm.PublicIPs, ","), strings.Join(vm.PrivateIPs, ","), js(nonNil(vm.Tags)), js(nonNil(vm.Details)),
 		vm.Token, launched, vm.StillBilled, at, at)
 	return err
 }
@@ -258,10 +288,21 @@ func scanVM(row scanner) (model.VMRecord, error) {
 		&pub, &priv, &tags, &details, &r.Token, &launched, &r.StillBilled, &first, &last, &gone); err != nil {
 		return r, err
 	}
+	// Addresses are kept comma-joined (an address holds no comma): a
+	// list of thousands of VMs reads them without a JSON decode each.
+	if pub != "" {
+		r.PublicIPs = strings.Split(pub, ",")
+	}
+	if priv != "" {
+		r.PrivateIPs = strings.Split(priv, ",")
+	}
 	for _, f := range []struct {
 		src string
 		dst any
-	}{{pub, &r.PublicIPs}, {priv, &r.PrivateIPs}, {tags, &r.Tags}, {details, &r.Details}} {
+	}{{tags, &r.Tags}, {details, &r.Details}} {
+		if f.src == "[]" || f.src == "{}" {
+			continue // empty: most tags and details; the list shows thousands
+		}
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return r, fmt.Errorf("vm %s: %w", r.ID, err)
 		}
@@ -274,13 +315,6 @@ func scanVM(row scanner) (model.VMRecord, error) {
 		r.GoneAt = time.UnixMilli(gone)
 	}
 	return r, nil
-}
-
-func nonNilList(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // inTxNamed is inTx with errors that say what was being done.

@@ -38,11 +38,21 @@ func (inv *Inventory) Forgotten(ctx context.Context, after time.Duration, prices
 	if err != nil {
 		return nil, err
 	}
+	return inv.ForgottenAmong(ctx, vms, after, prices, busy)
+}
+
+// ForgottenAmong is Forgotten over VMs the caller has read already.
+func (inv *Inventory) ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *Prices, busy Busy) ([]Forgotten, error) {
+	var err error
 	inUse := map[string]bool{}
 	if busy != nil {
 		if inUse, err = busy.BusyVMs(ctx); err != nil {
 			return nil, err
 		}
+	}
+	starts, err := inv.store.VMStarts(ctx)
+	if err != nil {
+		return nil, err
 	}
 	now := inv.now()
 	var out []Forgotten
@@ -51,10 +61,7 @@ func (inv *Inventory) Forgotten(ctx context.Context, after time.Duration, prices
 		if !vm.Billed() || vm.Kind == model.CloudHosts || vm.Tags[KeepTag] == "true" || inUse[key] {
 			continue
 		}
-		since, err := inv.runningSince(ctx, vm)
-		if err != nil {
-			return nil, err
-		}
+		since := runningSince(vm, starts[key])
 		if now.Sub(since) < after {
 			continue
 		}
@@ -76,26 +83,16 @@ func (inv *Inventory) Forgotten(ctx context.Context, after time.Duration, prices
 // tell: the newest refresh that found it running after another state (or
 // its launch time, if that refresh found it for the first time), else its
 // launch time, else when meshflow first saw it.
-func (inv *Inventory) runningSince(ctx context.Context, vm model.VMRecord) (time.Time, error) {
-	events, err := inv.store.VMEvents(ctx, vm.Connection, vm.ID, 50)
-	if err != nil {
-		return time.Time{}, err
+func runningSince(vm model.VMRecord, start model.VMEvent) time.Time {
+	switch {
+	case start.Kind == model.VMAppeared && !vm.LaunchedAt.IsZero():
+		return vm.LaunchedAt // it ran before meshflow saw it
+	case start.Kind != "":
+		// Noticed by a refresh: it started at most one refresh interval
+		// before, an estimate on the low side.
+		return start.At
+	case !vm.LaunchedAt.IsZero():
+		return vm.LaunchedAt
 	}
-	for _, e := range events {
-		if !e.To.Billed() || e.From.Billed() {
-			continue
-		}
-		switch {
-		case e.Kind == model.VMAppeared && !vm.LaunchedAt.IsZero():
-			return vm.LaunchedAt, nil // it ran before meshflow saw it
-		case e.Kind == model.VMAppeared, e.Kind == model.VMChanged:
-			// Noticed by a refresh: it started at most one refresh
-			// interval before, an estimate on the low side.
-			return e.At, nil
-		}
-	}
-	if !vm.LaunchedAt.IsZero() {
-		return vm.LaunchedAt, nil
-	}
-	return vm.FirstSeen, nil
+	return vm.FirstSeen
 }

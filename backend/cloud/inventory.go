@@ -28,6 +28,7 @@ type Store interface {
 	VMs(ctx context.Context, connection string) ([]model.VMRecord, error)
 	VM(ctx context.Context, connection, id string) (model.VMRecord, error)
 	VMEvents(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
+	VMStarts(ctx context.Context) (map[string]model.VMEvent, error)
 	AddVMIntent(ctx context.Context, in model.VMIntent) error
 	FinishVMIntent(ctx context.Context, token, vmID, reason string) error
 	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
