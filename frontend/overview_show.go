@@ -109,7 +109,7 @@ func (h *Handler) overviewVMs(ctx context.Context) (*pages.VMSummary, error) {
 		costs = append(costs, pages.Money(perDay[u], u)+"/day")
 	}
 	s.PerDay = strings.Join(costs, " · ")
-	forgotten, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, nil)
+	forgotten, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, h.vms)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func (h *Handler) listVMs(w http.ResponseWriter, r *http.Request) {
 // countForgotten is how many VMs the guard would call forgotten; a failure
 // to tell is logged and shown as none, the list itself being the point.
 func (h *Handler) countForgotten(ctx context.Context, vms []model.VMRecord) int {
-	f, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, nil)
+	f, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, h.vms)
 	if err != nil {
 		h.logger.Error("find forgotten VMs", "err", err)
 	}

@@ -22,6 +22,8 @@ type Inventory interface {
 	Act(ctx context.Context, connection, id string, a cloud.Action, why string) (model.VMRecord, error)
 	Forgotten(ctx context.Context, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
+	// BusyVMs says which VMs active runs use: never forgotten.
+	BusyVMs(ctx context.Context) (map[string]bool, error)
 }
 
 // forgottenAfter is how long a VM may run with nothing using it before the

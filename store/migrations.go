@@ -230,7 +230,16 @@ var migrations = []migration{
 		`CREATE TABLE vm_name_counters (
 			prefix  TEXT PRIMARY KEY,
 			counter INTEGER NOT NULL
-		) STRICT`)},
+		) STRICT`,
+		// Which runs' tasks used which VMs: a VM an active run uses is
+		// never called forgotten.
+		`CREATE TABLE vm_uses (
+			connection TEXT NOT NULL,
+			vm_id      TEXT NOT NULL,
+			run_id     INTEGER NOT NULL,
+			PRIMARY KEY (connection, vm_id, run_id)
+		) STRICT, WITHOUT ROWID`,
+		`CREATE INDEX vm_uses_run ON vm_uses (run_id)`)},
 }
 
 // auditVocabularyCopy moves the rows of the first audit log into the

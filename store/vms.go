@@ -180,6 +180,35 @@ func (s *Store) VMStarts(ctx context.Context) (map[string]model.VMEvent, error) 
 	return out, rows.Err()
 }
 
+// UseVM records that a task of run used a VM.
+func (s *Store) UseVM(ctx context.Context, connection, id string, runID int64) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO vm_uses (connection, vm_id, run_id) VALUES (?, ?, ?)`, connection, id, runID)
+	if err != nil {
+		return fmt.Errorf("store: record use of vm %s: %w", id, err)
+	}
+	return nil
+}
+
+// BusyVMs returns the VMs a queued or running run has used, by
+// "connection/id".
+func (s *Store) BusyVMs(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT u.connection, u.vm_id FROM vm_uses u
+		JOIN runs r ON r.id = u.run_id WHERE r.state IN ('queued', 'running')`)
+	if err != nil {
+		return nil, fmt.Errorf("store: busy vms: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var conn, id string
+		if err := rows.Scan(&conn, &id); err != nil {
+			return nil, fmt.Errorf("store: busy vms: %w", err)
+		}
+		out[conn+"/"+id] = true
+	}
+	return out, rows.Err()
+}
+
 // AddVMIntent records a create before the cloud is called. A token used
 // before is model.ErrConflict: the create it names is on record already.
 func (s *Store) AddVMIntent(ctx context.Context, in model.VMIntent) error {

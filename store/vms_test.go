@@ -109,3 +109,29 @@ func TestVMIntentsAndNameCounters(t *testing.T) {
 		t.Errorf("another prefix starts at %d", n)
 	}
 }
+
+// A VM a queued or running run used is busy; once the run ends it is not.
+func TestBusyVMs(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	r := newRun("nightly", model.TriggerManual, time.Now())
+	if err := s.CreateRun(ctx, r, []byte("name: nightly\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: recorded once
+		if err := s.UseVM(ctx, "lab", "i-1", r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy, err := s.BusyVMs(ctx)
+	if err != nil || !busy["lab/i-1"] || len(busy) != 1 {
+		t.Fatalf("busy while queued = %v, %v", busy, err)
+	}
+	r.State, r.EndedAt = model.RunSuccess, time.Now()
+	if err := s.SaveBatch(ctx, model.Batch{Runs: []model.Run{*r}}); err != nil {
+		t.Fatal(err)
+	}
+	if busy, _ := s.BusyVMs(ctx); len(busy) != 0 {
+		t.Errorf("busy after the run ended = %v", busy)
+	}
+}

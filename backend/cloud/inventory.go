@@ -29,6 +29,8 @@ type Store interface {
 	VM(ctx context.Context, connection, id string) (model.VMRecord, error)
 	VMEvents(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
 	VMStarts(ctx context.Context) (map[string]model.VMEvent, error)
+	UseVM(ctx context.Context, connection, id string, runID int64) error
+	BusyVMs(ctx context.Context) (map[string]bool, error)
 	AddVMIntent(ctx context.Context, in model.VMIntent) error
 	FinishVMIntent(ctx context.Context, token, vmID, reason string) error
 	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
@@ -520,4 +522,15 @@ func firstDuplicate(names []string) string {
 // old what the inventory shows is.
 func (inv *Inventory) Refreshes(ctx context.Context) ([]model.RefreshStatus, error) {
 	return inv.store.Refreshes(ctx)
+}
+
+// Use records that a task of run used a VM: while the run is active the
+// VM is not forgotten.
+func (inv *Inventory) Use(ctx context.Context, connection, id string, runID int64) error {
+	return inv.store.UseVM(ctx, connection, id, runID)
+}
+
+// BusyVMs says which VMs active runs use; the inventory is its own Busy.
+func (inv *Inventory) BusyVMs(ctx context.Context) (map[string]bool, error) {
+	return inv.store.BusyVMs(ctx)
 }

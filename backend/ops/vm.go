@@ -20,6 +20,19 @@ type VMs interface {
 	VMs(ctx context.Context, connection string, withGone bool) ([]model.VMRecord, error)
 	Act(ctx context.Context, connection, id string, a cloud.Action, why string) (model.VMRecord, error)
 	Wait(ctx context.Context, connection, id string, until cloud.Until, every time.Duration) (model.VMRecord, error)
+	// Use records that the task's run uses a VM, so it is not called
+	// forgotten while the run is active.
+	Use(ctx context.Context, connection, id string, runID int64) error
+}
+
+// use records that t's run uses vms; a failure to record is logged, not
+// fatal: the VMs are there either way.
+func use(ctx context.Context, v VMs, t *Task, vms []model.VMRecord) {
+	for _, vm := range vms {
+		if err := v.Use(ctx, vm.Connection, vm.ID, t.RunID); err != nil {
+			fmt.Fprintf(t.ErrOut(), "could not record that this run uses %s: %v\n", vm.Name, err)
+		}
+	}
 }
 
 // The vm.* ops' outputs: lists are space-separated, which a shell loop
@@ -130,6 +143,7 @@ func (o VMCreate) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	}
 	req.Why = whyOf(t)
 	vms, err := o.VMs.Create(ctx, req)
+	use(ctx, o.VMs, t, vms)
 	for _, vm := range vms {
 		fmt.Fprintf(t.Log, "created %s (%s) on %s\n", vm.Name, vm.ID, vm.Connection)
 	}
@@ -182,6 +196,7 @@ func (o VMAction) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vm.%s: %w", o.Action, err)
 	}
+	use(ctx, o.VMs, t, vms)
 	var failed []string
 	for i, vm := range vms {
 		got, err := o.VMs.Act(ctx, vm.Connection, vm.ID, o.Action, whyOf(t))
@@ -237,6 +252,7 @@ func (o VMWait) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vm.wait: %w", err)
 	}
+	use(ctx, o.VMs, t, vms)
 	if vms, err = waitAll(ctx, o.VMs, t, vms, until); err != nil {
 		return nil, err
 	}
