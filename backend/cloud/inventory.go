@@ -340,8 +340,15 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 			continue
 		}
 		p, err := inv.conns.Open(ctx, in.Connection)
+		if errors.Is(err, model.ErrNotFound) {
+			// The connection was removed since: nothing can finish it.
+			err = inv.store.FinishVMIntent(ctx, in.Token, "", "its connection "+in.Connection+" was removed")
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("create of %s: %w", in.Name, err))
+			continue
+		}
+		if p == nil {
 			continue
 		}
 		if _, err := inv.finishCreate(ctx, p, in, spec, "a create interrupted before the cloud answered"); err != nil {

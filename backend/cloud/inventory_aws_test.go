@@ -107,3 +107,20 @@ func TestRefusedCreateIsFinal(t *testing.T) {
 		t.Error("a refused create was asked again")
 	}
 }
+
+// A create left open for a connection that was removed since is closed,
+// not asked again at every start.
+func TestReconcileClosesCreatesOfRemovedConnections(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	if err := st.AddVMIntent(ctx, model.VMIntent{Token: "tok-gone", Connection: "gone", Name: "x", Spec: []byte(`{}`), CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	inv := cloud.NewInventory(st, conns{}, cloud.Options{})
+	if err := inv.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := st.OpenVMIntents(ctx); len(open) != 0 {
+		t.Errorf("the create of a removed connection is still open: %+v", open)
+	}
+}
