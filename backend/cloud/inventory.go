@@ -64,7 +64,18 @@ type Inventory struct {
 	// asked for meanwhile waits for the first and shares its result.
 	mu         sync.Mutex
 	refreshing map[string]*refresh
+
+	// cache is every VM as last read, for the pages, which list thousands:
+	// it is dropped by every change this inventory makes, and kept at
+	// most cacheFor, so that a change another process made (a command
+	// run beside the server) shows within that.
+	cacheMu sync.Mutex
+	cache   []model.VMRecord
+	cacheAt time.Time
 }
+
+// cacheFor is how long the inventory trusts its copy of the VMs.
+const cacheFor = 10 * time.Second
 
 type refresh struct {
 	done chan struct{}
@@ -157,6 +168,7 @@ func (inv *Inventory) refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	defer inv.dropCache()
 	return inv.store.ApplySnapshot(ctx, diff(name, at, known, vms))
 }
 
@@ -211,13 +223,40 @@ func diff(conn string, at time.Time, known []model.VMRecord, listed []model.VM) 
 }
 
 // VMs returns the known VMs of connection ("": of all), the gone ones
-// only if asked.
+// only if asked, by connection then name. The caller may change the
+// slice, not the records' maps and slices, which the cache shares.
 func (inv *Inventory) VMs(ctx context.Context, connection string, withGone bool) ([]model.VMRecord, error) {
-	vms, err := inv.store.VMs(ctx, connection)
-	if err != nil || withGone {
-		return vms, err
+	all, err := inv.allVMs(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return slices.DeleteFunc(vms, func(v model.VMRecord) bool { return !v.GoneAt.IsZero() }), nil
+	out := make([]model.VMRecord, 0, len(all))
+	for _, v := range all {
+		if (connection == "" || v.Connection == connection) && (withGone || v.GoneAt.IsZero()) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (inv *Inventory) allVMs(ctx context.Context) ([]model.VMRecord, error) {
+	inv.cacheMu.Lock()
+	defer inv.cacheMu.Unlock()
+	if inv.cache != nil && time.Since(inv.cacheAt) < cacheFor {
+		return inv.cache, nil
+	}
+	vms, err := inv.store.VMs(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	inv.cache, inv.cacheAt = vms, time.Now()
+	return vms, nil
+}
+
+func (inv *Inventory) dropCache() {
+	inv.cacheMu.Lock()
+	inv.cache = nil
+	inv.cacheMu.Unlock()
 }
 
 // CreateRequest asks for Count VMs on one connection.
@@ -303,6 +342,7 @@ func (inv *Inventory) finishCreate(ctx context.Context, p Provider, in model.VMI
 		msg += " for " + why
 	}
 	ev := model.VMEvent{At: at, Connection: in.Connection, VMID: vm.ID, Name: vm.Name, Kind: model.VMActed, To: vm.State, Message: msg}
+	inv.dropCache()
 	if err := inv.store.SaveVM(ctx, vm, at, ev); err != nil {
 		return model.VMRecord{}, err
 	}
@@ -438,6 +478,7 @@ func (inv *Inventory) save(ctx context.Context, vm model.VM) error {
 			Kind: model.VMChanged, From: was.State, To: vm.State, Message: "seen by meshflow",
 		})
 	}
+	defer inv.dropCache()
 	return inv.store.SaveVM(ctx, vm, at, events...)
 }
 
