@@ -223,10 +223,12 @@ var migrations = []migration{
 			connection TEXT NOT NULL,
 			name       TEXT NOT NULL,
 			spec       BLOB NOT NULL,
+			request    TEXT NOT NULL DEFAULT '',
 			created_at INTEGER NOT NULL,
 			vm_id      TEXT NOT NULL DEFAULT '',
 			error      TEXT NOT NULL DEFAULT ''
 		) STRICT`,
+		`CREATE INDEX vm_intents_request ON vm_intents (request) WHERE request != ''`,
 		`CREATE TABLE vm_name_counters (
 			prefix  TEXT PRIMARY KEY,
 			counter INTEGER NOT NULL

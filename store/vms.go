@@ -212,8 +212,8 @@ func (s *Store) BusyVMs(ctx context.Context) (map[string]bool, error) {
 // AddVMIntent records a create before the cloud is called. A token used
 // before is model.ErrConflict: the create it names is on record already.
 func (s *Store) AddVMIntent(ctx context.Context, in model.VMIntent) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO vm_intents (token, connection, name, spec, created_at) VALUES (?, ?, ?, ?, ?)`,
-		in.Token, in.Connection, in.Name, in.Spec, in.CreatedAt.UnixMilli())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO vm_intents (token, connection, name, spec, request, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		in.Token, in.Connection, in.Name, in.Spec, in.Request, in.CreatedAt.UnixMilli())
 	if isUniqueViolation(err) {
 		return model.Errorf(model.ErrConflict, "a create with token %s is on record already", in.Token)
 	}
@@ -221,6 +221,28 @@ func (s *Store) AddVMIntent(ctx context.Context, in model.VMIntent) error {
 		return fmt.Errorf("store: record create of %s: %w", in.Name, err)
 	}
 	return nil
+}
+
+// VMIntentsOf returns the creates made for the request with key, finished
+// or not, oldest first.
+func (s *Store) VMIntentsOf(ctx context.Context, key string) ([]model.VMIntent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token, connection, name, spec, request, created_at, vm_id, error
+		FROM vm_intents WHERE request = ? AND request != '' ORDER BY created_at, rowid`, key)
+	if err != nil {
+		return nil, fmt.Errorf("store: creates of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []model.VMIntent
+	for rows.Next() {
+		var in model.VMIntent
+		var at int64
+		if err := rows.Scan(&in.Token, &in.Connection, &in.Name, &in.Spec, &in.Request, &at, &in.VMID, &in.Error); err != nil {
+			return nil, fmt.Errorf("store: creates of %s: %w", key, err)
+		}
+		in.CreatedAt = time.UnixMilli(at)
+		out = append(out, in)
+	}
+	return out, rows.Err()
 }
 
 // FinishVMIntent records how a create ended: the VM it made, or why it

@@ -32,6 +32,7 @@ type Store interface {
 	UseVM(ctx context.Context, connection, id string, runID int64) error
 	BusyVMs(ctx context.Context) (map[string]bool, error)
 	AddVMIntent(ctx context.Context, in model.VMIntent) error
+	VMIntentsOf(ctx context.Context, key string) ([]model.VMIntent, error)
 	FinishVMIntent(ctx context.Context, token, vmID, reason string) error
 	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
 	NextVMNumber(ctx context.Context, prefix string) (int, error)
@@ -269,6 +270,11 @@ type CreateRequest struct {
 	Spec   CreateSpec // Name and Token are set per VM
 	// Why says who asked, for the VMs' history: "run 12 task boot".
 	Why string
+	// Key, when set, names the request for good — a DAG task's is its
+	// run and task — so that the same request asked again (the task's
+	// next try, after a crash or a partial failure) finds the VMs it made
+	// before instead of making more, or being refused their names.
+	Key string
 }
 
 // Create creates the VMs asked for. Each create is on record with its
@@ -281,7 +287,19 @@ func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VM
 	if err != nil {
 		return nil, err
 	}
-	names, err := inv.names(ctx, req)
+	// A request asked before has its creates on record: their VMs are
+	// its first ones, under the names they were given.
+	earlier := map[string]model.VMIntent{}
+	var before []model.VMIntent
+	if req.Key != "" {
+		if before, err = inv.store.VMIntentsOf(ctx, req.Key); err != nil {
+			return nil, err
+		}
+		for _, in := range before {
+			earlier[in.Name] = in
+		}
+	}
+	names, err := inv.names(ctx, req, before)
 	if err != nil {
 		return nil, err
 	}
@@ -294,19 +312,29 @@ func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VM
 		return nil, err
 	}
 	for _, k := range known {
-		if slices.Contains(names, k.Name) && k.State != model.VMDeleted {
+		if _, ours := earlier[k.Name]; slices.Contains(names, k.Name) && k.State != model.VMDeleted && !ours {
 			return nil, model.Errorf(model.ErrConflict, "connection %s already has a VM named %s (%s): choose another name", req.Connection, k.Name, k.ID)
 		}
 	}
 	var out []model.VMRecord
 	for _, name := range names {
+		if in, ok := earlier[name]; ok {
+			rec, done, err := inv.again(ctx, p, in, req.Why)
+			if err != nil {
+				return out, err
+			}
+			if done {
+				out = append(out, rec)
+				continue
+			}
+		}
 		spec := req.Spec
 		spec.Name, spec.Token = name, newToken()
 		data, err := json.Marshal(spec)
 		if err != nil {
 			return out, err
 		}
-		in := model.VMIntent{Token: spec.Token, Connection: req.Connection, Name: name, Spec: data, CreatedAt: inv.now()}
+		in := model.VMIntent{Token: spec.Token, Connection: req.Connection, Name: name, Spec: data, Request: req.Key, CreatedAt: inv.now()}
 		if err := inv.store.AddVMIntent(ctx, in); err != nil {
 			return out, err
 		}
@@ -317,6 +345,29 @@ func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VM
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// again finishes a create asked for before: the VM it made, if it still
+// exists; the create asked again with its token, if the cloud never
+// answered; its refusal again, if the cloud refused. done is false when
+// the VM it made is gone, and a new one is to be made.
+func (inv *Inventory) again(ctx context.Context, p Provider, in model.VMIntent, why string) (rec model.VMRecord, done bool, err error) {
+	switch {
+	case in.Error != "":
+		return rec, true, model.Errorf(model.ErrConflict, "the create of %s was refused before: %s", in.Name, in.Error)
+	case in.VMID == "":
+		var spec CreateSpec
+		if err := json.Unmarshal(in.Spec, &spec); err != nil {
+			return rec, true, err
+		}
+		rec, err = inv.finishCreate(ctx, p, in, spec, why)
+		return rec, true, err
+	}
+	rec, err = inv.store.VM(ctx, in.Connection, in.VMID)
+	if err != nil || !rec.GoneAt.IsZero() || rec.State == model.VMDeleted {
+		return rec, false, nil
+	}
+	return rec, true, nil
 }
 
 // finishCreate asks the cloud for the VM of an intent and records the
@@ -398,8 +449,10 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// names returns the names of the VMs to create.
-func (inv *Inventory) names(ctx context.Context, req CreateRequest) ([]string, error) {
+// names returns the names of the VMs to create: those given, or
+// generated ones, the first of them the names the request's earlier
+// creates were given.
+func (inv *Inventory) names(ctx context.Context, req CreateRequest, before []model.VMIntent) ([]string, error) {
 	if len(req.Names) > 0 {
 		for _, n := range req.Names {
 			if strings.TrimSpace(n) == "" {
@@ -412,9 +465,14 @@ func (inv *Inventory) names(ctx context.Context, req CreateRequest) ([]string, e
 		return req.Names, nil
 	}
 	count := max(req.Count, 1)
-	prefix := inv.user + "-" + cmp.Or(nameSafe(req.Prefix), "vm") + "-"
 	out := make([]string, 0, count)
-	for range count {
+	for _, in := range before {
+		if len(out) < count && !slices.Contains(out, in.Name) {
+			out = append(out, in.Name)
+		}
+	}
+	prefix := inv.user + "-" + cmp.Or(nameSafe(req.Prefix), "vm") + "-"
+	for len(out) < count {
 		n, err := inv.store.NextVMNumber(ctx, prefix)
 		if err != nil {
 			return nil, err

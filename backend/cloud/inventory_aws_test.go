@@ -124,3 +124,34 @@ func TestReconcileClosesCreatesOfRemovedConnections(t *testing.T) {
 		t.Errorf("the create of a removed connection is still open: %+v", open)
 	}
 }
+
+// The same request asked again — a task's next try after a crash or a
+// lost answer — finds the VMs it made, under their names, and makes only
+// the ones still missing.
+func TestKeyedCreateAskedAgainMakesNoMore(t *testing.T) {
+	inv, fake := awsLab(t)
+	ctx := t.Context()
+	req := cloud.CreateRequest{Connection: "lab", Count: 2, Prefix: "etl", Spec: labSpec(), Key: "dag etl run 7 task boot"}
+	fake.LoseResponses("RunInstances", 2) // the first VM is made; its answers are lost
+	if _, err := inv.Create(ctx, req); !errors.Is(err, model.ErrUnavailable) {
+		t.Fatalf("first try: %v, want unavailable", err)
+	}
+	got, err := inv.Create(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first VM keeps its name; the counter never gives a name twice.
+	if len(got) != 2 || got[0].Name != "ann-etl-1" || !strings.HasPrefix(got[1].Name, "ann-etl-") || got[1].Name == got[0].Name {
+		t.Fatalf("second try made %+v", got)
+	}
+	again, err := inv.Create(ctx, req)
+	if err != nil || len(again) != 2 || again[0].ID != got[0].ID || again[1].ID != got[1].ID {
+		t.Fatalf("third try = %+v, %v; want the same two VMs", again, err)
+	}
+	if err := inv.RefreshConnection(ctx, "lab"); err != nil {
+		t.Fatal(err)
+	}
+	if vms, _ := inv.VMs(ctx, "lab", false); len(vms) != 2 {
+		t.Errorf("the cloud has %d VMs, want 2", len(vms))
+	}
+}

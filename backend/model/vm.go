@@ -153,6 +153,7 @@ type VMIntent struct {
 	Connection string
 	Name       string
 	Spec       []byte // the create spec as JSON, to ask again with
+	Request    string // the key of the request it was made for (see cloud.CreateRequest.Key)
 	CreatedAt  time.Time
 	VMID       string // set once the cloud has answered
 	Error      string // why the create failed for good

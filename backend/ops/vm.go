@@ -142,6 +142,9 @@ func (o VMCreate) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		}
 	}
 	req.Why = whyOf(t)
+	// The task's next try, after a crash or a partial failure, finds the
+	// VMs this one made.
+	req.Key = "dag " + t.DAG + " run " + strconv.FormatInt(t.RunID, 10) + " task " + t.TaskID
 	vms, err := o.VMs.Create(ctx, req)
 	use(ctx, o.VMs, t, vms)
 	for _, vm := range vms {

@@ -37,6 +37,10 @@ type Options struct {
 	// NoSTS makes the server an EC2-compatible cloud without STS, which
 	// answers GetCallerIdentity as an action it does not know.
 	NoSTS bool
+	// AfterEffect, if set, is called once a call has taken effect and
+	// before it is answered: a crash test kills the client there, so that
+	// the cloud made a VM meshflow never heard of.
+	AfterEffect func(action string)
 }
 
 // Server is the fake EC2. Its URL is the endpoint to give the SDK.
@@ -192,6 +196,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.lose[action]--
 	}
 	s.mu.Unlock()
+	if s.opts.AfterEffect != nil && err == nil {
+		s.opts.AfterEffect(action)
+	}
 
 	switch {
 	case lost:
