@@ -33,6 +33,7 @@ func (a *App) RunDesktop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	closed := make(chan struct{}) // the window is gone: Run has returned
 	err = wails.Run(&options.App{
 		Title:     build.WindowTitle,
 		Width:     build.WindowWidth,
@@ -44,14 +45,24 @@ func (a *App) RunDesktop(ctx context.Context) error {
 		},
 		OnStartup: func(wailsCtx context.Context) {
 			a.Logger.Info("desktop window started", "data", string(a.Dir))
-			// SIGINT/SIGTERM cancel ctx: close the window the same way the
-			// user would, so shutdown runs its normal course. So does a
-			// failed workflow system, whose reason stop returns.
+			// A failed workflow system closes the window the way the user
+			// would, so shutdown runs its normal course and stop returns
+			// the reason. SIGINT and SIGTERM also cancel ctx, but Wails
+			// closes the window on those itself, and a second quit racing
+			// its teardown crashes GTK: ctx closes the window only if it
+			// is still open a moment later (a cancel that was no signal).
 			go func() {
 				select {
 				case <-ctx.Done():
+					select {
+					case <-closed:
+						return
+					case <-time.After(2 * time.Second):
+					}
 				case <-failed:
 					a.Logger.Error("workflow system stopped; closing the window")
+				case <-closed:
+					return
 				}
 				runtime.Quit(wailsCtx)
 			}()
@@ -62,6 +73,7 @@ func (a *App) RunDesktop(ctx context.Context) error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand,
 		},
 	})
+	close(closed)
 	return errors.Join(err, stop())
 }
 
