@@ -27,7 +27,7 @@ func (h *Handler) chooseVMs(w http.ResponseWriter, r *http.Request) (vmChoice, b
 		h.badRequest(w, r, http.StatusBadRequest, "The form cannot be read: "+err.Error())
 		return vmChoice{}, false
 	}
-	a, ok := vmAction(r.Form.Get("action"))
+	a, ok := cloud.ParseAction(r.Form.Get("action"))
 	if !ok {
 		h.badRequest(w, r, http.StatusBadRequest, fmt.Sprintf("Action %q is not one the VMs page offers: use start, stop, suspend, resume, reboot or destroy.", r.Form.Get("action")))
 		return vmChoice{}, false
@@ -70,10 +70,10 @@ func (h *Handler) confirmVMAction(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	after := map[cloud.Action]string{
-		cloud.Start: "running", cloud.Stop: "stopped", cloud.Suspend: "suspended", cloud.Resume: "running",
-		cloud.Reboot: "running", cloud.Destroy: "deleted",
-	}[c.action]
+	after := string(c.action.Leads())
+	if c.action == cloud.Suspend {
+		after = string(model.VMSuspended)
+	}
 	n := components.Plural(len(c.vms), "VM", "VMs")
 	conf := components.Confirmation{
 		Question: strings.ToUpper(string(c.action[:1])) + string(c.action[1:]) + " " + n + "?",

@@ -20,7 +20,6 @@ type Inventory interface {
 	Refresh(ctx context.Context) ([]model.RefreshStatus, error)
 	History(ctx context.Context, connection, id string, limit int) ([]model.VMEvent, error)
 	Act(ctx context.Context, connection, id string, a cloud.Action, why string) (model.VMRecord, error)
-	Forgotten(ctx context.Context, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 	// BusyVMs says which VMs active runs use: never forgotten.
 	BusyVMs(ctx context.Context) (map[string]bool, error)
@@ -29,17 +28,6 @@ type Inventory interface {
 // forgottenAfter is how long a VM may run with nothing using it before the
 // pages call it forgotten.
 const forgottenAfter = 12 * time.Hour
-
-// vmActions are the verbs the VMs pages offer, in the order shown.
-var vmActions = []cloud.Action{cloud.Start, cloud.Stop, cloud.Suspend, cloud.Resume, cloud.Reboot, cloud.Destroy}
-
-func vmAction(s string) (cloud.Action, bool) {
-	i := slices.IndexFunc(vmActions, func(a cloud.Action) bool { return string(a) == s })
-	if i < 0 {
-		return "", false
-	}
-	return vmActions[i], true
-}
 
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection
 // names hold no slash; cloud ids may (Azure's are paths).
@@ -88,10 +76,8 @@ func (f vmFilter) match(vm model.VMRecord) bool {
 // the flavor.
 func (h *Handler) vmRow(vm model.VMRecord) pages.VMRow {
 	row := pages.VMRow{VM: vm, Ref: pages.VMRef(vm.Connection, vm.ID)}
-	if h.prices != nil && vm.Billed() {
-		if p, ok := h.prices.Of(vm.Kind, vm.Region, vm.Flavor); ok {
-			row.Cost, row.CostUnit = p.PerHour, p.Unit
-		}
+	if p, ok := h.prices.OfVM(vm.VM); ok {
+		row.Cost, row.CostUnit = p.PerHour, p.Unit
 	}
 	return row
 }

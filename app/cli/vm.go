@@ -27,7 +27,7 @@ its name (refused when two share it), its cloud id, or CONNECTION/ID. Every
 change is in the audit log and in the VM's history ('meshflow vm info').`,
 	}
 	cmd.AddCommand(newVMList(env, g), newVMRefresh(env, g), newVMInfo(env, g), newVMIP(env, g), newVMCreate(env, g))
-	for _, a := range []cloud.Action{cloud.Start, cloud.Stop, cloud.Suspend, cloud.Resume, cloud.Reboot, cloud.Destroy} {
+	for _, a := range cloud.Actions {
 		cmd.AddCommand(newVMAction(env, g, a))
 	}
 	return cmd
@@ -96,10 +96,8 @@ func printVMs(w io.Writer, vms []model.VMRecord, prices *cloud.Prices, now time.
 	fmt.Fprintln(tw, "CONNECTION\tNAME\tID\tSTATE\tFLAVOR\tPUBLIC\tPRIVATE\tAGE\tEST. COST")
 	for _, vm := range vms {
 		cost := "-"
-		if prices != nil && vm.Billed() {
-			if p, ok := prices.Of(vm.Kind, vm.Region, vm.Flavor); ok {
-				cost = fmt.Sprintf("%g %s/h", p.PerHour, p.Unit)
-			}
+		if p, ok := prices.OfVM(vm.VM); ok {
+			cost = fmt.Sprintf("%g %s/h", p.PerHour, p.Unit)
 		}
 		age := vm.LaunchedAt
 		if age.IsZero() {
@@ -276,7 +274,7 @@ func newVMAction(env Env, g *globals, a cloud.Action) *cobra.Command {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s %s: asked\n", a, vm.Name)
 					if wait {
 						ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-						got, err := inv.Wait(ctx, vm.Connection, vm.ID, actionWaits[a], 2*time.Second)
+						got, err := inv.Wait(ctx, vm.Connection, vm.ID, a.Leads(), 2*time.Second)
 						cancel()
 						if err != nil {
 							errs = append(errs, err)
@@ -292,17 +290,12 @@ func newVMAction(env Env, g *globals, a cloud.Action) *cobra.Command {
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "choose VMs with this tag, KEY=VALUE (repeatable)")
 	cmd.Flags().StringVar(&group, "group", "", "choose the VMs of this group")
 	cmd.Flags().StringVar(&connection, "connection", "", "only VMs of this connection")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until each VM is "+string(actionWaits[a]))
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until each VM is "+string(a.Leads()))
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "how long --wait waits for each VM")
 	if a == cloud.Destroy {
 		cmd.Flags().BoolVar(&yes, "yes", false, "destroy without asking: the VMs and what meshflow made for them are deleted")
 	}
 	return cmd
-}
-
-var actionWaits = map[cloud.Action]cloud.Until{
-	cloud.Start: cloud.UntilRunning, cloud.Resume: cloud.UntilRunning, cloud.Reboot: cloud.UntilRunning,
-	cloud.Stop: cloud.UntilStopped, cloud.Suspend: cloud.UntilStopped, cloud.Destroy: cloud.UntilDeleted,
 }
 
 func newVMCreate(env Env, g *globals) *cobra.Command {

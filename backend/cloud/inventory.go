@@ -494,6 +494,30 @@ const (
 	Destroy Action = "destroy"
 )
 
+// Actions are the lifecycle verbs, in the order faces offer them.
+var Actions = []Action{Start, Stop, Suspend, Resume, Reboot, Destroy}
+
+// ParseAction reads an action's name.
+func ParseAction(s string) (Action, bool) {
+	i := slices.Index(Actions, Action(s))
+	if i < 0 {
+		return "", false
+	}
+	return Actions[i], true
+}
+
+// Leads is what a VM the action was asked of is once it has taken
+// effect: what waiting for it waits for.
+func (a Action) Leads() Until {
+	switch a {
+	case Stop, Suspend:
+		return UntilStopped
+	case Destroy:
+		return UntilDeleted
+	}
+	return UntilRunning
+}
+
 // Act asks the cloud to act on one VM, by cloud id, and records it in
 // the VM's history with who asked; the VM's state is then read back from
 // the cloud.

@@ -90,3 +90,12 @@ func (p *Prices) Of(kind model.CloudKind, region, flavor string) (Price, bool) {
 	pr, ok := p.rows[priceKey{kind, "*", flavor}]
 	return pr, ok
 }
+
+// OfVM is the estimate of what vm costs now: none while it is not billed,
+// or with no table (p nil), or for a flavor the table does not know.
+func (p *Prices) OfVM(vm model.VM) (Price, bool) {
+	if p == nil || !vm.Billed() {
+		return Price{}, false
+	}
+	return p.Of(vm.Kind, vm.Region, vm.Flavor)
+}

@@ -170,15 +170,9 @@ type VMAction struct {
 
 var _ Op = VMAction{}
 
-// vmActionWaits is what each action waits for when wait is true.
-var vmActionWaits = map[cloud.Action]cloud.Until{
-	cloud.Start: cloud.UntilRunning, cloud.Resume: cloud.UntilRunning, cloud.Reboot: cloud.UntilRunning,
-	cloud.Stop: cloud.UntilStopped, cloud.Suspend: cloud.UntilStopped, cloud.Destroy: cloud.UntilDeleted,
-}
-
 func (o VMAction) Spec() dag.OpSpec {
 	args := append([]dag.ArgSpec{}, selectorArgs...)
-	args = append(args, dag.ArgSpec{Name: "wait", Type: dag.ArgBool, Description: "Wait until every VM is " + string(vmActionWaits[o.Action]) + "."})
+	args = append(args, dag.ArgSpec{Name: "wait", Type: dag.ArgBool, Description: "Wait until every VM is " + string(o.Action.Leads()) + "."})
 	return dag.OpSpec{
 		Name: "vm." + string(o.Action), InProcess: true,
 		Description: "Asks the cloud to " + string(o.Action) + " the VMs chosen by names, ids, tags or group.",
@@ -215,7 +209,7 @@ func (o VMAction) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		return nil, fmt.Errorf("vm.%s: %d of %d VMs refused: %s (see the log)", o.Action, len(failed), len(vms), strings.Join(failed, ", "))
 	}
 	if wait {
-		if vms, err = waitAll(ctx, o.VMs, t, vms, vmActionWaits[o.Action]); err != nil {
+		if vms, err = waitAll(ctx, o.VMs, t, vms, o.Action.Leads()); err != nil {
 			return nil, err
 		}
 	}
@@ -248,8 +242,11 @@ func (o VMWait) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		return nil, err
 	}
 	until, err := untilArg(u, "running")
-	if err != nil || until == "" {
-		return nil, cmpErr(err, fmt.Errorf("with.until: none is not something to wait for: use running, stopped, deleted or ssh"))
+	if err != nil {
+		return nil, err
+	}
+	if until == "" {
+		return nil, fmt.Errorf("with.until: none is not something to wait for: use running, stopped, deleted or ssh")
 	}
 	vms, err := o.VMs.Select(ctx, sel)
 	if err != nil {
@@ -389,13 +386,6 @@ func vmOutputsOf(vms []model.VMRecord) map[string]string {
 		"count": strconv.Itoa(len(vms)),
 		"id":    first(ids), "name": first(names), "public_ip": first(pub), "private_ip": first(priv),
 	}
-}
-
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
 }
 
 // holdsSecret reports whether v, or any value inside it, holds a secret.
