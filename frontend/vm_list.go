@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -31,12 +32,12 @@ func (h *Handler) listVMs(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "list VM refreshes", err)
 		return
 	}
-	f := parseVMFilter(q)
-	l.Total, l.Filtered = len(vms), f.active()
+	f := cloud.ParseFilter(q)
+	l.Total, l.Filtered = len(vms), f.Active()
 	conns := map[string]bool{}
 	for _, vm := range vms {
 		conns[vm.Connection] = true
-		if f.match(vm) {
+		if f.Match(vm) {
 			l.Rows = append(l.Rows, h.vmRow(vm))
 		}
 	}
@@ -58,7 +59,7 @@ func (h *Handler) listVMs(w http.ResponseWriter, r *http.Request) {
 // countForgotten is how many VMs the guard would call forgotten; a failure
 // to tell is logged and shown as none, the list itself being the point.
 func (h *Handler) countForgotten(ctx context.Context, vms []model.VMRecord) int {
-	f, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, h.vms)
+	f, err := h.vms.ForgottenAmong(ctx, vms, cloud.ForgottenAfter, h.prices, h.vms)
 	if err != nil {
 		h.logger.Error("find forgotten VMs", "err", err)
 	}

@@ -2,8 +2,6 @@ package frontend
 
 import (
 	"context"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,10 +23,6 @@ type Inventory interface {
 	BusyVMs(ctx context.Context) (map[string]bool, error)
 }
 
-// forgottenAfter is how long a VM may run with nothing using it before the
-// pages call it forgotten.
-const forgottenAfter = 12 * time.Hour
-
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection
 // names hold no slash; cloud ids may (Azure's are paths).
 type vmRef struct{ connection, id string }
@@ -36,40 +30,6 @@ type vmRef struct{ connection, id string }
 func parseVMRef(s string) (vmRef, bool) {
 	conn, id, ok := strings.Cut(s, "/")
 	return vmRef{conn, id}, ok && conn != "" && id != ""
-}
-
-// vmFilter is the VMs list's filter, read from the address.
-type vmFilter struct {
-	Text, Connection, State, Tag string
-}
-
-func parseVMFilter(q url.Values) vmFilter {
-	return vmFilter{Text: strings.TrimSpace(q.Get("q")), Connection: q.Get("connection"), State: q.Get("state"), Tag: strings.TrimSpace(q.Get("tag"))}
-}
-
-func (f vmFilter) active() bool { return f != vmFilter{} }
-
-// match reports whether vm passes f: text in its name, id or an address;
-// a tag as key or key=value.
-func (f vmFilter) match(vm model.VMRecord) bool {
-	if f.Connection != "" && vm.Connection != f.Connection || f.State != "" && string(vm.State) != f.State {
-		return false
-	}
-	if f.Tag != "" {
-		k, v, withValue := strings.Cut(f.Tag, "=")
-		got, ok := vm.Tags[k]
-		if !ok || withValue && got != v {
-			return false
-		}
-	}
-	if f.Text == "" {
-		return true
-	}
-	t := strings.ToLower(f.Text)
-	if strings.Contains(strings.ToLower(vm.Name), t) || strings.Contains(strings.ToLower(vm.ID), t) {
-		return true
-	}
-	return slices.ContainsFunc(append(slices.Clone(vm.PublicIPs), vm.PrivateIPs...), func(ip string) bool { return strings.Contains(ip, t) })
 }
 
 // vmRow fills a VMs list row, with its cost where the price table knows

@@ -60,6 +60,8 @@ type Inventory struct {
 	logger  *slog.Logger
 	timeout time.Duration
 	user    string
+	prices  *Prices
+	every   time.Duration
 
 	// refreshing keeps one refresh of a connection at a time: a second
 	// asked for meanwhile waits for the first and shares its result.
@@ -89,7 +91,11 @@ type Options struct {
 	// cloud then shows as failed with its error, the others as they are.
 	Timeout time.Duration
 	// User is the {user} of generated names: the OS user, lower-cased.
-	User   string
+	User string
+	// Prices estimate what the VMs listed cost; nil: no estimates.
+	Prices *Prices
+	// Poll is how often a wait asks the cloud; 2 s if zero.
+	Poll   time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -108,6 +114,8 @@ func NewInventory(store Store, conns Connections, o Options) *Inventory {
 		logger:     o.Logger,
 		timeout:    cmp.Or(o.Timeout, 60*time.Second),
 		user:       cmp.Or(nameSafe(o.User), "meshflow"),
+		prices:     o.Prices,
+		every:      cmp.Or(o.Poll, 2*time.Second),
 		refreshing: map[string]*refresh{},
 	}
 }
@@ -270,6 +278,10 @@ type CreateRequest struct {
 	Spec   CreateSpec // Name and Token are set per VM
 	// Why says who asked, for the VMs' history: "run 12 task boot".
 	Why string
+	// Wait, when set, waits for each VM made to be running or SSH-ready,
+	// at most WaitFor each (10 minutes if zero).
+	Wait    Until
+	WaitFor time.Duration
 	// Key, when set, names the request for good — a DAG task's is its
 	// run and task — so that the same request asked again (the task's
 	// next try, after a crash or a partial failure) finds the VMs it made
@@ -283,6 +295,14 @@ type CreateRequest struct {
 // the VM at most once. A name the connection's cloud already uses is
 // refused before anything is made.
 func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VMRecord, error) {
+	made, err := inv.create(ctx, req)
+	if err != nil || req.Wait == "" {
+		return made, err
+	}
+	return inv.waitAll(ctx, made, req.Wait, req.WaitFor)
+}
+
+func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VMRecord, error) {
 	p, err := inv.conns.Open(ctx, req.Connection)
 	if err != nil {
 		return nil, err

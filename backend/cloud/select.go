@@ -21,11 +21,14 @@ const GroupTag = "meshflow-group"
 // Selector picks VMs from the inventory. Each non-empty field narrows the
 // choice; Names and IDs pick those VMs, Tags those with every tag given.
 type Selector struct {
-	Connection string
-	Names      []string
-	IDs        []string
-	Tags       map[string]string
-	Group      string
+	Connection string            `json:"connection,omitempty"`
+	Names      []string          `json:"names,omitempty"`
+	IDs        []string          `json:"ids,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Group      string            `json:"group,omitempty"`
+	// Refs are VMs as people write them: CONNECTION/ID, a cloud id, or
+	// a name.
+	Refs []string `json:"refs,omitempty"`
 }
 
 func (s Selector) String() string {
@@ -38,6 +41,9 @@ func (s Selector) String() string {
 	}
 	if len(s.IDs) > 0 {
 		parts = append(parts, "ids "+strings.Join(s.IDs, ", "))
+	}
+	if len(s.Refs) > 0 {
+		parts = append(parts, "VMs "+strings.Join(s.Refs, ", "))
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Tags)) {
 		parts = append(parts, "tag "+k+"="+s.Tags[k])
@@ -56,7 +62,8 @@ func (s Selector) String() string {
 // that matches no VM, and a name two VMs share: acting on the wrong one
 // of two is worse than asking for its id.
 func (inv *Inventory) Select(ctx context.Context, s Selector) ([]model.VMRecord, error) {
-	if s.Connection == "" && len(s.Names) == 0 && len(s.IDs) == 0 && len(s.Tags) == 0 && s.Group == "" {
+	picked := len(s.Names) > 0 || len(s.IDs) > 0 || len(s.Refs) > 0
+	if s.Connection == "" && !picked && len(s.Tags) == 0 && s.Group == "" {
 		return nil, model.Errorf(model.ErrInvalid, "no VMs chosen: give names, ids, tags, a group or a connection")
 	}
 	vms, err := inv.VMs(ctx, s.Connection, false)
@@ -73,26 +80,20 @@ func (inv *Inventory) Select(ctx context.Context, s Selector) ([]model.VMRecord,
 		out = append(out, vms[i])
 	}
 	for _, name := range s.Names {
-		var same []model.VMRecord
-		for _, v := range vms {
-			if v.Name == name {
-				same = append(same, v)
-			}
+		vm, err := named(vms, name, s)
+		if err != nil {
+			return nil, err
 		}
-		switch len(same) {
-		case 0:
-			return nil, model.Errorf(model.ErrNotFound, "no VM is named %s (%s)", name, s)
-		case 1:
-			out = append(out, same[0])
-		default:
-			var ids []string
-			for _, v := range same {
-				ids = append(ids, v.Connection+" "+v.ID)
-			}
-			return nil, model.Errorf(model.ErrConflict, "%d VMs are named %s (%s): choose one by id", len(same), name, strings.Join(ids, ", "))
-		}
+		out = append(out, vm)
 	}
-	if len(s.Names) == 0 && len(s.IDs) == 0 {
+	for _, ref := range s.Refs {
+		vm, err := referred(vms, ref, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vm)
+	}
+	if !picked {
 		out = vms
 	}
 	out = slices.DeleteFunc(out, func(v model.VMRecord) bool {
@@ -107,6 +108,39 @@ func (inv *Inventory) Select(ctx context.Context, s Selector) ([]model.VMRecord,
 		return nil, model.Errorf(model.ErrNotFound, "no VM matches %s", s)
 	}
 	return out, nil
+}
+
+// named is the one VM of vms named name; two of that name are refused.
+func named(vms []model.VMRecord, name string, s Selector) (model.VMRecord, error) {
+	var same []model.VMRecord
+	for _, v := range vms {
+		if v.Name == name {
+			same = append(same, v)
+		}
+	}
+	switch len(same) {
+	case 0:
+		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "no VM is named %s (%s)", name, s)
+	case 1:
+		return same[0], nil
+	}
+	var ids []string
+	for _, v := range same {
+		ids = append(ids, v.Connection+" "+v.ID)
+	}
+	return model.VMRecord{}, model.Errorf(model.ErrConflict, "%d VMs are named %s (%s): choose one by id", len(same), name, strings.Join(ids, ", "))
+}
+
+// referred is the VM ref names: CONNECTION/ID, then a cloud id (Azure's
+// start with a slash), then a name.
+func referred(vms []model.VMRecord, ref string, s Selector) (model.VMRecord, error) {
+	conn, id, ok := strings.Cut(ref, "/")
+	for _, v := range vms {
+		if ok && v.Connection == conn && v.ID == id || v.ID == ref {
+			return v, nil
+		}
+	}
+	return named(vms, ref, s)
 }
 
 // Until is what Wait waits for: a state, or SSH answering.

@@ -49,31 +49,31 @@ func (s VMState) Done() bool { return s == VMDeleted }
 
 // VM is one virtual machine (or static host) as a cloud describes it.
 type VM struct {
-	Connection string    // the name of the connection it was found through
-	Kind       CloudKind // its cloud; set by the inventory from the connection
-	ID         string    // the cloud's id: i-0abc…, an Azure resource id, a Nova server uuid, host:port
-	Name       string
-	State      VMState
-	CloudState string // the cloud's own word: "stopped", "PowerState/deallocated", "SHUTOFF"
-	Region     string // region, or Azure location
-	Zone       string // availability zone, where the cloud has one
-	Flavor     string // instance type, VM size, flavor name
-	Image      string // image id or name
-	KeyName    string
-	PublicIPs  []string
-	PrivateIPs []string
-	Tags       map[string]string
-	LaunchedAt time.Time // when the cloud started it (EC2 launch time, Nova created); zero if unknown
+	Connection string            `json:"connection"` // the name of the connection it was found through
+	Kind       CloudKind         `json:"kind"`       // its cloud; set by the inventory from the connection
+	ID         string            `json:"id"`         // the cloud's id: i-0abc…, an Azure resource id, a Nova server uuid, host:port
+	Name       string            `json:"name"`
+	State      VMState           `json:"state"`
+	CloudState string            `json:"cloud_state"`    // the cloud's own word: "stopped", "PowerState/deallocated", "SHUTOFF"
+	Region     string            `json:"region"`         // region, or Azure location
+	Zone       string            `json:"zone,omitempty"` // availability zone, where the cloud has one
+	Flavor     string            `json:"flavor"`         // instance type, VM size, flavor name
+	Image      string            `json:"image"`          // image id or name
+	KeyName    string            `json:"key_name,omitempty"`
+	PublicIPs  []string          `json:"public_ips"`
+	PrivateIPs []string          `json:"private_ips"`
+	Tags       map[string]string `json:"tags"`
+	LaunchedAt time.Time         `json:"launched_at"` // when the cloud started it (EC2 launch time, Nova created); zero if unknown
 	// StillBilled marks a VM that is not running but whose compute the
 	// cloud bills in full: an Azure VM powered off but not deallocated.
-	StillBilled bool
+	StillBilled bool `json:"still_billed,omitempty"`
 	// Token is the idempotency key it was created with, where the cloud
 	// keeps one (EC2 ClientToken, the meshflow-token tag or metadata): a
 	// create retried after a crash finds the VM by it.
-	Token string
+	Token string `json:"token,omitempty"`
 	// Details is everything else the cloud says that is worth showing:
 	// vpc, subnet, security groups, host id, fault message.
-	Details map[string]string
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // Image is a machine image a VM can be created from.
@@ -98,9 +98,9 @@ type Flavor struct {
 // cloud no longer lists is kept, Gone, with its history.
 type VMRecord struct {
 	VM
-	FirstSeen time.Time
-	LastSeen  time.Time
-	GoneAt    time.Time // zero while the cloud lists it
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	GoneAt    time.Time `json:"gone_at,omitzero"` // zero while the cloud lists it
 }
 
 // VMEventKind says what happened to a VM.
@@ -115,14 +115,15 @@ const (
 
 // VMEvent is one entry of a VM's history.
 type VMEvent struct {
-	ID         int64
-	At         time.Time
-	Connection string
-	VMID       string
-	Name       string
-	Kind       VMEventKind
-	From, To   VMState // for changes
-	Message    string  // "started by run 12", "stopped outside meshflow", the cloud's error
+	ID         int64       `json:"id"`
+	At         time.Time   `json:"at"`
+	Connection string      `json:"connection"`
+	VMID       string      `json:"vm_id"`
+	Name       string      `json:"name"`
+	Kind       VMEventKind `json:"kind"`
+	From       VMState     `json:"from,omitempty"` // for changes
+	To         VMState     `json:"to,omitempty"`
+	Message    string      `json:"message"` // "started by run 12", "stopped outside meshflow", the cloud's error
 }
 
 // VMSnapshot is one refresh of one connection: the VMs its cloud listed,
@@ -138,10 +139,10 @@ type VMSnapshot struct {
 
 // RefreshStatus is how the last refresh of one connection went.
 type RefreshStatus struct {
-	Connection string
-	At         time.Time // when it ended; zero: never refreshed
-	VMs        int       // how many it found
-	Error      string    // why it failed; the VMs shown are then as of the refresh before
+	Connection string    `json:"connection"`
+	At         time.Time `json:"at"`              // when it ended; zero: never refreshed
+	VMs        int       `json:"vms"`             // how many it found
+	Error      string    `json:"error,omitempty"` // why it failed; the VMs shown are then as of the refresh before
 }
 
 // VMIntent is a create meshflow has asked for, recorded before the cloud

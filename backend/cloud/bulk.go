@@ -1,0 +1,83 @@
+package cloud
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// ActRequest asks for one action on the VMs a selector picks, as the API
+// and the CLI ask it.
+type ActRequest struct {
+	Selector
+	Action Action `json:"action"`
+	// Why says who asked, for the VMs' history: "the command line".
+	Why string `json:"-"`
+	// DryRun picks the VMs and says which, acting on none: what a face
+	// shows before an action that cannot be undone.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Wait waits for each VM to be as the action leads to, at most
+	// WaitFor each (10 minutes if zero).
+	Wait    bool          `json:"wait,omitempty"`
+	WaitFor time.Duration `json:"wait_for,omitempty"`
+}
+
+// Acted is what became of one VM an action was asked of.
+type Acted struct {
+	VM    model.VMRecord `json:"vm"`
+	Error string         `json:"error,omitempty"` // the cloud's refusal, or why the wait ended
+}
+
+// ActOn acts on each VM req picks, by cloud id, and says how each went.
+// A selection that picks nothing, or a name two VMs share, is refused
+// before any VM is acted on; a cloud refusing one VM does not stop the
+// others, and the error returned then joins every refusal.
+func (inv *Inventory) ActOn(ctx context.Context, req ActRequest) ([]Acted, error) {
+	if _, ok := ParseAction(string(req.Action)); !ok {
+		return nil, model.Errorf(model.ErrInvalid, "action %s is not a VM action: use start, stop, suspend, resume, reboot or destroy", model.Quote(string(req.Action)))
+	}
+	vms, err := inv.Select(ctx, req.Selector)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Acted, 0, len(vms))
+	var errs []error
+	for _, vm := range vms {
+		if req.DryRun {
+			out = append(out, Acted{VM: vm})
+			continue
+		}
+		got, err := inv.Act(ctx, vm.Connection, vm.ID, req.Action, req.Why)
+		if err == nil && req.Wait {
+			var waited []model.VMRecord
+			if waited, err = inv.waitAll(ctx, []model.VMRecord{got}, req.Action.Leads(), req.WaitFor); err == nil {
+				got = waited[0]
+			}
+		}
+		a := Acted{VM: got}
+		if err != nil {
+			a.Error, errs = err.Error(), append(errs, err)
+		}
+		out = append(out, a)
+	}
+	return out, errors.Join(errs...)
+}
+
+// waitAll waits for each VM in turn to be as until says, at most each
+// (10 minutes if zero) for each, and returns them as they then are.
+func (inv *Inventory) waitAll(ctx context.Context, vms []model.VMRecord, until Until, each time.Duration) ([]model.VMRecord, error) {
+	out := make([]model.VMRecord, 0, len(vms))
+	for _, vm := range vms {
+		wctx, cancel := context.WithTimeout(ctx, cmp.Or(each, 10*time.Minute))
+		got, err := inv.Wait(wctx, vm.Connection, vm.ID, until, inv.every)
+		cancel()
+		if err != nil {
+			return append(out, vm), err
+		}
+		out = append(out, got)
+	}
+	return out, nil
+}
