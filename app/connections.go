@@ -75,7 +75,13 @@ func (c inventoryConns) Open(ctx context.Context, name string) (cloud.Provider, 
 // Inventory returns the data dir's VM inventory, built the first time.
 func (a *App) Inventory() *cloud.Inventory {
 	a.inventoryOnce.Do(func() {
-		a.inventory = cloud.NewInventory(a.Store, inventoryConns{a.Connections()}, cloud.Options{User: osUser(), Logger: a.Logger})
+		prices, err := a.Prices()
+		if err != nil {
+			// Lists show no costs rather than no VMs; the log says which
+			// line of prices.csv to fix.
+			a.Logger.Error("VM prices", "err", err)
+		}
+		a.inventory = cloud.NewInventory(a.Store, inventoryConns{a.Connections()}, cloud.Options{User: osUser(), Prices: prices, Logger: a.Logger})
 	})
 	return a.inventory
 }

@@ -87,7 +87,7 @@ func (a *App) runBackground(ctx context.Context) (stop func() error, failed <-ch
 		return nil, nil, fmt.Errorf("api listener: %w", err)
 	}
 	token := newToken()
-	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows().Service, a.Store, token, a.Logger, a.Connections())), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: loopbackHostsOnly(api.Handler(a.Workflows().Service, a.Store, token, a.Logger, a.Connections(), a.Inventory())), ReadHeaderTimeout: 10 * time.Second}
 	workflows, err := a.StartWorkflows(ctx)
 	if err != nil {
 		return nil, nil, errors.Join(err, ln.Close())

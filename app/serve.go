@@ -66,7 +66,7 @@ func (a *App) serve(ctx context.Context, ready func(net.Addr), limits timeouts) 
 	ln = netutil.LimitListener(ln, limits.conns)
 	token := newToken()
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler(a.Workflows().Service, a.Store, token, a.Logger, a.Connections()))
+	mux.Handle("/api/", api.Handler(a.Workflows().Service, a.Store, token, a.Logger, a.Connections(), a.Inventory()))
 	mux.Handle("POST "+api.LoginLinkPath, api.LoginLinks(a.LoginLink, token, a.Logger))
 	mux.Handle("/", a.Handler(false))
 	// ReadTimeout bounds the whole request, body included, so a slow

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -48,9 +47,6 @@ type ConnectionTest struct {
 	Identity string `json:"identity"`
 }
 
-// maxConnectionBody bounds a connection's JSON: a private key is a few KiB.
-const maxConnectionBody = 1 << 20
-
 func (s *server) connectionRoutes(mux *http.ServeMux) {
 	target := func(r *http.Request) model.AuditTarget { return model.ConnectionTarget(r.PathValue("name")) }
 	mux.HandleFunc("GET /api/v1/connections", s.listConnections)
@@ -95,11 +91,7 @@ func (s *server) updateConnection(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (c model.Connection, clear []string, ok bool) {
 	var req ConnectionRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConnectionBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		// The decoder's message may quote the body, which holds secrets.
-		writeError(w, r, http.StatusBadRequest, "the body is not a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active")
+	if !decodeBody(w, r, &req, "a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active") {
 		return c, nil, false
 	}
 	active := req.Active == nil || *req.Active

@@ -23,9 +23,9 @@ import (
 // Handler serves the API for svc. Every request must carry
 // "Authorization: Bearer <token>". Every change a client asks for is
 // recorded in audit, done or refused, as the UI records its own.
-// conns may be nil: then the connection routes are left out.
-func Handler(svc Service, log AuditLog, token string, logger *slog.Logger, conns Connections) http.Handler {
-	s := &server{svc: svc, audit: log, logger: logger, conns: conns}
+// conns and vms may be nil: then their routes are left out.
+func Handler(svc Service, log AuditLog, token string, logger *slog.Logger, conns Connections, vms VMs) http.Handler {
+	s := &server{svc: svc, audit: log, logger: logger, conns: conns, vms: vms}
 	dag := func(r *http.Request) model.AuditTarget { return model.DAGTarget(r.PathValue("name")) }
 	run := func(r *http.Request) model.AuditTarget {
 		return model.AuditTarget{Kind: model.TargetRun, ID: r.PathValue("id")}
@@ -53,6 +53,9 @@ func Handler(svc Service, log AuditLog, token string, logger *slog.Logger, conns
 	if conns != nil {
 		s.connectionRoutes(mux)
 	}
+	if vms != nil {
+		s.vmRoutes(mux)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
@@ -64,6 +67,7 @@ type server struct {
 	audit  AuditLog
 	logger *slog.Logger
 	conns  Connections
+	vms    VMs
 }
 
 // audited records each request h answers, with its action, target and

@@ -13,16 +13,16 @@ import (
 // and the CLI ask it.
 type ActRequest struct {
 	Selector
-	Action Action `json:"action"`
+	Action Action
 	// Why says who asked, for the VMs' history: "the command line".
-	Why string `json:"-"`
+	Why string
 	// DryRun picks the VMs and says which, acting on none: what a face
 	// shows before an action that cannot be undone.
-	DryRun bool `json:"dry_run,omitempty"`
+	DryRun bool
 	// Wait waits for each VM to be as the action leads to, at most
 	// WaitFor each (10 minutes if zero).
-	Wait    bool          `json:"wait,omitempty"`
-	WaitFor time.Duration `json:"wait_for,omitempty"`
+	Wait    bool
+	WaitFor time.Duration
 }
 
 // Acted is what became of one VM an action was asked of.

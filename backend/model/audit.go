@@ -83,6 +83,7 @@ const (
 	ActionVMReboot  = "vm.reboot"
 	ActionVMDestroy = "vm.destroy"
 	ActionVMRefresh = "vm.refresh"
+	ActionVMCreate  = "vm.create"
 	// ActionDBReset is the first event of a database `meshflow db reset`
 	// made: the log it replaced is gone, this says who emptied it.
 	ActionDBReset = "db.reset"
@@ -102,7 +103,7 @@ var AuditActions = []string{
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
 	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
-	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
+	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh, ActionVMCreate,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,

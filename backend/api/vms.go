@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/model"
+)
+
+// VMs is what the API serves of the VM inventory; *cloud.Inventory is
+// one, and Client.VMs speaks it remotely, so a command works the same
+// through a running server as on the data dir.
+type VMs interface {
+	List(ctx context.Context, f cloud.Filter) (cloud.Listing, error)
+	Detail(ctx context.Context, ref string) (cloud.Detail, error)
+	Refresh(ctx context.Context) ([]model.RefreshStatus, error)
+	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
+	ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error)
+}
+
+var _ VMs = (*cloud.Inventory)(nil)
+
+// VMCreateRequest is the body of POST /api/v1/vms. Empty fields take the
+// connection's defaults, then the cloud's.
+type VMCreateRequest struct {
+	Connection string   `json:"connection"`
+	Names      []string `json:"names,omitempty"` // empty: generated from the naming pattern
+	Count      int      `json:"count,omitempty"` // ignored when names are given; 1 if zero
+	Prefix     string   `json:"prefix,omitempty"`
+	// IdempotencyKey names the request for good: sent again with the same
+	// key (after a timeout, a lost answer) it answers the VMs the first
+	// made, and makes only those still missing.
+	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	Image          string            `json:"image,omitempty"`
+	Flavor         string            `json:"flavor,omitempty"`
+	KeyName        string            `json:"key_name,omitempty"`
+	PublicKey      string            `json:"public_key,omitempty"`
+	Username       string            `json:"username,omitempty"`
+	SecurityGroup  string            `json:"security_group,omitempty"`
+	SSHFrom        string            `json:"ssh_from,omitempty"`
+	Network        string            `json:"network,omitempty"`
+	Zone           string            `json:"zone,omitempty"`
+	PublicIP       bool              `json:"public_ip,omitempty"`
+	Hibernate      bool              `json:"hibernate,omitempty"`
+	UserData       string            `json:"user_data,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	// Wait is "running" or "ssh" to answer once every VM is so; empty:
+	// answer as the cloud first reports them.
+	Wait        cloud.Until `json:"wait,omitempty"`
+	WaitSeconds int         `json:"wait_seconds,omitempty"` // per VM; 600 if zero
+}
+
+// VMActionRequest is the body of POST /api/v1/vms/actions: an action and
+// the VMs it is for, by refs (CONNECTION/ID, cloud id or name), names,
+// ids, tags, group or connection.
+type VMActionRequest struct {
+	cloud.Selector
+	Action      cloud.Action `json:"action"`
+	DryRun      bool         `json:"dry_run,omitempty"` // only say which VMs it would act on
+	Wait        bool         `json:"wait,omitempty"`    // answer once each VM is as the action leads to
+	WaitSeconds int          `json:"wait_seconds,omitempty"`
+}
+
+// VMsCreated is the answer to POST /api/v1/vms.
+type VMsCreated struct {
+	VMs []model.VMRecord `json:"vms"`
+}
+
+// VMsActed is the answer to POST /api/v1/vms/actions: how each VM went.
+// A cloud refusing some VMs answers 200 with their errors here; a choice
+// that picks no VM, or a name two VMs share, is refused whole.
+type VMsActed struct {
+	Action  cloud.Action  `json:"action"`
+	DryRun  bool          `json:"dry_run,omitempty"`
+	Results []cloud.Acted `json:"results"`
+}
+
+// maxBody bounds a request's JSON: a connection's private key is a few
+// KiB, a VM's user data a few tens.
+const maxBody = 1 << 20
+
+func (s *server) vmRoutes(mux *http.ServeMux) {
+	all := func(*http.Request) model.AuditTarget { return model.AuditTarget{Kind: model.TargetVM} }
+	mux.HandleFunc("GET /api/v1/vms", s.listVMs)
+	mux.HandleFunc("GET /api/v1/vms/{ref...}", s.showVM)
+	mux.HandleFunc("POST /api/v1/vms/refresh", s.audited(model.ActionVMRefresh, all, func(w http.ResponseWriter, r *http.Request) {
+		status, err := s.vms.Refresh(r.Context())
+		s.reply(w, r, status, err)
+	}))
+	mux.HandleFunc("POST /api/v1/vms", s.audited(model.ActionVMCreate, all, s.createVMs))
+	mux.HandleFunc("POST /api/v1/vms/actions", s.audited(model.ActionRequest, all, s.actOnVMs))
+}
+
+// listVMs answers the VMs chosen as the VMs page chooses them: ?q=TEXT
+// &connection=NAME&state=STATE&tag=KEY[=VALUE]&gone=true.
+func (s *server) listVMs(w http.ResponseWriter, r *http.Request) {
+	l, err := s.vms.List(r.Context(), cloud.ParseFilter(r.URL.Query()))
+	s.reply(w, r, l, err)
+}
+
+// showVM answers one VM, named by CONNECTION/ID, its cloud id or its
+// name, with its history.
+func (s *server) showVM(w http.ResponseWriter, r *http.Request) {
+	d, err := s.vms.Detail(r.Context(), r.PathValue("ref"))
+	s.reply(w, r, d, err)
+}
+
+func (s *server) createVMs(w http.ResponseWriter, r *http.Request) {
+	var in VMCreateRequest
+	if !decodeBody(w, r, &in, "a VM create: send JSON with connection, count or names, image, flavor, …") {
+		return
+	}
+	audit.Name(r.Context(), model.ActionVMCreate, model.AuditTarget{Kind: model.TargetVM, ID: in.Connection})
+	req, err := in.request()
+	if err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	req.Why = "the API"
+	made, err := s.vms.Create(r.Context(), req)
+	if made == nil {
+		made = []model.VMRecord{}
+	}
+	s.reply(w, r, VMsCreated{VMs: made}, err)
+}
+
+// request is the inventory's create request for in. An idempotency key
+// is kept apart from the keys DAG tasks use for their creates.
+func (in VMCreateRequest) request() (cloud.CreateRequest, error) {
+	switch in.Wait {
+	case "", cloud.UntilRunning, cloud.UntilSSHReady:
+	default:
+		return cloud.CreateRequest{}, model.Errorf(model.ErrInvalid, "wait %s: use running, ssh, or leave it out", model.Quote(string(in.Wait)))
+	}
+	req := cloud.CreateRequest{
+		Connection: in.Connection, Names: in.Names, Count: in.Count, Prefix: in.Prefix,
+		Spec: cloud.CreateSpec{
+			Image: in.Image, Flavor: in.Flavor, KeyName: in.KeyName, PublicKey: in.PublicKey, Username: in.Username,
+			SecurityGroup: in.SecurityGroup, SSHFrom: in.SSHFrom, Network: in.Network, Zone: in.Zone,
+			PublicIP: in.PublicIP, Hibernate: in.Hibernate, UserData: in.UserData, Tags: in.Tags,
+		},
+		Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
+	}
+	if in.IdempotencyKey != "" {
+		req.Key = "api:" + in.IdempotencyKey
+	}
+	return req, nil
+}
+
+func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request) {
+	var in VMActionRequest
+	if !decodeBody(w, r, &in, `a VM action: send JSON with "action" and the VMs as "refs", "names", "ids", "tags", "group" or "connection"`) {
+		return
+	}
+	a, ok := cloud.ParseAction(string(in.Action))
+	if !ok {
+		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use start, stop, suspend, resume, reboot or destroy")
+		return
+	}
+	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.Selector.String()})
+	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{
+		Selector: in.Selector, Action: a, Why: "the API", DryRun: in.DryRun,
+		Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
+	})
+	if results == nil {
+		s.reply(w, r, nil, err) // refused before any VM was acted on
+		return
+	}
+	refs := make([]string, len(results))
+	for i, res := range results {
+		refs[i] = res.VM.Connection + "/" + res.VM.ID
+	}
+	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: strings.Join(refs, ", ")})
+	if in.DryRun {
+		audit.Refuse(r.Context(), "a dry run: nothing was done")
+	}
+	audit.Err(r.Context(), err)
+	s.reply(w, r, VMsActed{Action: a, DryRun: in.DryRun, Results: results}, nil)
+}
+
+// decodeBody reads r's JSON body into v, refusing unknown fields; what
+// says what the body should have been. The decoder's message is not
+// quoted: it may hold the body, and so a secret.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, what string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, r, http.StatusBadRequest, "the body is not "+what)
+		return false
+	}
+	return true
+}
+
+// VMs speaks the VM routes of the server c talks to.
+func (c *Client) VMs() VMs { return vmClient{c} }
+
+type vmClient struct{ c *Client }
+
+var _ VMs = vmClient{}
+
+func (vc vmClient) List(ctx context.Context, f cloud.Filter) (cloud.Listing, error) {
+	var out cloud.Listing
+	return out, vc.c.do(ctx, http.MethodGet, "/api/v1/vms?"+f.Query().Encode(), nil, &out)
+}
+
+func (vc vmClient) Detail(ctx context.Context, ref string) (cloud.Detail, error) {
+	var out cloud.Detail
+	return out, vc.c.do(ctx, http.MethodGet, "/api/v1/vms/"+url.PathEscape(ref), nil, &out)
+}
+
+func (vc vmClient) Refresh(ctx context.Context) ([]model.RefreshStatus, error) {
+	var out []model.RefreshStatus
+	return out, vc.c.do(ctx, http.MethodPost, "/api/v1/vms/refresh", struct{}{}, &out)
+}
+
+// Create asks the server to create; req.Key, when set, is sent as the
+// idempotency key.
+func (vc vmClient) Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error) {
+	sp := req.Spec
+	in := VMCreateRequest{
+		Connection: req.Connection, Names: req.Names, Count: req.Count, Prefix: req.Prefix, IdempotencyKey: req.Key,
+		Image: sp.Image, Flavor: sp.Flavor, KeyName: sp.KeyName, PublicKey: sp.PublicKey, Username: sp.Username,
+		SecurityGroup: sp.SecurityGroup, SSHFrom: sp.SSHFrom, Network: sp.Network, Zone: sp.Zone,
+		PublicIP: sp.PublicIP, Hibernate: sp.Hibernate, UserData: sp.UserData, Tags: sp.Tags,
+		Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second),
+	}
+	var out VMsCreated
+	return out.VMs, vc.c.do(ctx, http.MethodPost, "/api/v1/vms", in, &out)
+}
+
+// ActOn asks the server to act; the error joins the VMs' refusals, as the
+// inventory's own does.
+func (vc vmClient) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error) {
+	in := VMActionRequest{Selector: req.Selector, Action: req.Action, DryRun: req.DryRun, Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second)}
+	var out VMsActed
+	if err := vc.c.do(ctx, http.MethodPost, "/api/v1/vms/actions", in, &out); err != nil {
+		return nil, err
+	}
+	var errs []string
+	for _, res := range out.Results {
+		if res.Error != "" {
+			errs = append(errs, res.VM.Name+": "+res.Error)
+		}
+	}
+	if len(errs) > 0 {
+		return out.Results, model.Errorf(model.ErrConflict, "%s", strings.Join(errs, "; "))
+	}
+	return out.Results, nil
+}
