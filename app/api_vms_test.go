@@ -14,7 +14,6 @@ import (
 	"github.com/meshflow/meshflow/backend/model"
 )
 
-
 // apiCall sends one request with the server's token and returns the
 // status and the body, which must be JSON.
 func apiCall(t *testing.T, c *api.Client, method, path, body string) (int, string) {
