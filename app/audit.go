@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/audit"
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
@@ -42,10 +43,15 @@ type auditedService struct {
 
 var _ api.Service = (*auditedService)(nil)
 
-// record writes the event of a change; a change that was made but could
-// not be recorded is reported, since the log must not miss it quietly.
 func (s *auditedService) record(ctx context.Context, action string, target model.AuditTarget, err error) error {
-	if aerr := s.app.Audit(ctx, s.origin, action, target, err); aerr != nil && err == nil {
+	return s.app.recorded(ctx, s.origin, action, target, err)
+}
+
+// recorded writes the event of a change and returns how it ended; a
+// change that was made but could not be recorded is reported, since the
+// log must not miss it quietly.
+func (a *App) recorded(ctx context.Context, o audit.Origin, action string, target model.AuditTarget, err error) error {
+	if aerr := a.Audit(ctx, o, action, target, err); aerr != nil && err == nil {
 		return aerr
 	}
 	return err
@@ -74,4 +80,47 @@ func (s *auditedService) SetPaused(ctx context.Context, name string, paused bool
 		action = model.ActionDAGPause
 	}
 	return s.record(ctx, action, model.DAGTarget(name), s.Service.SetPaused(ctx, name, paused))
+}
+
+// AuditedVMs returns the data dir's inventory recording every change
+// asked of it as o's, as the API records its clients': for CLI commands
+// that act on the data dir because no server owns it.
+func (a *App) AuditedVMs(o audit.Origin) api.VMs {
+	return &auditedVMs{Inventory: a.Inventory(), app: a, origin: o}
+}
+
+type auditedVMs struct {
+	*cloud.Inventory
+	app    *App
+	origin audit.Origin
+}
+
+var _ api.VMs = (*auditedVMs)(nil)
+
+func (v *auditedVMs) record(ctx context.Context, action string, target model.AuditTarget, err error) error {
+	return v.app.recorded(ctx, v.origin, action, target, err)
+}
+
+func (v *auditedVMs) Refresh(ctx context.Context) ([]model.RefreshStatus, error) {
+	status, err := v.Inventory.Refresh(ctx)
+	return status, v.record(ctx, model.ActionVMRefresh, model.AuditTarget{Kind: model.TargetVM}, err)
+}
+
+func (v *auditedVMs) Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error) {
+	made, err := v.Inventory.Create(ctx, req)
+	return made, v.record(ctx, model.ActionVMCreate, model.AuditTarget{Kind: model.TargetVM, ID: req.Connection}, err)
+}
+
+// ActOn records the action on the VMs it went to, or on the choice that
+// was refused; a dry run changes nothing and is not recorded.
+func (v *auditedVMs) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error) {
+	results, err := v.Inventory.ActOn(ctx, req)
+	if req.DryRun {
+		return results, err
+	}
+	target := model.AuditTarget{Kind: model.TargetVM, ID: req.Selector.String()}
+	if results != nil {
+		target = api.ActedTarget(results)
+	}
+	return results, v.record(ctx, "vm."+string(req.Action), target, err)
 }

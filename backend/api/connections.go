@@ -91,7 +91,8 @@ func (s *server) updateConnection(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) connectionBody(w http.ResponseWriter, r *http.Request) (c model.Connection, clear []string, ok bool) {
 	var req ConnectionRequest
-	if !decodeBody(w, r, &req, "a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active") {
+	if err := decodeBody(w, r, &req); err != nil {
+		writeError(w, r, http.StatusBadRequest, "the body is not a connection: send JSON with name, kind, settings, secrets, defaults, hosts, active")
 		return c, nil, false
 	}
 	active := req.Active == nil || *req.Active

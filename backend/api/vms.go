@@ -94,7 +94,29 @@ func (s *server) vmRoutes(mux *http.ServeMux) {
 		s.reply(w, r, status, err)
 	}))
 	mux.HandleFunc("POST /api/v1/vms", s.audited(model.ActionVMCreate, all, s.createVMs))
-	mux.HandleFunc("POST /api/v1/vms/actions", s.audited(model.ActionRequest, all, s.actOnVMs))
+	mux.HandleFunc("POST /api/v1/vms/actions", func(w http.ResponseWriter, r *http.Request) {
+		var in VMActionRequest
+		err := decodeBody(w, r, &in)
+		if err == nil && in.DryRun {
+			s.previewVMs(w, r, in) // changes nothing, so it is not on record
+			return
+		}
+		s.audited(model.ActionRequest, all, func(w http.ResponseWriter, r *http.Request) {
+			if err != nil {
+				writeError(w, r, http.StatusBadRequest, `the body is not a VM action: send JSON with "action" and the VMs as "refs", "names", "ids", "tags", "group" or "connection"`)
+				return
+			}
+			s.actOnVMs(w, r, in)
+		})(w, r)
+	})
+}
+
+// why says who asked, for the VMs' history.
+func why(r *http.Request) string {
+	if Origin(r).Source == model.SourceCLI {
+		return "the command line"
+	}
+	return "the API"
 }
 
 // listVMs answers the VMs chosen as the VMs page chooses them: ?q=TEXT
@@ -113,7 +135,8 @@ func (s *server) showVM(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) createVMs(w http.ResponseWriter, r *http.Request) {
 	var in VMCreateRequest
-	if !decodeBody(w, r, &in, "a VM create: send JSON with connection, count or names, image, flavor, …") {
+	if err := decodeBody(w, r, &in); err != nil {
+		writeError(w, r, http.StatusBadRequest, "the body is not a VM create: send JSON with connection, count or names, image, flavor, …")
 		return
 	}
 	audit.Name(r.Context(), model.ActionVMCreate, model.AuditTarget{Kind: model.TargetVM, ID: in.Connection})
@@ -122,7 +145,7 @@ func (s *server) createVMs(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, nil, err)
 		return
 	}
-	req.Why = "the API"
+	req.Why = why(r)
 	made, err := s.vms.Create(r.Context(), req)
 	if made == nil {
 		made = []model.VMRecord{}
@@ -153,11 +176,7 @@ func (in VMCreateRequest) request() (cloud.CreateRequest, error) {
 	return req, nil
 }
 
-func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request) {
-	var in VMActionRequest
-	if !decodeBody(w, r, &in, `a VM action: send JSON with "action" and the VMs as "refs", "names", "ids", "tags", "group" or "connection"`) {
-		return
-	}
+func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
 	a, ok := cloud.ParseAction(string(in.Action))
 	if !ok {
 		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use start, stop, suspend, resume, reboot or destroy")
@@ -165,36 +184,38 @@ func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request) {
 	}
 	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.Selector.String()})
 	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{
-		Selector: in.Selector, Action: a, Why: "the API", DryRun: in.DryRun,
-		Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
+		Selector: in.Selector, Action: a, Why: why(r), Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
 	})
 	if results == nil {
 		s.reply(w, r, nil, err) // refused before any VM was acted on
 		return
 	}
+	audit.Name(r.Context(), "vm."+string(a), ActedTarget(results))
+	audit.Err(r.Context(), err)
+	s.reply(w, r, VMsActed{Action: a, Results: results}, nil)
+}
+
+// previewVMs answers the VMs an action would be for, acting on none.
+func (s *server) previewVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
+	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{Selector: in.Selector, Action: in.Action, DryRun: true})
+	s.reply(w, r, VMsActed{Action: in.Action, DryRun: true, Results: results}, err)
+}
+
+// ActedTarget names the VMs an action went to, for the audit log.
+func ActedTarget(results []cloud.Acted) model.AuditTarget {
 	refs := make([]string, len(results))
 	for i, res := range results {
 		refs[i] = res.VM.Connection + "/" + res.VM.ID
 	}
-	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: strings.Join(refs, ", ")})
-	if in.DryRun {
-		audit.Refuse(r.Context(), "a dry run: nothing was done")
-	}
-	audit.Err(r.Context(), err)
-	s.reply(w, r, VMsActed{Action: a, DryRun: in.DryRun, Results: results}, nil)
+	return model.AuditTarget{Kind: model.TargetVM, ID: strings.Join(refs, ", ")}
 }
 
-// decodeBody reads r's JSON body into v, refusing unknown fields; what
-// says what the body should have been. The decoder's message is not
-// quoted: it may hold the body, and so a secret.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, what string) bool {
+// decodeBody reads r's JSON body into v, refusing unknown fields. Its
+// error is not for the client: it may quote the body, and so a secret.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, r, http.StatusBadRequest, "the body is not "+what)
-		return false
-	}
-	return true
+	return dec.Decode(v)
 }
 
 // VMs speaks the VM routes of the server c talks to.
