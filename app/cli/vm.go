@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -23,7 +26,9 @@ func newVM(env Env, g *globals) *cobra.Command {
 		Short: "List, create, start, stop and destroy VMs across every connection",
 		Long: `One inventory of the VMs of every connection (see 'meshflow cloud'), kept in the
 data dir's database. Actions go to the cloud by the VM's id; a VM is named by
-its name (refused when two share it), its cloud id, or CONNECTION/ID. Every
+its name (refused when two share it), its cloud id, or CONNECTION/ID. While
+meshflow is running on the same data dir, commands act through it, so that
+what it shows stays right; otherwise they act on the data dir directly. Every
 change is in the audit log and in the VM's history ('meshflow vm info').`,
 	}
 	cmd.AddCommand(newVMList(env, g), newVMRefresh(env, g), newVMInfo(env, g), newVMIP(env, g), newVMCreate(env, g))
@@ -33,78 +38,81 @@ change is in the audit log and in the VM's history ('meshflow vm info').`,
 	return cmd
 }
 
-// withInventory runs fn on the data dir's inventory. The inventory talks
-// to the clouds itself and its record is the database's, so this works
-// beside a running server as well as without one.
-func withInventory(ctx context.Context, env Env, g globals, fn func(*app.App, *cloud.Inventory) error) error {
-	return withApp(ctx, env, g, "", false, func(a *app.App) error { return fn(a, a.Inventory()) })
+// withVMs runs fn with the VMs of the meshflow process that owns the
+// data dir, through its API, so that its inventory's cache and the VMs'
+// events stay right and it records the changes; or, when none runs, on
+// the data dir's inventory, which records them itself.
+func withVMs(ctx context.Context, env Env, g globals, fn func(api.VMs) error) error {
+	cfg, _, err := load(env, g, "")
+	if err != nil {
+		return err
+	}
+	remote, err := remoteOf(env, app.DataDir(cfg.DataDir))
+	if err == nil {
+		return fn(remote.VMs())
+	}
+	if !errors.Is(err, app.ErrNoServer) {
+		return err
+	}
+	return withApp(ctx, env, g, "", false, func(a *app.App) error { return fn(a.AuditedVMs(app.LocalOrigin())) })
 }
 
 func newVMList(env Env, g *globals) *cobra.Command {
-	var connection, state string
-	var all, refresh, asJSON bool
+	var f cloud.Filter
+	var refresh, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the VMs meshflow knows, with state, addresses, age and estimated cost",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withInventory(cmd.Context(), env, *g, func(a *app.App, inv *cloud.Inventory) error {
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
 				if refresh {
-					if _, err := inv.Refresh(cmd.Context()); err != nil {
+					if _, err := vms.Refresh(cmd.Context()); err != nil {
 						return err
 					}
 				}
-				vms, err := inv.VMs(cmd.Context(), connection, all)
+				l, err := vms.List(cmd.Context(), f)
 				if err != nil {
 					return err
 				}
-				var shown []model.VMRecord
-				for _, vm := range vms {
-					if state == "" || string(vm.State) == state {
-						shown = append(shown, vm)
-					}
-				}
 				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), shown)
+					return writeJSON(cmd.OutOrStdout(), l)
 				}
-				prices, _ := a.Prices()
-				printVMs(cmd.OutOrStdout(), shown, prices, time.Now())
-				refreshes, err := inv.Refreshes(cmd.Context())
-				for _, r := range refreshes {
+				printVMs(cmd.OutOrStdout(), l.VMs)
+				for _, r := range l.Refreshes {
 					if r.Error != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "%s: last refresh failed: %s\n", r.Connection, r.Error)
 					}
 				}
-				return err
+				return nil
 			})
 		},
 	}
-	cmd.Flags().StringVar(&connection, "connection", "", "only this connection's VMs")
-	cmd.Flags().StringVar(&state, "state", "", "only VMs in this state (running, stopped, …)")
-	cmd.Flags().BoolVar(&all, "all", false, "include VMs the clouds no longer list")
+	cmd.Flags().StringVar(&f.Connection, "connection", "", "only this connection's VMs")
+	cmd.Flags().StringVar(&f.State, "state", "", "only VMs in this state (running, stopped, …)")
+	cmd.Flags().StringVar(&f.Tag, "tag", "", "only VMs with this tag, KEY or KEY=VALUE")
+	cmd.Flags().StringVar(&f.Text, "text", "", "only VMs with this in their name, id or an address")
+	cmd.Flags().BoolVar(&f.Gone, "all", false, "include VMs the clouds no longer list")
 	cmd.Flags().BoolVar(&refresh, "refresh", false, "ask every cloud first")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func printVMs(w io.Writer, vms []model.VMRecord, prices *cloud.Prices, now time.Time) {
+func printVMs(w io.Writer, vms []cloud.Listed) {
 	if len(vms) == 0 {
 		fmt.Fprintln(w, "no VMs: add a cloud with 'meshflow cloud add', then 'meshflow vm list --refresh'")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONNECTION\tNAME\tID\tSTATE\tFLAVOR\tPUBLIC\tPRIVATE\tAGE\tEST. COST")
+	fmt.Fprintln(tw, "CONNECTION\tNAME\tID\tSTATE\tFLAVOR\tPUBLIC\tPRIVATE\tAGE\tEST. COST\tFORGOTTEN")
 	for _, vm := range vms {
 		cost := "-"
-		if p, ok := prices.OfVM(vm.VM); ok {
-			cost = fmt.Sprintf("%g %s/h", p.PerHour, p.Unit)
+		if vm.CostPerHour != nil {
+			cost = fmt.Sprintf("%g %s/h", *vm.CostPerHour, vm.CostUnit)
 		}
-		age := vm.LaunchedAt
-		if age.IsZero() {
-			age = vm.FirstSeen
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vm.Connection, vm.Name, vm.ID, vm.State, vm.Flavor,
-			dash(strings.Join(vm.PublicIPs, ",")), dash(strings.Join(vm.PrivateIPs, ",")), now.Sub(age).Round(time.Minute), cost)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vm.Connection, vm.Name, vm.ID, vm.State, vm.Flavor,
+			dash(strings.Join(vm.PublicIPs, ",")), dash(strings.Join(vm.PrivateIPs, ",")),
+			(time.Duration(vm.AgeSeconds) * time.Second).Round(time.Minute), cost, yesNo(vm.Forgotten))
 	}
 	_ = tw.Flush()
 }
@@ -115,9 +123,8 @@ func newVMRefresh(env Env, g *globals) *cobra.Command {
 		Short: "Ask every active connection's cloud for its VMs now",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withInventory(cmd.Context(), env, *g, func(a *app.App, inv *cloud.Inventory) error {
-				status, err := inv.Refresh(cmd.Context())
-				err = errors.Join(err, a.Audit(cmd.Context(), app.LocalOrigin(), model.ActionVMRefresh, model.AuditTarget{Kind: model.TargetVM}, err))
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				status, err := vms.Refresh(cmd.Context())
 				var failed []string
 				for _, s := range status {
 					if s.Error != "" {
@@ -136,23 +143,6 @@ func newVMRefresh(env Env, g *globals) *cobra.Command {
 	}
 }
 
-// findVM finds the VM arg names: CONNECTION/ID, a cloud id, or a name.
-func findVM(ctx context.Context, inv *cloud.Inventory, arg string) (model.VMRecord, error) {
-	if conn, id, ok := strings.Cut(arg, "/"); ok && conn != "" && !strings.HasPrefix(arg, "/") {
-		if vms, err := inv.Select(ctx, cloud.Selector{Connection: conn, IDs: []string{id}}); err == nil {
-			return vms[0], nil
-		}
-	}
-	if vms, err := inv.Select(ctx, cloud.Selector{IDs: []string{arg}}); err == nil {
-		return vms[0], nil
-	}
-	vms, err := inv.Select(ctx, cloud.Selector{Names: []string{arg}})
-	if err != nil {
-		return model.VMRecord{}, err
-	}
-	return vms[0], nil
-}
-
 func newVMInfo(env Env, g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -160,35 +150,28 @@ func newVMInfo(env Env, g *globals) *cobra.Command {
 		Short: "Everything meshflow knows of a VM, and its history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withInventory(cmd.Context(), env, *g, func(_ *app.App, inv *cloud.Inventory) error {
-				vm, err := findVM(cmd.Context(), inv, args[0])
-				if err != nil {
-					return err
-				}
-				history, err := inv.History(cmd.Context(), vm.Connection, vm.ID, 50)
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
 				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), struct {
-						VM      model.VMRecord  `json:"vm"`
-						History []model.VMEvent `json:"history"`
-					}{vm, history})
+					return writeJSON(cmd.OutOrStdout(), d)
 				}
-				w := cmd.OutOrStdout()
+				w, vm := cmd.OutOrStdout(), d.VM
 				fmt.Fprintf(w, "%s (%s %s)\n  id:       %s\n  state:    %s (%s)\n  region:   %s %s\n  flavor:   %s\n  image:    %s\n  public:   %s\n  private:  %s\n",
 					vm.Name, vm.Kind, vm.Connection, vm.ID, vm.State, vm.CloudState, vm.Region, vm.Zone, vm.Flavor, vm.Image,
 					dash(strings.Join(vm.PublicIPs, ", ")), dash(strings.Join(vm.PrivateIPs, ", ")))
-				for k, v := range vm.Tags {
-					fmt.Fprintf(w, "  tag %s = %s\n", k, v)
+				for _, k := range slices.Sorted(maps.Keys(vm.Tags)) {
+					fmt.Fprintf(w, "  tag %s = %s\n", k, vm.Tags[k])
 				}
 				fmt.Fprintln(w, "history:")
-				for _, e := range history {
+				for _, e := range d.History {
 					change := string(e.To)
 					if e.From != "" {
 						change = string(e.From) + " → " + change
 					}
-					fmt.Fprintf(w, "  %s  %-8s %-22s %s\n", e.At.Format("2006-01-02 15:04:05"), e.Kind, change, e.Message)
+					fmt.Fprintf(w, "  %s  %-8s %-22s %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Kind, change, e.Message)
 				}
 				return nil
 			})
@@ -205,17 +188,17 @@ func newVMIP(env Env, g *globals) *cobra.Command {
 		Short: "Print a VM's public addresses (or --private ones), one a line",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withInventory(cmd.Context(), env, *g, func(_ *app.App, inv *cloud.Inventory) error {
-				vm, err := findVM(cmd.Context(), inv, args[0])
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				ips := vm.PublicIPs
+				ips, which := d.VM.PublicIPs, "public"
 				if private {
-					ips = vm.PrivateIPs
+					ips, which = d.VM.PrivateIPs, "private"
 				}
 				if len(ips) == 0 {
-					return model.Errorf(model.ErrNotFound, "VM %s has no %s address", vm.Name, map[bool]string{true: "private", false: "public"}[private])
+					return model.Errorf(model.ErrNotFound, "VM %s has no %s address", d.VM.Name, which)
 				}
 				for _, ip := range ips {
 					fmt.Fprintln(cmd.OutOrStdout(), ip)
@@ -230,68 +213,49 @@ func newVMIP(env Env, g *globals) *cobra.Command {
 
 func newVMAction(env Env, g *globals, a cloud.Action) *cobra.Command {
 	var tags []string
-	var group, connection string
-	var yes, wait bool
-	var timeout time.Duration
+	var yes, asJSON bool
+	req := cloud.ActRequest{Action: a, Why: "the command line"}
 	cmd := &cobra.Command{
 		Use:   string(a) + " [VM...]",
 		Short: strings.ToUpper(string(a[:1])) + string(a[1:]) + " VMs, named or chosen by --tag, --group or --connection",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel := cloud.Selector{Connection: connection, Group: group}
 			var err error
-			if sel.Tags, err = pairs("--tag", tags); err != nil {
+			if req.Tags, err = pairs("--tag", tags); err != nil {
 				return err
 			}
-			return withInventory(cmd.Context(), env, *g, func(ap *app.App, inv *cloud.Inventory) error {
-				var vms []model.VMRecord
-				for _, arg := range args {
-					vm, err := findVM(cmd.Context(), inv, arg)
-					if err != nil {
-						return err
-					}
-					vms = append(vms, vm)
+			req.Refs, req.DryRun = args, a == cloud.Destroy && !yes
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				results, err := vms.ActOn(cmd.Context(), req)
+				if asJSON {
+					return errors.Join(writeJSON(cmd.OutOrStdout(), results), err)
 				}
-				if len(args) == 0 {
-					if vms, err = inv.Select(cmd.Context(), sel); err != nil {
-						return err
-					}
-				}
-				if a == cloud.Destroy && !yes {
-					for _, vm := range vms {
-						fmt.Fprintf(cmd.OutOrStdout(), "would destroy %s (%s %s, %s)\n", vm.Name, vm.Connection, vm.ID, vm.State)
-					}
-					return model.Errorf(model.ErrInvalid, "destroying cannot be undone: run again with --yes to destroy these %d VMs", len(vms))
-				}
-				var errs []error
-				for _, vm := range vms {
-					_, err := inv.Act(cmd.Context(), vm.Connection, vm.ID, a, "the command line")
-					ref := vm.Connection + "/" + vm.ID
-					errs = append(errs, ap.Audit(cmd.Context(), app.LocalOrigin(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: ref}, err))
-					if err != nil {
-						errs = append(errs, err)
-						continue
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s %s: asked\n", a, vm.Name)
-					if wait {
-						ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-						got, err := inv.Wait(ctx, vm.Connection, vm.ID, a.Leads(), 2*time.Second)
-						cancel()
-						if err != nil {
-							errs = append(errs, err)
-							continue
-						}
-						fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", got.Name, got.State)
+				w := cmd.OutOrStdout()
+				for _, r := range results {
+					vm := r.VM
+					switch {
+					case req.DryRun:
+						fmt.Fprintf(w, "would destroy %s (%s %s, %s)\n", vm.Name, vm.Connection, vm.ID, vm.State)
+					case r.Error != "":
+						fmt.Fprintf(w, "%s %s: %s\n", a, vm.Name, r.Error)
+					case req.Wait:
+						fmt.Fprintf(w, "%s %s: asked\n%s is %s\n", a, vm.Name, vm.Name, vm.State)
+					default:
+						fmt.Fprintf(w, "%s %s: asked\n", a, vm.Name)
 					}
 				}
-				return errors.Join(errs...)
+				if err == nil && req.DryRun {
+					err = model.Errorf(model.ErrInvalid, "destroying cannot be undone: run again with --yes to destroy these %d VMs", len(results))
+				}
+				return err
 			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "choose VMs with this tag, KEY=VALUE (repeatable)")
-	cmd.Flags().StringVar(&group, "group", "", "choose the VMs of this group")
-	cmd.Flags().StringVar(&connection, "connection", "", "only VMs of this connection")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until each VM is "+string(a.Leads()))
-	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "how long --wait waits for each VM")
+	cmd.Flags().StringVar(&req.Group, "group", "", "choose the VMs of this group")
+	cmd.Flags().StringVar(&req.Connection, "connection", "", "only VMs of this connection")
+	cmd.Flags().BoolVar(&req.Wait, "wait", false, "wait until each VM is "+string(a.Leads()))
+	cmd.Flags().DurationVar(&req.WaitFor, "timeout", 10*time.Minute, "how long --wait waits for each VM")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	if a == cloud.Destroy {
 		cmd.Flags().BoolVar(&yes, "yes", false, "destroy without asking: the VMs and what meshflow made for them are deleted")
 	}
@@ -302,7 +266,7 @@ func newVMCreate(env Env, g *globals) *cobra.Command {
 	var req cloud.CreateRequest
 	var tags []string
 	var wait string
-	var timeout time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "create --connection NAME [--count N | --name NAME...]",
 		Short: "Create VMs; a retry or a crash never makes one twice",
@@ -322,28 +286,21 @@ is finished, not repeated, when meshflow next starts.
 			if !ok {
 				return model.Errorf(model.ErrInvalid, "--wait %q: use running, ssh or none", wait)
 			}
-			req.Why = "the command line"
-			return withInventory(cmd.Context(), env, *g, func(a *app.App, inv *cloud.Inventory) error {
-				made, err := inv.Create(cmd.Context(), req)
+			req.Why, req.Wait = "the command line", until
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				made, err := vms.Create(cmd.Context(), req)
+				if asJSON {
+					return errors.Join(writeJSON(cmd.OutOrStdout(), made), err)
+				}
 				for _, vm := range made {
 					fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s on %s)\n", vm.Name, vm.ID, vm.Connection)
 				}
-				if aerr := a.Audit(cmd.Context(), app.LocalOrigin(), "vm.create", model.AuditTarget{Kind: model.TargetVM, ID: req.Connection}, err); aerr != nil {
-					err = errors.Join(err, aerr)
-				}
-				if err != nil || until == "" {
-					return err
-				}
-				for _, vm := range made {
-					ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-					got, err := inv.Wait(ctx, vm.Connection, vm.ID, until, 2*time.Second)
-					cancel()
-					if err != nil {
-						return err
+				if err == nil && until != "" {
+					for _, vm := range made {
+						fmt.Fprintf(cmd.OutOrStdout(), "%s is %s: %s\n", vm.Name, until, dash(strings.Join(vm.PublicIPs, ", ")))
 					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s is %s: %s\n", got.Name, until, dash(strings.Join(got.PublicIPs, ", ")))
 				}
-				return nil
+				return err
 			})
 		},
 	}
@@ -362,7 +319,9 @@ is finished, not repeated, when meshflow next starts.
 	f.BoolVar(&req.Spec.Hibernate, "hibernate", false, "launch them able to hibernate (EC2)")
 	f.StringArrayVar(&tags, "tag", nil, "a tag, KEY=VALUE (repeatable)")
 	f.StringVar(&wait, "wait", "running", "wait until running, ssh, or none")
-	f.DurationVar(&timeout, "timeout", 10*time.Minute, "how long to wait for each VM")
+	f.DurationVar(&req.WaitFor, "timeout", 10*time.Minute, "how long to wait for each VM")
+	f.StringVar(&req.Key, "idempotency-key", "", "name this create for good: run again with the same key, it makes only the VMs still missing")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("connection")
 	return cmd
 }
