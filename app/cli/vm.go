@@ -290,6 +290,9 @@ is finished, not repeated, when meshflow next starts.
 			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
 				made, err := vms.Create(cmd.Context(), req)
 				if asJSON {
+					if made == nil {
+						made = []model.VMRecord{}
+					}
 					return errors.Join(writeJSON(cmd.OutOrStdout(), made), err)
 				}
 				for _, vm := range made {

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"os/user"
 	"strings"
 	"testing"
 
+	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // The day from the command line: create two VMs on a cloud (an in-memory
@@ -83,4 +87,88 @@ func TestCloudImportTwice(t *testing.T) {
 	if strings.Count(list, "\n") < 4 {
 		t.Errorf("list after import:\n%s", list)
 	}
+}
+
+// While serve runs, the vm commands act through it: what they change
+// shows in the server's own list at once (a command acting on the data
+// dir beside it would leave the server's cached list stale), the server
+// records the changes as the CLI's, and the table and the JSON a command
+// prints are the same through the server as on the data dir.
+func TestVMCommandsGoThroughARunningServer(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir)
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := runWithStdin(t, dir, stdin, args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	run(cloudCanary+"\n", "cloud", "add", "aws", "lab", "--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE",
+		"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key")
+	var made []model.VMRecord
+	if err := json.Unmarshal([]byte(run("", "vm", "create", "--connection", "lab", "--name", "etl-1", "--image", "ami-0a1b2c3d4e5f60001",
+		"--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32", "--idempotency-key", "k1", "--json")), &made); err != nil || len(made) != 1 {
+		t.Fatalf("create --json: %v %+v", err, made)
+	}
+	if again := run("", "vm", "create", "--connection", "lab", "--name", "etl-1", "--idempotency-key", "k1"); !strings.Contains(again, made[0].ID) || ec2.Calls("RunInstances") != 1 {
+		t.Fatalf("the same key again made another VM:\n%s", again)
+	}
+
+	client, err := app.DataDir(dir).Remote()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverState := func() model.VMState {
+		l, err := client.VMs().List(t.Context(), cloud.Filter{Connection: "lab"})
+		if err != nil || len(l.VMs) != 1 {
+			t.Fatalf("the server lists %+v, %v", l, err)
+		}
+		return l.VMs[0].State
+	}
+	if got := serverState(); got != model.VMRunning {
+		t.Fatalf("the server says %s", got)
+	}
+	if out := run("", "vm", "stop", "etl-1", "--wait"); !strings.Contains(out, "etl-1 is stopped") {
+		t.Errorf("stop:\n%s", out)
+	}
+	if got := serverState(); got != model.VMStopped {
+		t.Errorf("after the stop the server still says %s", got)
+	}
+	if out := run("", "vm", "info", "lab/"+made[0].ID); !strings.Contains(out, "stop asked by the command line") {
+		t.Errorf("info:\n%s", out)
+	}
+	audit := run("", "audit", "--action", "vm.stop")
+	if !strings.Contains(audit, "API token via cli/") || !strings.Contains(audit, "lab/"+made[0].ID) {
+		t.Errorf("the stop is not recorded as the CLI's through the server:\n%s", audit)
+	}
+
+	table, listed := run("", "vm", "list"), run("", "vm", "list", "--json")
+	s.stop(t)
+	if local := run("", "vm", "list"); local != table {
+		t.Errorf("the table through the server:\n%s\non the data dir:\n%s", table, local)
+	}
+	if a, b := withoutAges(t, listed), withoutAges(t, run("", "vm", "list", "--json")); a != b {
+		t.Errorf("the JSON through the server:\n%s\non the data dir:\n%s", a, b)
+	}
+	if strings.Contains(table+listed+audit+s.out.String(), cloudCanary) {
+		t.Error("the canary secret was shown or logged")
+	}
+}
+
+// withoutAges is a `vm list --json` with its ages, which tick, zeroed.
+func withoutAges(t *testing.T, s string) string {
+	t.Helper()
+	var l cloud.Listing
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		t.Fatalf("%v:\n%s", err, s)
+	}
+	for i := range l.VMs {
+		l.VMs[i].AgeSeconds, l.VMs[i].KnowledgeAgeSeconds = 0, 0
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
 }
