@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
@@ -14,6 +15,10 @@ import (
 const (
 	settingInstanceName = "instance_name"
 	settingTheme        = "theme"
+
+	settingVMNamePattern = "vm_name_pattern"
+	settingVMStopAfter   = "vm_stop_forgotten_after_seconds"
+	settingVMStopWarning = "vm_stop_warning_seconds"
 )
 
 // Setting returns the raw value stored under key, or ErrNotFound.
@@ -60,12 +65,16 @@ func (s *Store) Settings(ctx context.Context) (model.Settings, error) {
 
 // SaveSettings stores every field of st in one transaction.
 func (s *Store) SaveSettings(ctx context.Context, st model.Settings) error {
+	return s.saveSettings(ctx, map[string]string{
+		settingInstanceName: st.InstanceName,
+		settingTheme:        string(st.Theme),
+	})
+}
+
+func (s *Store) saveSettings(ctx context.Context, values map[string]string) error {
 	now := time.Now().UnixMilli()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for k, v := range map[string]string{
-			settingInstanceName: st.InstanceName,
-			settingTheme:        string(st.Theme),
-		} {
+		for k, v := range values {
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -79,4 +88,44 @@ func (s *Store) SaveSettings(ctx context.Context, st model.Settings) error {
 		return fmt.Errorf("store: save settings: %w", err)
 	}
 	return nil
+}
+
+// VMSettings returns how VMs are named and guarded, with defaults for
+// anything never saved.
+func (s *Store) VMSettings(ctx context.Context) (model.VMSettings, error) {
+	out := model.DefaultVMSettings()
+	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?)`,
+		settingVMNamePattern, settingVMStopAfter, settingVMStopWarning)
+	if err != nil {
+		return out, fmt.Errorf("store: vm settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return out, fmt.Errorf("store: vm settings: %w", err)
+		}
+		secs, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case settingVMNamePattern:
+			out.NamePattern = v
+		case settingVMStopAfter:
+			out.StopForgottenAfter = time.Duration(secs) * time.Second
+		case settingVMStopWarning:
+			out.StopWarning = time.Duration(secs) * time.Second
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("store: vm settings: %w", err)
+	}
+	return out, nil
+}
+
+// SaveVMSettings stores every field of vs in one transaction.
+func (s *Store) SaveVMSettings(ctx context.Context, vs model.VMSettings) error {
+	return s.saveSettings(ctx, map[string]string{
+		settingVMNamePattern: vs.NamePattern,
+		settingVMStopAfter:   strconv.FormatInt(int64(vs.StopForgottenAfter/time.Second), 10),
+		settingVMStopWarning: strconv.FormatInt(int64(vs.StopWarning/time.Second), 10),
+	})
 }

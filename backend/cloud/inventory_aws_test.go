@@ -17,7 +17,14 @@ import (
 // is the aws adapter talking to an in-memory EC2.
 func awsLab(t *testing.T) (*cloud.Inventory, *ec2fake.Server) {
 	t.Helper()
-	fake := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIATESTLAB"})
+	return awsLabOn(t, openStore(t), ec2fake.Options{}, cloud.Options{})
+}
+
+// awsLabOn is awsLab over st, with the fake's and the inventory's options.
+func awsLabOn(t *testing.T, st cloud.Store, fo ec2fake.Options, o cloud.Options) (*cloud.Inventory, *ec2fake.Server) {
+	t.Helper()
+	fo.AccessKeyID = "AKIATESTLAB"
+	fake := ec2fake.New(fo)
 	t.Cleanup(fake.Close)
 	c := conns{"lab": func() (cloud.Provider, error) {
 		return aws.New(context.Background(), aws.Config{
@@ -25,7 +32,8 @@ func awsLab(t *testing.T) (*cloud.Inventory, *ec2fake.Server) {
 			Endpoint: fake.URL, HTTPClient: fake.Client(), RetryMaxAttempts: 2, RetryMaxBackoff: time.Millisecond,
 		})
 	}}
-	return cloud.NewInventory(openStore(t), c, cloud.Options{User: "Ann"}), fake
+	o.User = "Ann"
+	return cloud.NewInventory(st, c, o), fake
 }
 
 func labSpec() cloud.CreateSpec {

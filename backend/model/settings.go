@@ -54,3 +54,25 @@ type Variable struct {
 	Secret    bool
 	UpdatedAt time.Time
 }
+
+// VMSettings are how meshflow names and guards the VMs it makes, kept in
+// the database beside the preferences.
+type VMSettings struct {
+	// NamePattern makes the names of VMs created without one, from the
+	// placeholders cloud.NamePlaceholders lists.
+	NamePattern string
+	// StopForgottenAfter, when not zero, has meshflow stop a VM that has
+	// been billed this long with nothing using it, after a warning.
+	StopForgottenAfter time.Duration
+	// StopWarning is how long the warning shows before the stop.
+	StopWarning time.Duration
+}
+
+// DefaultNamePattern is Cloudmesh's: ann-vm-3.
+const DefaultNamePattern = "{user}-{prefix}-{counter}"
+
+// DefaultVMSettings are what a new data dir starts with: Cloudmesh's
+// names, and no VM stopped without being asked.
+func DefaultVMSettings() VMSettings {
+	return VMSettings{NamePattern: DefaultNamePattern, StopWarning: time.Hour}
+}
