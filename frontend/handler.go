@@ -29,6 +29,8 @@ import (
 type Store interface {
 	Settings(ctx context.Context) (model.Settings, error)
 	SaveSettings(ctx context.Context, s model.Settings) error
+	VMSettings(ctx context.Context) (model.VMSettings, error)
+	SaveVMSettings(ctx context.Context, s model.VMSettings) error
 	AuditEvents(ctx context.Context, f model.AuditFilter) ([]model.AuditEvent, error)
 	CountAuditEvents(ctx context.Context, f model.AuditFilter) (int, error)
 	AuditActions(ctx context.Context) ([]string, error)

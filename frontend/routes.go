@@ -63,6 +63,7 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("POST /variables/{name}/delete", h.deleteVariable)
 	mux.HandleFunc("GET /settings", h.showSettings)
 	mux.HandleFunc("POST /settings", h.saveSettings)
+	mux.HandleFunc("POST /settings/vms", h.saveVMSettings)
 	mux.HandleFunc("GET /audit", h.listAudit)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("/", h.notFound)

@@ -2,6 +2,11 @@ package frontend
 
 import (
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/model"
 
 	"github.com/meshflow/meshflow/frontend/components"
 	"github.com/meshflow/meshflow/frontend/pages"
@@ -14,12 +19,29 @@ func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "load settings", err)
 		return
 	}
-	form := pages.SettingsForm{Values: st, Saved: r.URL.Query().Get("saved") == "1"}
+	vs, err := h.store.VMSettings(r.Context())
+	if err != nil {
+		h.serverError(w, r, "load VM settings", err)
+		return
+	}
+	saved := r.URL.Query().Get("saved")
+	form := pages.SettingsForm{Values: st, Saved: saved == "1", VMs: vmSettingsForm(vs)}
+	form.VMs.Saved = saved == "vms"
 	h.renderSettings(w, r, http.StatusOK, form)
+}
+
+// vmSettingsForm is vs as the form shows it.
+func vmSettingsForm(vs model.VMSettings) pages.VMSettingsForm {
+	f := pages.VMSettingsForm{NamePattern: vs.NamePattern, WarningMinutes: strconv.Itoa(int(vs.StopWarning / time.Minute))}
+	if vs.StopForgottenAfter > 0 {
+		f.StopAfterHours = strconv.Itoa(int(vs.StopForgottenAfter / time.Hour))
+	}
+	return f
 }
 
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status int, form pages.SettingsForm) {
 	form.ConfigFacts = h.configFacts()
+	form.VMs.Placeholders = cloud.NamePlaceholders
 	h.render(w, r, status, pages.SettingsPage(h.chrome(r.Context(), "settings"), form))
 }
 
