@@ -111,6 +111,7 @@ const (
 	VMVanished VMEventKind = "vanished" // a refresh no longer found a known VM
 	VMChanged  VMEventKind = "changed"  // its state changed between refreshes
 	VMActed    VMEventKind = "action"   // meshflow asked the cloud to act on it (create, start, …)
+	VMWarned   VMEventKind = "warning"  // the forgotten-VM guard will stop it unless it is used
 )
 
 // VMEvent is one entry of a VM's history.
