@@ -121,6 +121,13 @@ func (h *Handler) overviewVMs(ctx context.Context) (*pages.VMSummary, error) {
 		}
 		s.Forgotten = append(s.Forgotten, fv)
 	}
+	stopping, err := h.vms.Stopping(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range stopping {
+		s.Stopping = append(s.Stopping, pages.ForgottenVM{Name: w.VM.Name, URL: pages.VMURL(w.VM.Connection, w.VM.ID), Connection: w.VM.Connection, Since: w.Since, StopAt: w.StopAt})
+	}
 	return s, nil
 }
 

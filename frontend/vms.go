@@ -21,6 +21,8 @@ type Inventory interface {
 	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 	// BusyVMs says which VMs active runs use: never forgotten.
 	BusyVMs(ctx context.Context) (map[string]bool, error)
+	// Stopping lists the forgotten VMs the guard will stop, and when.
+	Stopping(ctx context.Context) ([]cloud.Warned, error)
 }
 
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection

@@ -128,3 +128,21 @@ func TestOverviewVMs(t *testing.T) {
 		"$1.04", // 25 h at $0.0416
 	}, nil}).run(t, f)
 }
+
+// A forgotten VM the guard has warned of is named above the Overview's
+// VMs with when it will be stopped; with nothing warned, no banner.
+func TestOverviewWarnsOfVMsTheGuardWillStop(t *testing.T) {
+	f := newFixture(t, false)
+	seedVMs(t, f) // web has run three hours
+	(pageCase{"no warning yet", "/", 200, nil, []string{`data-testid="vm-stopping"`}}).run(t, f)
+	vs := model.VMSettings{NamePattern: model.DefaultNamePattern, StopForgottenAfter: 2 * time.Hour, StopWarning: time.Hour}
+	if err := f.store.SaveVMSettings(t.Context(), vs); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := f.inventory.Guard(t.Context()); err != nil || len(g) != 1 || g[0].VM.ID != "i-0web" || g[0].Stopped {
+		t.Fatalf("guard = %+v, %v; want a warning of web", g, err)
+	}
+	(pageCase{"the warning", "/", 200, []string{
+		`data-testid="vm-stopping"`, "meshflow will stop 1 forgotten VM", "/vms/show?vm=aws-lab%2Fi-0web", "stops", "meshflow-keep=true",
+	}, nil}).run(t, f)
+}

@@ -33,10 +33,11 @@ const (
 	SourceDesktop AuditSource = "desktop" // the desktop window
 	SourceAPI     AuditSource = "api"     // a client of the REST API
 	SourceCLI     AuditSource = "cli"     // a meshflow command, through a server or on the data dir
+	SourceSystem  AuditSource = "system"  // meshflow on its own: the forgotten-VM guard
 )
 
 // AuditSources lists the sources, for filters.
-var AuditSources = []AuditSource{SourceUI, SourceDesktop, SourceAPI, SourceCLI}
+var AuditSources = []AuditSource{SourceUI, SourceDesktop, SourceAPI, SourceCLI, SourceSystem}
 
 // Outcome is how an action ended.
 type Outcome string
