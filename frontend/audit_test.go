@@ -73,7 +73,7 @@ func TestAuditPageLinksFiltersAndCounts(t *testing.T) {
 	}
 
 	rec := f.do(t, "GET", "/audit?source=scheduler", nil, nil)
-	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Source &#34;scheduler&#34; is not one of ui, desktop, api, cli.") {
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Source &#34;scheduler&#34; is not one of ui, desktop, api, cli, system.") {
 		t.Errorf("unknown source = %d\n%.300s", rec.Code, rec.Body)
 	}
 }

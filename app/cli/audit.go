@@ -25,7 +25,7 @@ func newAudit(env Env, g *globals) *cobra.Command {
 		Short: "Print the audit log: who changed what, through which face, and how it ended",
 		Long: `Print recent events of the audit log, newest first: every change asked for in
 the UI, the desktop window, through the API or with a meshflow command, with
-its source (ui, desktop, api, cli), who asked, the action, its target and its
+its source (ui, desktop, api, cli, system), who asked, the action, its target and its
 outcome (done, refused, failed) with the reason. Filters combine:
 
   meshflow audit --source cli --action dag.trigger

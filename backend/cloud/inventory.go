@@ -348,6 +348,9 @@ func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VM
 	for _, name := range names {
 		if in, ok := earlier[name]; ok {
 			rec, done, err := inv.again(ctx, p, in, req.Why)
+			if err == nil && done {
+				rec, err = inv.ensurePublicIP(ctx, p, rec, req)
+			}
 			if err != nil {
 				return out, err
 			}
@@ -367,6 +370,9 @@ func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VM
 			return out, err
 		}
 		rec, err := inv.finishCreate(ctx, p, in, spec, req.Why)
+		if err == nil {
+			rec, err = inv.ensurePublicIP(ctx, p, rec, req)
+		}
 		if err != nil {
 			return out, err
 		}
