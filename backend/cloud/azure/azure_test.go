@@ -329,3 +329,32 @@ func BenchmarkList1000(b *testing.B) {
 		}
 	}
 }
+
+// A create cut short while Azure still makes the VM (meshflow died, or
+// gave up waiting) is finished by the next create with its token: it
+// waits for the VM Azure is making, found by its name, rather than PUT
+// it again (which Azure refuses while the operation runs): one VM.
+func TestCreateCutShortIsFinishedByTheNextCall(t *testing.T) {
+	c := azfake.New(sub)
+	c.SetOpDelay(200 * time.Millisecond)
+	p := newProvider(t, c)
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.Create(short, spec("lab-ann-1", "tok-1")); err == nil {
+		t.Fatal("a create given 50 ms for a 200 ms operation finished")
+	}
+	puts := c.Calls("VirtualMachinesClient.BeginCreateOrUpdate") // the PUT and its polls
+	vm, err := p.Create(context.Background(), spec("lab-ann-1", "tok-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm.State != model.VMRunning || vm.Token != "tok-1" || len(vm.PublicIPs) != 1 {
+		t.Errorf("finished VM = %+v", vm)
+	}
+	if n := c.Calls("VirtualMachinesClient.BeginCreateOrUpdate") - puts; n != 0 {
+		t.Errorf("the next create sent %d PUTs or polls of one, want none", n)
+	}
+	if vms, _ := p.List(context.Background()); len(vms) != 1 {
+		t.Errorf("%d VMs, want 1", len(vms))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -48,6 +49,12 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 	}
 	rg, n := p.cfg.ResourceGroup, names(spec.Name)
 	existing, err := p.vms.Get(ctx, rg, spec.Name, nil)
+	if err == nil && deref(existing.Tags[TokenTag]) == spec.Token && provisioning(existing) {
+		// A create cut short (meshflow died or gave up while Azure made
+		// the VM) is still running: wait for it by reading the VM by its
+		// name, since Azure refuses a PUT while an operation runs.
+		existing, err = p.provisioned(ctx, spec.Name)
+	}
 	switch {
 	case err == nil && deref(existing.Tags[TokenTag]) != spec.Token:
 		return model.VM{}, &cloud.Error{
@@ -92,6 +99,33 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 		return model.VM{}, p.fail(op, err)
 	}
 	return p.Get(ctx, deref(created.ID))
+}
+
+// provisioning reports whether an operation on vm is still running.
+func provisioning(vm armcompute.VirtualMachinesClientGetResponse) bool {
+	if vm.Properties == nil {
+		return false
+	}
+	switch strings.ToLower(deref(vm.Properties.ProvisioningState)) {
+	case "creating", "updating", "migrating":
+		return true
+	}
+	return false
+}
+
+// provisioned polls the VM named until no operation runs on it.
+func (p *Provider) provisioned(ctx context.Context, name string) (armcompute.VirtualMachinesClientGetResponse, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return armcompute.VirtualMachinesClientGetResponse{}, ctx.Err()
+		case <-time.After(p.cfg.PollFrequency):
+		}
+		vm, err := p.vms.Get(ctx, p.cfg.ResourceGroup, name, nil)
+		if err != nil || !provisioning(vm) {
+			return vm, err
+		}
+	}
 }
 
 func (p *Provider) checkSpec(spec cloud.CreateSpec) error {

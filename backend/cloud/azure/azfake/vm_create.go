@@ -15,7 +15,9 @@ import (
 
 // createVM is the VM PUT: a new VM is Creating and starting until the
 // operation is due; an existing one is updated in place (ARM's PUT is
-// idempotent on the name, which is what makes a retried create safe).
+// idempotent on the name, which is what makes a retried create safe),
+// except while an operation on it is still running, which ARM refuses
+// with 409 AnotherOperationInProgress.
 func (c *Cloud) createVM(ctx context.Context, rg, name string, in armcompute.VirtualMachine, _ *armcompute.VirtualMachinesClientBeginCreateOrUpdateOptions) (resp azfake.PollerResponder[armcompute.VirtualMachinesClientCreateOrUpdateResponse], errResp azfake.ErrorResponder) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -25,10 +27,16 @@ func (c *Cloud) createVM(ctx context.Context, rg, name string, in armcompute.Vir
 	}
 	id := c.vmID(rg, name)
 	status := http.StatusOK
+	c.settle()
 	v, ok := c.vms[key(id)]
 	if ok {
 		if err := actionable(v, "createOrUpdate"); err != nil {
 			errResp.SetError(err)
+			return
+		}
+		if v.next != nil {
+			errResp.SetError(&armError{Status: http.StatusConflict, Code: "AnotherOperationInProgress", Message: fmt.Sprintf(
+				"Operation on Virtual Machine '%s' is not allowed: another operation is in progress on it. Retry after it completes.", name)})
 			return
 		}
 		props := *v.m.Properties
