@@ -72,6 +72,13 @@ func (c inventoryConns) Open(ctx context.Context, name string) (cloud.Provider, 
 	return c.svc.Provider(ctx, name)
 }
 
+func (c inventoryConns) Defaults(ctx context.Context, name string) (map[string]string, error) {
+	info, err := c.svc.Get(ctx, name)
+	return info.Defaults, err
+}
+
+var _ cloud.Defaulter = inventoryConns{}
+
 // Inventory returns the data dir's VM inventory, built the first time.
 func (a *App) Inventory() *cloud.Inventory {
 	a.inventoryOnce.Do(func() {

@@ -135,7 +135,7 @@ func TestOverviewWarnsOfVMsTheGuardWillStop(t *testing.T) {
 	f := newFixture(t, false)
 	seedVMs(t, f) // web has run three hours
 	(pageCase{"no warning yet", "/", 200, nil, []string{`data-testid="vm-stopping"`}}).run(t, f)
-	vs := model.VMSettings{NamePattern: model.DefaultNamePattern, StopForgottenAfter: 2 * time.Hour, StopWarning: time.Hour}
+	vs := model.VMSettings{NamePattern: model.CloudmeshNamePattern, StopForgottenAfter: 2 * time.Hour, StopWarning: time.Hour}
 	if err := f.store.SaveVMSettings(t.Context(), vs); err != nil {
 		t.Fatal(err)
 	}

@@ -172,3 +172,27 @@ func withoutAges(t *testing.T, s string) string {
 	b, _ := json.Marshal(l)
 	return string(b)
 }
+
+// A connection's own naming pattern, among its defaults, names its VMs
+// over the settings' pattern; one with a placeholder meshflow does not
+// know is refused when the connection is added, with the known ones.
+func TestConnectionNamingPattern(t *testing.T) {
+	dir := t.TempDir()
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
+	add := func(pattern string) (string, error) {
+		return runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "aws", "lab", "--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE",
+			"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key", "--default", "name_pattern="+pattern)
+	}
+	if out, err := add("{prefix}-{host}-{counter}"); err == nil || !strings.Contains(out, "{user}, {prefix}, {connection}, {counter}") {
+		t.Fatalf("a bad pattern was taken: %v\n%s", err, out)
+	}
+	if out, err := add("{connection}-{prefix}-{counter}"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+	out, err := runWithStdin(t, dir, "", "vm", "create", "--connection", "lab", "--count", "2", "--prefix", "etl",
+		"--image", "ami-0a1b2c3d4e5f60001", "--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32")
+	if err != nil || !strings.Contains(out, "created lab-etl-1 (") || !strings.Contains(out, "created lab-etl-2 (") {
+		t.Errorf("create: %v\n%s", err, out)
+	}
+}

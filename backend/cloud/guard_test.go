@@ -49,7 +49,7 @@ func TestGuardWarnsThenStopsForgottenVMs(t *testing.T) {
 	if g := turn(); len(g) != 0 {
 		t.Fatalf("the guard acted while off: %+v", g)
 	}
-	if err := st.SaveVMSettings(ctx, model.VMSettings{NamePattern: model.DefaultNamePattern, StopForgottenAfter: 2 * time.Hour, StopWarning: time.Hour}); err != nil {
+	if err := st.SaveVMSettings(ctx, model.VMSettings{NamePattern: model.CloudmeshNamePattern, StopForgottenAfter: 2 * time.Hour, StopWarning: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	g := turn()

@@ -39,6 +39,12 @@ type Store interface {
 	VMSettings(ctx context.Context) (model.VMSettings, error)
 }
 
+// Defaulter is Connections that know each connection's VM defaults: the
+// inventory takes a connection's own naming pattern from them.
+type Defaulter interface {
+	Defaults(ctx context.Context, connection string) (map[string]string, error)
+}
+
 // Connections gives the inventory the connections to look through and
 // their providers; the connections service is one.
 type Connections interface {
@@ -513,14 +519,23 @@ func (inv *Inventory) names(ctx context.Context, req CreateRequest, before []mod
 	if err != nil {
 		return nil, err
 	}
-	pattern := cmp.Or(vs.NamePattern, model.DefaultNamePattern)
+	pattern, where := cmp.Or(vs.NamePattern, model.CloudmeshNamePattern), "under Settings"
+	if d, ok := inv.conns.(Defaulter); ok {
+		defaults, err := d.Defaults(ctx, req.Connection)
+		if err != nil {
+			return nil, err
+		}
+		if p := defaults[model.DefaultNamePattern]; p != "" {
+			pattern, where = p, "in the defaults of connection "+req.Connection
+		}
+	}
 	if err := CheckNamePattern(pattern); err != nil {
-		return nil, fmt.Errorf("%w (fix it under Settings)", err)
+		return nil, fmt.Errorf("%w (fix it %s)", err, where)
 	}
 	base := strings.NewReplacer("{user}", inv.user, "{prefix}", cmp.Or(nameSafe(req.Prefix), "vm"), "{connection}", nameSafe(req.Connection)).Replace(pattern)
 	if !strings.Contains(base, counterPlaceholder) {
 		if count > 1 {
-			return nil, model.Errorf(model.ErrInvalid, "the naming pattern %s has no %s, so it names one VM only: ask for one, give the names, or add %s to the pattern under Settings", pattern, counterPlaceholder, counterPlaceholder)
+			return nil, model.Errorf(model.ErrInvalid, "the naming pattern %s has no %s, so it names one VM only: ask for one, give the names, or add %s to the pattern %s", pattern, counterPlaceholder, counterPlaceholder, where)
 		}
 		return append(out, base), nil // refused by the caller if taken
 	}

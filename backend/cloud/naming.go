@@ -22,7 +22,7 @@ var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 // A pattern without {counter} is allowed; it names one VM at a time.
 func CheckNamePattern(p string) error {
 	if strings.TrimSpace(p) == "" {
-		return model.Errorf(model.ErrInvalid, "the naming pattern is empty: use e.g. %s", model.DefaultNamePattern)
+		return model.Errorf(model.ErrInvalid, "the naming pattern is empty: use e.g. %s", model.CloudmeshNamePattern)
 	}
 	for _, ph := range placeholder.FindAllString(p, -1) {
 		if !slices.Contains(NamePlaceholders, ph) {

@@ -65,7 +65,7 @@ func TestNamesFollowThePattern(t *testing.T) {
 
 func TestCheckNamePattern(t *testing.T) {
 	for _, tc := range []struct{ pattern, wantErr string }{
-		{model.DefaultNamePattern, ""},
+		{model.CloudmeshNamePattern, ""},
 		{"{prefix}-{counter}", ""},
 		{"{user}-box", ""},
 		{"{user}-{host}-{counter}", "has {host}, which meshflow does not know: use {user}, {prefix}, {connection}, {counter}"},

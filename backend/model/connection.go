@@ -85,4 +85,7 @@ const (
 	DefaultKeyName       = "key_name"
 	DefaultSecurityGroup = "security_group"
 	DefaultNetwork       = "network"
+	// DefaultNamePattern names the connection's VMs, over the settings'
+	// pattern: {prefix}-{counter} on a cloud shared with no one.
+	DefaultNamePattern = "name_pattern"
 )

@@ -68,11 +68,11 @@ type VMSettings struct {
 	StopWarning time.Duration
 }
 
-// DefaultNamePattern is Cloudmesh's: ann-vm-3.
-const DefaultNamePattern = "{user}-{prefix}-{counter}"
+// CloudmeshNamePattern is Cloudmesh's, the default: ann-vm-3.
+const CloudmeshNamePattern = "{user}-{prefix}-{counter}"
 
 // DefaultVMSettings are what a new data dir starts with: Cloudmesh's
 // names, and no VM stopped without being asked.
 func DefaultVMSettings() VMSettings {
-	return VMSettings{NamePattern: DefaultNamePattern, StopWarning: time.Hour}
+	return VMSettings{NamePattern: CloudmeshNamePattern, StopWarning: time.Hour}
 }

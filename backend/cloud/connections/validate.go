@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/model"
 )
 
@@ -83,6 +84,11 @@ func Validate(c model.Connection) error {
 	}
 	if err := knownKeys(c, fields); err != nil {
 		return err
+	}
+	if p := c.Defaults[model.DefaultNamePattern]; p != "" {
+		if err := cloud.CheckNamePattern(p); err != nil {
+			return invalid(model.DefaultNamePattern, "%s", err.Error())
+		}
 	}
 	set := func(k string) bool { return c.Settings[k] != "" || c.Secrets[k] != "" }
 	switch c.Kind {
