@@ -86,8 +86,10 @@ func TestVMsThroughTheAPI(t *testing.T) {
 	}
 
 	out := call("GET", "/api/v1/vms?connection=lab&state=running&tag=team=data", "", 200)
-	for _, want := range []string{`"name":"` + first.VMs[0].Name + `"`, `"cost_per_hour":0.0104`, `"cost_unit":"USD"`,
-		`"forgotten":false`, `"age_seconds":`, `"knowledge_age_seconds":`, `"refreshes":[`} {
+	for _, want := range []string{
+		`"name":"` + first.VMs[0].Name + `"`, `"cost_per_hour":0.0104`, `"cost_unit":"USD"`,
+		`"forgotten":false`, `"age_seconds":`, `"knowledge_age_seconds":`, `"refreshes":[`,
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %s:\n%s", want, out)
 		}

@@ -118,7 +118,7 @@ func (v *auditedVMs) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.A
 	if req.DryRun {
 		return results, err
 	}
-	target := model.AuditTarget{Kind: model.TargetVM, ID: req.Selector.String()}
+	target := model.AuditTarget{Kind: model.TargetVM, ID: req.String()}
 	if results != nil {
 		target = api.ActedTarget(results)
 	}

@@ -182,7 +182,7 @@ func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionReq
 		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use start, stop, suspend, resume, reboot or destroy")
 		return
 	}
-	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.Selector.String()})
+	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.String()})
 	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{
 		Selector: in.Selector, Action: a, Why: why(r), Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
 	})
