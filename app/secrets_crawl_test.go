@@ -16,13 +16,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/cloud/openstack/osfake"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 // crawlCanary is the one secret of every connection in the crawl test.
@@ -52,24 +52,6 @@ tasks:
     with: {command: 'echo the VMs are {{ .tasks.chameleon.outputs.names }}'}
 `
 
-// syncBuffer collects the server's log lines from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The canary campaign: one secret sealed into a connection of every kind —
 // two that work (EC2 and OpenStack fakes), one EC2 cloud that refuses the
 // key, an Azure subscription whose sign-in cannot be reached, SSH hosts with a key
@@ -79,7 +61,7 @@ func (s *syncBuffer) String() string {
 // server log line at debug level, and no file of the data dir in the
 // clear (the database, the task logs, the audit log).
 func TestNoPageAPIAnswerLogOrFileShowsASecret(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIACRAWL", BootTime: 50 * time.Millisecond, StopTime: 50 * time.Millisecond})
 	t.Cleanup(ec2.Close)
 	ostack := osfake.New()
