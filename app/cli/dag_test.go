@@ -10,12 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 // runIn runs one command against the data dir seeded with the real starter
 // DAGs from testdata/examples.
 func runIn(ctx context.Context, dir string, args ...string) (string, error) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Run(ctx, append(args, "--data", dir), Env{
 		Version: "v1.2.3", Examples: os.DirFS("../../testdata/examples"),
 		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },

@@ -44,6 +44,7 @@ type Provider struct {
 	conn, region, endpoint string
 	ec2                    *ec2.Client
 	sts                    *sts.Client
+	secrets                []string // hidden in every error, should EC2 quote them
 }
 
 var (
@@ -112,6 +113,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	return &Provider{
 		conn: cfg.Connection, region: awsCfg.Region, endpoint: cfg.Endpoint,
 		ec2: ec2.NewFromConfig(awsCfg), sts: sts.NewFromConfig(awsCfg),
+		secrets: []string{cfg.SecretAccessKey, cfg.SessionToken},
 	}, nil
 }
 
