@@ -6,14 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
-
-// ForgottenAfter is how long a VM may be billed with nothing using it
-// before the lists call it forgotten.
-const ForgottenAfter = 12 * time.Hour
 
 // Filter chooses VMs for a list, the same for the VMs page, the API and
 // `meshflow vm list`.
