@@ -77,6 +77,7 @@ const (
 	ActionLoginLink        = "login.link"
 	ActionLogout           = "logout"
 	// VM actions, on one VM or on several chosen together.
+	ActionVMCreate  = "vm.create"
 	ActionVMStart   = "vm.start"
 	ActionVMStop    = "vm.stop"
 	ActionVMSuspend = "vm.suspend"
@@ -84,7 +85,6 @@ const (
 	ActionVMReboot  = "vm.reboot"
 	ActionVMDestroy = "vm.destroy"
 	ActionVMRefresh = "vm.refresh"
-	ActionVMCreate  = "vm.create"
 	// ActionDBReset is the first event of a database `meshflow db reset`
 	// made: the log it replaced is gone, this says who emptied it.
 	ActionDBReset = "db.reset"
@@ -104,7 +104,7 @@ var AuditActions = []string{
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
 	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
-	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh, ActionVMCreate,
+	ActionVMCreate, ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,
