@@ -141,6 +141,12 @@ func TestVMCommandsGoThroughARunningServer(t *testing.T) {
 	if out := run("", "vm", "info", "lab/"+made[0].ID); !strings.Contains(out, "stop asked by the command line") {
 		t.Errorf("info:\n%s", out)
 	}
+	if out, err := runWithStdin(t, dir, "", "vm", "destroy", "etl-1"); err == nil || !strings.Contains(out, "would destroy etl-1 (lab "+made[0].ID) {
+		t.Errorf("destroy without --yes through the server: %v\n%s", err, out)
+	}
+	if out := run("", "audit", "--action", "vm.destroy"); strings.Contains(out, "vm.destroy") {
+		t.Errorf("a dry run was audited:\n%s", out)
+	}
 	audit := run("", "audit", "--action", "vm.stop")
 	if !strings.Contains(audit, "API token via cli/") || !strings.Contains(audit, "lab/"+made[0].ID) {
 		t.Errorf("the stop is not recorded as the CLI's through the server:\n%s", audit)
