@@ -78,6 +78,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		a.release()
 		return nil, err
 	}
+	st.SetVMDefaults(cfg.VMs)
 	a.Store = st
 	return a, nil
 }

@@ -10,8 +10,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 // DefaultAddr is where `meshflow serve` listens unless told otherwise:
@@ -30,6 +34,17 @@ type Config struct {
 	Addr     string
 	LogLevel slog.Level
 	Engine   EngineConfig
+	// VMs are how VMs are named and guarded until the Settings page saves
+	// its own (see VMConfig); read from meshflow.yaml only.
+	VMs model.VMSettings
+}
+
+// VMConfig is meshflow.yaml's vms: the VM settings a data dir starts
+// with, which the Settings page may then change.
+type VMConfig struct {
+	NamePattern        string        `yaml:"name_pattern"`
+	StopForgottenAfter time.Duration `yaml:"stop_forgotten_after"` // e.g. 8h; 0: never
+	StopWarning        time.Duration `yaml:"stop_warning"`         // e.g. 1h
 }
 
 // EngineConfig tunes the workflow engine; it is read from meshflow.yaml only.
@@ -61,18 +76,19 @@ type Overrides struct {
 
 // fileConfig is the shape of meshflow.yaml.
 type fileConfig struct {
-	Addr         string `yaml:"addr"`
-	LogLevel     string `yaml:"log_level"`
+	Addr         string   `yaml:"addr"`
+	LogLevel     string   `yaml:"log_level"`
+	VMs          VMConfig `yaml:"vms"`
 	EngineConfig `yaml:",inline"`
 }
 
 // knownKeys lists meshflow.yaml's keys for error messages.
-const knownKeys = "addr, log_level, parallelism, pools, output_limit, log_retention_days, log_retention_runs"
+const knownKeys = "addr, log_level, parallelism, pools, output_limit, log_retention_days, log_retention_runs, vms (name_pattern, stop_forgotten_after, stop_warning)"
 
 // LoadConfig resolves the configuration from defaults, the data dir's
 // meshflow.yaml, the environment (through getenv) and flags.
 func LoadConfig(flags Overrides, getenv func(string) string) (Config, error) {
-	cfg := Config{Addr: DefaultAddr, LogLevel: slog.LevelInfo, Engine: DefaultEngineConfig()}
+	cfg := Config{Addr: DefaultAddr, LogLevel: slog.LevelInfo, Engine: DefaultEngineConfig(), VMs: model.DefaultVMSettings()}
 
 	cfg.DataDir = first(flags.DataDir, getenv("MESHFLOW_DATA"))
 	if cfg.DataDir == "" {
@@ -94,6 +110,9 @@ func LoadConfig(flags Overrides, getenv func(string) string) (Config, error) {
 	}
 	cfg.Addr = first(flags.Addr, getenv("MESHFLOW_ADDR"), file.Addr, cfg.Addr)
 	if err := mergeEngine(&cfg.Engine, file.EngineConfig); err != nil {
+		return cfg, fmt.Errorf("config: %s: %w", filepath.Join(cfg.DataDir, ConfigFileName), err)
+	}
+	if err := mergeVMs(&cfg.VMs, file.VMs); err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", filepath.Join(cfg.DataDir, ConfigFileName), err)
 	}
 	if lvl := first(flags.LogLevel, getenv("MESHFLOW_LOG_LEVEL"), file.LogLevel); lvl != "" {
@@ -152,6 +171,28 @@ func mergeEngine(dst *EngineConfig, f EngineConfig) error {
 	}
 	dst.LogRetentionRuns = f.LogRetentionRuns
 	dst.Pools = f.Pools
+	return nil
+}
+
+// mergeVMs applies the file's vms over the defaults, refusing a naming
+// pattern or a time that cannot work.
+func mergeVMs(dst *model.VMSettings, f VMConfig) error {
+	if f.NamePattern != "" {
+		if err := cloud.CheckNamePattern(f.NamePattern); err != nil {
+			return fmt.Errorf("vms.name_pattern: %w", err)
+		}
+		dst.NamePattern = f.NamePattern
+	}
+	switch {
+	case f.StopForgottenAfter < 0:
+		return fmt.Errorf("vms.stop_forgotten_after is %s: give a time such as 8h, or 0 to never stop VMs", f.StopForgottenAfter)
+	case f.StopWarning < 0:
+		return fmt.Errorf("vms.stop_warning is %s: give a time such as 1h", f.StopWarning)
+	}
+	dst.StopForgottenAfter = f.StopForgottenAfter
+	if f.StopWarning > 0 {
+		dst.StopWarning = f.StopWarning
+	}
 	return nil
 }
 

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
+
+	"github.com/meshflow/meshflow/backend/model"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -169,5 +172,51 @@ func TestEngineConfigFromFile(t *testing.T) {
 	}
 	if _, err := LoadConfig(Overrides{DataDir: dir}, env(nil)); err == nil || !strings.Contains(err.Error(), "pools.cloud_api has 0 slots") {
 		t.Fatalf("zero-slot pool: %v", err)
+	}
+}
+
+// meshflow.yaml's vms are the VM settings a data dir starts with, until
+// the Settings page saves its own; a pattern with a placeholder meshflow
+// does not know is refused with the file's name and the known ones.
+func TestVMConfigFromFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(yaml string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("vms:\n  name_pattern: \"{user}-{host}-{counter}\"\n")
+	if _, err := LoadConfig(Overrides{DataDir: dir}, env(nil)); err == nil || !strings.Contains(err.Error(), ConfigFileName) ||
+		!strings.Contains(err.Error(), "vms.name_pattern") || !strings.Contains(err.Error(), "{user}, {prefix}, {connection}, {counter}") {
+		t.Fatalf("bad pattern: %v", err)
+	}
+	write("vms:\n  stop_forgotten_after: -1h\n")
+	if _, err := LoadConfig(Overrides{DataDir: dir}, env(nil)); err == nil || !strings.Contains(err.Error(), "0 to never stop") {
+		t.Fatalf("negative stop: %v", err)
+	}
+	write("vms:\n  name_pattern: \"{prefix}-{counter}\"\n  stop_forgotten_after: 8h\n")
+	cfg, err := LoadConfig(Overrides{DataDir: dir}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := model.VMSettings{NamePattern: "{prefix}-{counter}", StopForgottenAfter: 8 * time.Hour, StopWarning: time.Hour}
+	if cfg.VMs != want {
+		t.Fatalf("vms = %+v, want %+v", cfg.VMs, want)
+	}
+	a, err := Open(t.Context(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if got, err := a.Store.VMSettings(t.Context()); err != nil || got != want {
+		t.Fatalf("before any save the store answers %+v, %v", got, err)
+	}
+	saved := model.VMSettings{NamePattern: model.CloudmeshNamePattern, StopWarning: 30 * time.Minute}
+	if err := a.Store.SaveVMSettings(t.Context(), saved); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.Store.VMSettings(t.Context()); got != saved {
+		t.Fatalf("after a save the store answers %+v, want %+v", got, saved)
 	}
 }

@@ -90,10 +90,17 @@ func (s *Store) saveSettings(ctx context.Context, values map[string]string) erro
 	return nil
 }
 
-// VMSettings returns how VMs are named and guarded, with defaults for
+// SetVMDefaults sets what VMSettings answers for a setting never saved:
+// meshflow.yaml's. Call it before the store is shared.
+func (s *Store) SetVMDefaults(vs model.VMSettings) { s.vmDefaults = vs }
+
+// VMSettings returns how VMs are named and guarded, with the defaults for
 // anything never saved.
 func (s *Store) VMSettings(ctx context.Context) (model.VMSettings, error) {
-	out := model.DefaultVMSettings()
+	out := s.vmDefaults
+	if out.NamePattern == "" {
+		out = model.DefaultVMSettings()
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?)`,
 		settingVMNamePattern, settingVMStopAfter, settingVMStopWarning)
 	if err != nil {

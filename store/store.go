@@ -27,6 +27,9 @@ var ErrNotFound = model.ErrNotFound
 type Store struct {
 	db   *sql.DB
 	path string
+	// vmDefaults are the VM settings until some are saved (see
+	// SetVMDefaults).
+	vmDefaults model.VMSettings
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
