@@ -311,6 +311,9 @@ func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VM
 }
 
 func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VMRecord, error) {
+	if err := checkNames(req.Names); err != nil {
+		return nil, err
+	}
 	p, err := inv.conns.Open(ctx, req.Connection)
 	if err != nil {
 		return nil, err
@@ -495,15 +498,7 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 // over, as Cloudmesh's counter never did.
 func (inv *Inventory) names(ctx context.Context, req CreateRequest, before []model.VMIntent, taken map[string]model.VMRecord) ([]string, error) {
 	if len(req.Names) > 0 {
-		for _, n := range req.Names {
-			if strings.TrimSpace(n) == "" {
-				return nil, model.Errorf(model.ErrInvalid, "a VM name is empty: give each VM a name, or none to have them generated")
-			}
-		}
-		if dup := firstDuplicate(req.Names); dup != "" {
-			return nil, model.Errorf(model.ErrInvalid, "the name %s is asked for twice: VM names must differ", dup)
-		}
-		return req.Names, nil
+		return req.Names, nil // checked by checkNames
 	}
 	count := max(req.Count, 1)
 	out := make([]string, 0, count)
@@ -706,6 +701,20 @@ func nameSafe(s string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+// checkNames refuses names given that no VM can have, before any cloud
+// is asked.
+func checkNames(names []string) error {
+	for _, n := range names {
+		if strings.TrimSpace(n) == "" {
+			return model.Errorf(model.ErrInvalid, "a VM name is empty: give each VM a name, or none to have them generated")
+		}
+	}
+	if dup := firstDuplicate(names); dup != "" {
+		return model.Errorf(model.ErrInvalid, "the name %s is asked for twice: VM names must differ", dup)
+	}
+	return nil
 }
 
 func firstDuplicate(names []string) string {
