@@ -270,10 +270,12 @@ func newVMCreate(env Env, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create --connection NAME [--count N | --name NAME...]",
 		Short: "Create VMs; a retry or a crash never makes one twice",
-		Long: `Create VMs on a connection. Names are generated as {user}-{prefix}-{n} unless
---name is given; a name the cloud already has is refused. Each create is on
-record with its idempotency token before the cloud is asked, so one cut short
-is finished, not repeated, when meshflow next starts.
+		Long: `Create VMs on a connection. Unless --name is given, names follow the naming
+pattern (Settings, or the connection's default name_pattern; by default
+{user}-{prefix}-{counter}); a name the cloud already has is refused. Each
+create is on record with its idempotency token before the cloud is asked, so
+one cut short is finished, not repeated, when meshflow next starts; the same
+--idempotency-key given again answers the VMs made before.
 
   meshflow vm create --connection lab --count 2 --image ami-0abc --flavor t3.micro --ssh-from 203.0.113.7/32 --wait ssh`,
 		Args: cobra.NoArgs,
