@@ -115,6 +115,9 @@ func TestAWSAndAzureStarterDestroysBothWhenTheMiddleFails(t *testing.T) {
 		if tr.State != want[tr.TaskID] {
 			t.Errorf("task %s = %s (%s), want %s", tr.TaskID, tr.State, tr.Error, want[tr.TaskID])
 		}
+		if tr.TaskID == "ssh_ready" && !strings.Contains(tr.Error, "to be ssh") {
+			t.Errorf("ssh_ready failed for another reason than SSH: %s", tr.Error)
+		}
 		if tr.TaskID == "cleanup" && tr.Outputs["count"] != "2" {
 			t.Errorf("cleanup destroyed %q VMs (%s), want both", tr.Outputs["count"], tr.Outputs["names"])
 		}
