@@ -46,6 +46,64 @@ func (c starterClouds) Open(ctx context.Context, name string) (cloud.Provider, e
 	})
 }
 
+// starterWorkflows runs the engine over a new data dir seeded with the
+// real starter DAGs, its inventory over clouds, until the test ends.
+func starterWorkflows(t *testing.T, clouds cloud.Connections, o cloud.Options) *Workflows {
+	t.Helper()
+	cfg, err := LoadConfig(Overrides{DataDir: t.TempDir()}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(t.Context(), cfg, Options{Examples: os.DirFS("../testdata/examples"), Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Azure SDK's fake lives in this process, so the inventory gets the
+	// fakes as its connections rather than opening sealed settings.
+	a.inventoryOnce.Do(func() { a.inventory = cloud.NewInventory(a.Store, clouds, o) })
+	w := a.Workflows()
+	if err := w.Load(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.run(ctx, false) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("engine: %v", err)
+		}
+		if err := a.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return w
+}
+
+// runStarter triggers a starter DAG by hand and returns its ended run and
+// the state of each task.
+func runStarter(t *testing.T, w *Workflows, name string, params map[string]any) (model.Run, map[string]model.TaskRun) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	run, err := w.Service.Trigger(ctx, name, params, model.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = w.Service.Wait(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	trs, err := w.app.Store.TaskRuns(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := map[string]model.TaskRun{}
+	for _, tr := range trs {
+		tasks[tr.TaskID] = tr
+	}
+	return run, tasks
+}
+
 const starterSub = "00000000-0000-0000-0000-0000000000aa"
 
 // The aws-and-azure-vms starter, as shipped, through the real engine and
@@ -59,70 +117,33 @@ func TestAWSAndAzureStarterDestroysBothWhenTheMiddleFails(t *testing.T) {
 	clouds := starterClouds{ec2: ec2, az: azfake.New(starterSub)}
 	azureBefore := clouds.az.Resources()
 
-	cfg, err := LoadConfig(Overrides{DataDir: t.TempDir()}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(t.Context(), cfg, Options{Examples: os.DirFS("../testdata/examples"), Exclusive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	// The Azure SDK's fake lives in this process, so the inventory gets the
-	// fakes as its connections rather than opening sealed settings.
-	a.inventoryOnce.Do(func() {
-		a.inventory = cloud.NewInventory(a.Store, clouds, cloud.Options{User: "ann"})
-	})
-	w := a.Workflows()
-	if err := w.Load(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- w.run(ctx, false) }()
-	defer func() {
-		cancel()
-		if err := <-engineDone; err != nil {
-			t.Errorf("engine: %v", err)
-		}
-	}()
-
-	run, err := w.Service.Trigger(ctx, "aws-and-azure-vms", map[string]any{
+	w := starterWorkflows(t, clouds, cloud.Options{User: "ann"})
+	run, tasks := runStarter(t, w, "aws-and-azure-vms", map[string]any{
 		"aws_image":   "ami-0a1b2c3d4e5f60001",
 		"public_key":  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBd2Gd8Z ann@example",
 		"ssh_from":    "203.0.113.7/32",
 		"ssh_timeout": "2s",
-	}, model.TriggerManual)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run, err = w.Service.Wait(ctx, run.ID); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if run.State != model.RunFailed {
 		t.Errorf("run = %s (%s), want failed: the VMs cannot answer SSH", run.State, run.Error)
-	}
-	tasks, err := a.Store.TaskRuns(ctx, run.ID)
-	if err != nil {
-		t.Fatal(err)
 	}
 	want := map[string]model.TaskState{
 		"aws_vm": model.TaskSuccess, "azure_vm": model.TaskSuccess, "ssh_ready": model.TaskFailed,
 		"work": model.TaskUpstreamFailed, "cleanup": model.TaskSuccess,
 	}
-	for _, tr := range tasks {
-		if tr.State != want[tr.TaskID] {
-			t.Errorf("task %s = %s (%s), want %s", tr.TaskID, tr.State, tr.Error, want[tr.TaskID])
-		}
-		if tr.TaskID == "ssh_ready" && !strings.Contains(tr.Error, "to be ssh") {
-			t.Errorf("ssh_ready failed for another reason than SSH: %s", tr.Error)
-		}
-		if tr.TaskID == "cleanup" && tr.Outputs["count"] != "2" {
-			t.Errorf("cleanup destroyed %q VMs (%s), want both", tr.Outputs["count"], tr.Outputs["names"])
+	for id, state := range want {
+		if tasks[id].State != state {
+			t.Errorf("task %s = %s (%s), want %s", id, tasks[id].State, tasks[id].Error, state)
 		}
 	}
+	if e := tasks["ssh_ready"].Error; !strings.Contains(e, "to be ssh") {
+		t.Errorf("ssh_ready failed for another reason than SSH: %s", e)
+	}
+	if out := tasks["cleanup"].Outputs; out["count"] != "2" {
+		t.Errorf("cleanup destroyed %q VMs (%s), want both", out["count"], out["names"])
+	}
 
+	ctx := t.Context()
 	p, err := clouds.Open(ctx, "aws")
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +170,7 @@ func TestAWSAndAzureStarterDestroysBothWhenTheMiddleFails(t *testing.T) {
 			}
 		}
 	}
-	known, err := a.Inventory().VMs(ctx, "", false)
+	known, err := w.app.Inventory().VMs(ctx, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,3 +180,65 @@ func TestAWSAndAzureStarterDestroysBothWhenTheMiddleFails(t *testing.T) {
 		}
 	}
 }
+
+// evening-stop, morning-start and forgotten-vm-reaper as shipped, through
+// the real engine against ec2fake, thirteen hours after the VMs were
+// launched: the first two act on the VMs tagged for office hours and on no
+// other; the reaper stops the VM left running with nothing using it, and
+// neither the one tagged to be kept nor the one started this morning.
+func TestOfficeHoursAndReaperStarters(t *testing.T) {
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIASTARTER"})
+	t.Cleanup(ec2.Close)
+	clouds := starterClouds{ec2: ec2}
+	later := func() time.Time { return time.Now().Add(13 * time.Hour) }
+	w := starterWorkflows(t, awsOnly{clouds}, cloud.Options{User: "ann", Now: later})
+	inv := w.app.Inventory()
+	ctx := t.Context()
+	spec := cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32"}
+	for name, tags := range map[string]map[string]string{
+		"office": {"schedule": "office-hours"}, "kept": {cloud.KeepTag: "true"}, "idle": nil,
+	} {
+		spec.Tags = tags
+		if _, err := inv.Create(ctx, cloud.CreateRequest{Connection: "aws", Names: []string{name}, Spec: spec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := inv.RefreshConnection(ctx, "aws"); err != nil { // all three running
+		t.Fatal(err)
+	}
+	states := func() string {
+		vms, err := inv.VMs(ctx, "aws", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, vm := range vms {
+			out = append(out, vm.Name+"="+string(vm.State))
+		}
+		return strings.Join(out, " ")
+	}
+
+	for _, step := range []struct{ dag, want string }{
+		{"evening-stop", "idle=running kept=running office=stopped"},
+		{"morning-start", "idle=running kept=running office=running"},
+		{"forgotten-vm-reaper", "idle=stopped kept=running office=running"},
+	} {
+		run, tasks := runStarter(t, w, step.dag, nil)
+		if run.State != model.RunSuccess {
+			t.Fatalf("%s = %s (%s); tasks %+v", step.dag, run.State, run.Error, tasks)
+		}
+		if got := states(); got != step.want {
+			t.Errorf("after %s: %s, want %s", step.dag, got, step.want)
+		}
+	}
+	// With nothing forgotten, the reaper's stop is skipped, not failed.
+	run, tasks := runStarter(t, w, "forgotten-vm-reaper", nil)
+	if run.State != model.RunSuccess || tasks["stop"].State != model.TaskSkipped {
+		t.Errorf("reaper with nothing to stop = %s, stop %s (%s)", run.State, tasks["stop"].State, tasks["stop"].Error)
+	}
+}
+
+// awsOnly is the starter clouds without Azure.
+type awsOnly struct{ starterClouds }
+
+func (awsOnly) Active(context.Context) ([]string, error) { return []string{"aws"}, nil }
