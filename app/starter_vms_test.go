@@ -182,32 +182,43 @@ func TestAWSAndAzureStarterDestroysBothWhenTheMiddleFails(t *testing.T) {
 }
 
 // evening-stop, morning-start and forgotten-vm-reaper as shipped, through
-// the real engine against ec2fake, thirteen hours after the VMs were
-// launched: the first two act on the VMs tagged for office hours and on no
-// other; the reaper stops the VM left running with nothing using it, and
-// neither the one tagged to be kept nor the one started this morning.
+// the real engine against ec2fake and azfake, thirteen hours after the VMs
+// were launched: the first two act on the VMs tagged for office hours and
+// on no other, and an Azure VM is deallocated, not left stopped and billed;
+// the reaper does the same to the VMs left running with nothing using
+// them, and to neither the one tagged to be kept nor the one started this
+// morning.
 func TestOfficeHoursAndReaperStarters(t *testing.T) {
 	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIASTARTER"})
 	t.Cleanup(ec2.Close)
-	clouds := starterClouds{ec2: ec2}
 	later := func() time.Time { return time.Now().Add(13 * time.Hour) }
-	w := starterWorkflows(t, awsOnly{clouds}, cloud.Options{User: "ann", Now: later})
+	w := starterWorkflows(t, starterClouds{ec2: ec2, az: azfake.New(starterSub)}, cloud.Options{User: "ann", Now: later})
 	inv := w.app.Inventory()
 	ctx := t.Context()
-	spec := cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32"}
-	for name, tags := range map[string]map[string]string{
-		"office": {"schedule": "office-hours"}, "kept": {cloud.KeepTag: "true"}, "idle": nil,
+	office := map[string]string{"schedule": "office-hours"}
+	for _, vm := range []struct {
+		conn, name string
+		tags       map[string]string
+	}{
+		{"aws", "office", office}, {"aws", "kept", map[string]string{cloud.KeepTag: "true"}}, {"aws", "idle", nil},
+		{"azure", "az-office", office}, {"azure", "az-idle", nil},
 	} {
-		spec.Tags = tags
-		if _, err := inv.Create(ctx, cloud.CreateRequest{Connection: "aws", Names: []string{name}, Spec: spec}); err != nil {
+		spec := cloud.CreateSpec{
+			Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32", Tags: vm.tags,
+			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBd2Gd8Z ann@example",
+		}
+		if vm.conn == "azure" {
+			spec.Image, spec.Flavor = "", ""
+		}
+		if _, err := inv.Create(ctx, cloud.CreateRequest{Connection: vm.conn, Names: []string{vm.name}, Spec: spec}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := inv.RefreshConnection(ctx, "aws"); err != nil { // all three running
+	if _, err := inv.Refresh(ctx); err != nil { // all running
 		t.Fatal(err)
 	}
 	states := func() string {
-		vms, err := inv.VMs(ctx, "aws", false)
+		vms, err := inv.VMs(ctx, "", false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,9 +230,9 @@ func TestOfficeHoursAndReaperStarters(t *testing.T) {
 	}
 
 	for _, step := range []struct{ dag, want string }{
-		{"evening-stop", "idle=running kept=running office=stopped"},
-		{"morning-start", "idle=running kept=running office=running"},
-		{"forgotten-vm-reaper", "idle=stopped kept=running office=running"},
+		{"evening-stop", "idle=running kept=running office=stopped az-idle=running az-office=suspended"},
+		{"morning-start", "idle=running kept=running office=running az-idle=running az-office=running"},
+		{"forgotten-vm-reaper", "idle=stopped kept=running office=running az-idle=suspended az-office=running"},
 	} {
 		run, tasks := runStarter(t, w, step.dag, nil)
 		if run.State != model.RunSuccess {
@@ -233,12 +244,7 @@ func TestOfficeHoursAndReaperStarters(t *testing.T) {
 	}
 	// With nothing forgotten, the reaper's stop is skipped, not failed.
 	run, tasks := runStarter(t, w, "forgotten-vm-reaper", nil)
-	if run.State != model.RunSuccess || tasks["stop"].State != model.TaskSkipped {
-		t.Errorf("reaper with nothing to stop = %s, stop %s (%s)", run.State, tasks["stop"].State, tasks["stop"].Error)
+	if run.State != model.RunSuccess || tasks["stop"].State != model.TaskSkipped || tasks["deallocate"].State != model.TaskSkipped {
+		t.Errorf("reaper with nothing to stop = %s, stop %s, deallocate %s (%s)", run.State, tasks["stop"].State, tasks["deallocate"].State, tasks["deallocate"].Error)
 	}
 }
-
-// awsOnly is the starter clouds without Azure.
-type awsOnly struct{ starterClouds }
-
-func (awsOnly) Active(context.Context) ([]string, error) { return []string{"aws"}, nil }

@@ -279,12 +279,13 @@ func (VMList) Spec() dag.OpSpec {
 	args := append([]dag.ArgSpec{}, selectorArgs...)
 	args = append(args,
 		dag.ArgSpec{Name: "state", Type: dag.ArgString, Description: "Only VMs in this state: running, stopped, …"},
+		dag.ArgSpec{Name: "billed", Type: dag.ArgBool, Description: "Only VMs whose compute is billed: running, or stopped and billed still, as on Azure until deallocated (vm.suspend)."},
 		dag.ArgSpec{Name: "forgotten", Type: dag.ArgBool, Description: "Only forgotten VMs: billed for long, no active run using them, no " + cloud.KeepTag + "=true tag."},
 		dag.ArgSpec{Name: "forgotten_after", Type: dag.ArgDuration, Description: "How long billed before forgotten; default 12h, as on the Overview."},
 	)
 	return dag.OpSpec{
 		Name: "vm.list", InProcess: true,
-		Description: "Lists VMs from the inventory, by connection, names, ids, tags, group, state, or the forgotten ones.",
+		Description: "Lists VMs from the inventory, by connection, names, ids, tags, group, state, billing, or the forgotten ones.",
 		Args:        args, Outputs: vmOutputs,
 	}
 }
@@ -295,6 +296,10 @@ func (o VMList) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		return nil, err
 	}
 	state, err := argString(t.Args, "state")
+	if err != nil {
+		return nil, err
+	}
+	billed, err := argBool(t.Args, "billed")
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +317,7 @@ func (o VMList) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	}
 	var out []model.VMRecord
 	for _, vm := range vms {
-		if state == "" || string(vm.State) == state {
+		if (state == "" || string(vm.State) == state) && (!billed || vm.Billed()) {
 			out = append(out, vm)
 			fmt.Fprintf(t.Log, "%s\t%s\t%s\t%s\t%s\n", vm.Connection, vm.Name, vm.ID, vm.State, strings.Join(vm.PublicIPs, ","))
 		}
