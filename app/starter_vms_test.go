@@ -200,8 +200,11 @@ func TestOfficeHoursAndReaperStarters(t *testing.T) {
 		conn, name string
 		tags       map[string]string
 	}{
-		{"aws", "office", office}, {"aws", "kept", map[string]string{cloud.KeepTag: "true"}}, {"aws", "idle", nil},
-		{"azure", "az-office", office}, {"azure", "az-idle", nil},
+		{"aws", "office", office},
+		{"aws", "kept", map[string]string{cloud.KeepTag: "true"}},
+		{"aws", "idle", nil},
+		{"azure", "az-office", office},
+		{"azure", "az-idle", nil},
 	} {
 		spec := cloud.CreateSpec{
 			Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32", Tags: vm.tags,
