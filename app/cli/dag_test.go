@@ -284,17 +284,28 @@ func TestStarterDAGsValidate(t *testing.T) {
 }
 
 // The starter DAGs that act on VMs by themselves are paused in a new data
-// dir, until the user has a connection and unpauses them.
+// dir, until the user unpauses them — before any server ran, too.
 func TestVMStarterDAGsStartPaused(t *testing.T) {
-	out, err := runIn(t.Context(), t.TempDir(), "dag", "list", "--status", "paused")
-	if err != nil {
-		t.Fatalf("dag list: %v\n%s", err, out)
+	dir := t.TempDir()
+	paused := func() string {
+		t.Helper()
+		out, err := runIn(t.Context(), dir, "dag", "list", "--status", "paused")
+		if err != nil {
+			t.Fatalf("dag list: %v\n%s", err, out)
+		}
+		var names []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			names = append(names, strings.Fields(line)[0])
+		}
+		return strings.Join(names, " ")
 	}
-	var paused []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
-		paused = append(paused, strings.Fields(line)[0])
+	if got := paused(); got != "evening-stop forgotten-vm-reaper morning-start" {
+		t.Errorf("paused in a new data dir: %s", got)
 	}
-	if strings.Join(paused, " ") != "evening-stop forgotten-vm-reaper morning-start" {
-		t.Errorf("paused in a new data dir: %v\n%s", paused, out)
+	if out, err := runIn(t.Context(), dir, "dag", "unpause", "morning-start"); err != nil {
+		t.Fatalf("unpause: %v\n%s", err, out)
+	}
+	if got := paused(); got != "evening-stop forgotten-vm-reaper" {
+		t.Errorf("paused after unpausing morning-start: %s", got)
 	}
 }

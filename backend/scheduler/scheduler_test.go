@@ -189,6 +189,21 @@ func TestStartPaused(t *testing.T) {
 	rec.wantFires(t, "d@2026-01-11T06:00:00Z")
 }
 
+// An unpause asked before the scheduler ever met a start_paused DAG (the
+// CLI on a data dir no server has run) is the user's word, and stands.
+func TestUnpauseBeforeStartPausedIsKept(t *testing.T) {
+	fc, rec := clock.NewFake(utc("2026-01-10T05:00:00Z")), newRecorder()
+	if err := New(fc, rec, rec, nil).Unpause(t.Context(), "d"); err != nil {
+		t.Fatal(err)
+	}
+	d := daily("d", "0 6 * * *", "UTC", dag.CatchupAll)
+	d.StartPaused = true
+	h := start(t, fc, rec, d)
+	h.advanceTo(utc("2026-01-10T06:00:00Z"))
+	rec.waitFor(t, "the 06:00 run", func(r *recorder) bool { return len(r.fires) == 1 })
+	rec.wantFires(t, "d@2026-01-10T06:00:00Z")
+}
+
 func TestUnpauseBeforeRestartNoCatchUp(t *testing.T) {
 	ctx := t.Context()
 	fc, rec := clock.NewFake(utc("2026-01-10T05:00:00Z")), newRecorder()
