@@ -25,10 +25,6 @@ type Inventory interface {
 	BusyVMs(ctx context.Context) (map[string]bool, error)
 }
 
-// forgottenAfter is how long a VM may run with nothing using it before the
-// pages call it forgotten.
-const forgottenAfter = 12 * time.Hour
-
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection
 // names hold no slash; cloud ids may (Azure's are paths).
 type vmRef struct{ connection, id string }
