@@ -247,7 +247,7 @@ func TestCommandsOnTheDataDirAreRecorded(t *testing.T) {
 		"cli " + who + " variable.delete variable NOPE refused no variable NOPE",
 		"cli " + who + " variable.delete variable BUCKET done -",
 		"cli " + who + " dag.pause dag hello done -",
-		"cli " + who + ` dag.trigger dag nope refused no such DAG "nope" in ` + filepath.Join(dir, "dags") + " (known: burst,",
+		"cli " + who + ` dag.trigger dag nope refused no such DAG "nope" in ` + filepath.Join(dir, "dags") + " (known: aws-and-azure-vms, burst,",
 	}
 	same := len(got) == len(want)
 	for i := 0; same && i < len(got); i++ {

@@ -604,7 +604,7 @@ func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, 
 	vm, err := p.Get(ctx, id)
 	switch {
 	case errors.Is(err, model.ErrNotFound) && a == Destroy:
-		return rec, nil // gone already; the next refresh marks it
+		return inv.destroyed(ctx, rec)
 	case err != nil:
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
@@ -613,6 +613,19 @@ func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, 
 		return rec, err
 	}
 	return inv.store.VM(ctx, connection, id)
+}
+
+// destroyed records that a VM the cloud no longer finds after a destroy is
+// deleted, so that until the next refresh no page shows it running and
+// the guard does not call it forgotten. Azure and OpenStack forget a
+// deleted VM at once; EC2 lists it as terminated for an hour.
+func (inv *Inventory) destroyed(ctx context.Context, rec model.VMRecord) (model.VMRecord, error) {
+	vm := rec.VM
+	vm.State, vm.CloudState = model.VMDeleted, "not found after destroy"
+	if err := inv.save(ctx, vm); err != nil {
+		return rec, err
+	}
+	return inv.store.VM(ctx, vm.Connection, vm.ID)
 }
 
 // save records what the cloud now says of a VM, and in its history the
