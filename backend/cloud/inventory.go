@@ -73,6 +73,13 @@ type Inventory struct {
 	cacheMu sync.Mutex
 	cache   []model.VMRecord
 	cacheAt time.Time
+
+	catalogs catalogs
+
+	// requests holds a lock per CreateRequest.Key, so that the same
+	// request sent twice at once (a double-click) is served one after
+	// the other, the second finding the VMs of the first.
+	requests keyedLock
 }
 
 // cacheFor is how long the inventory trusts its copy of the VMs.
@@ -283,6 +290,9 @@ type CreateRequest struct {
 // the VM at most once. A name the connection's cloud already uses is
 // refused before anything is made.
 func (inv *Inventory) Create(ctx context.Context, req CreateRequest) ([]model.VMRecord, error) {
+	if req.Key != "" {
+		defer inv.requests.lock(req.Key)()
+	}
 	p, err := inv.conns.Open(ctx, req.Connection)
 	if err != nil {
 		return nil, err
