@@ -23,6 +23,16 @@ type Inventory interface {
 	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
 	// BusyVMs says which VMs active runs use: never forgotten.
 	BusyVMs(ctx context.Context) (map[string]bool, error)
+	VMCreator
+}
+
+// VMCreator is what the create form needs of the inventory.
+type VMCreator interface {
+	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
+	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
+	Offers(ctx context.Context, connection string) (cloud.Offer, error)
+	NamePattern(prefix string) string
+	Watch(ctx context.Context, connection, id string) (cloud.Progress, error)
 }
 
 // forgottenAfter is how long a VM may run with nothing using it before the

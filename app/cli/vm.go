@@ -328,7 +328,7 @@ is finished, not repeated, when meshflow next starts.
 				for _, vm := range made {
 					fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s on %s)\n", vm.Name, vm.ID, vm.Connection)
 				}
-				if aerr := a.Audit(cmd.Context(), app.LocalOrigin(), "vm.create", model.AuditTarget{Kind: model.TargetVM, ID: req.Connection}, err); aerr != nil {
+				if aerr := a.Audit(cmd.Context(), app.LocalOrigin(), model.ActionVMCreate, model.AuditTarget{Kind: model.TargetVM, ID: req.Connection}, err); aerr != nil {
 					err = errors.Join(err, aerr)
 				}
 				if err != nil || until == "" {

@@ -459,6 +459,12 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// NamePattern is how names are generated for prefix ("" for the
+// default), {n} standing for the counter: "ann-vm-{n}".
+func (inv *Inventory) NamePattern(prefix string) string {
+	return inv.user + "-" + cmp.Or(nameSafe(prefix), "vm") + "-{n}"
+}
+
 // names returns the names of the VMs to create: those given, or
 // generated ones, the first of them the names the request's earlier
 // creates were given.

@@ -76,6 +76,7 @@ const (
 	ActionLoginLink        = "login.link"
 	ActionLogout           = "logout"
 	// VM actions, on one VM or on several chosen together.
+	ActionVMCreate  = "vm.create"
 	ActionVMStart   = "vm.start"
 	ActionVMStop    = "vm.stop"
 	ActionVMSuspend = "vm.suspend"
@@ -102,7 +103,7 @@ var AuditActions = []string{
 	ActionVariableSet, ActionVariableDelete, ActionSettingsSave,
 	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
-	ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
+	ActionVMCreate, ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,
