@@ -211,3 +211,82 @@ func TestVMPageOffersWhatTheCloudCan(t *testing.T) {
 	}
 	(pageCase{"a host", "/vms/show?vm=" + url.QueryEscape("here/127.0.0.1:1"), 200, []string{"<h1>me</h1>"}, []string{`data-testid="vm-stop"`, `data-testid="vm-destroy"`}}).run(t, f)
 }
+
+// createdVM creates one VM through the form and lets it boot; it returns
+// the VM and its page's address.
+func createdVM(t *testing.T, f *fixture, advance func(time.Duration)) (model.VMRecord, string) {
+	t.Helper()
+	rec := f.do(t, "POST", "/vms/create", createForm("k-"+t.Name()), nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create = %d\n%s", rec.Code, rec.Body)
+	}
+	page, _, _ := strings.Cut(rec.Header().Get("Location"), "&flash=")
+	advance(2 * time.Minute)
+	f.do(t, "GET", page+"&watch=1", nil, nil)
+	vms, err := f.inventory.VMs(t.Context(), "aws-lab", false)
+	if err != nil || len(vms) != 1 || vms[0].State != model.VMRunning {
+		t.Fatalf("VMs after the boot = %+v, %v", vms, err)
+	}
+	return vms[0], page
+}
+
+// The changes EC2 offers — resize, public IPs, console output — are on
+// the page, each asked first, each in the VM's history and the audit
+// log; those it does not (rebuild, rename) are not.
+func TestVMPageChangesWhatTheCloudOffers(t *testing.T) {
+	f := newFixture(t, false)
+	ec2, advance := f.addEC2(t, "aws-lab", nil)
+	vm, page := createdVM(t, f, advance)
+	ref := "aws-lab/" + vm.ID
+	(pageCase{"the offer", page, 200, []string{
+		`data-testid="vm-resize"`, `<option value="t3.large">t3.large — 2 vCPU, 8 GiB</option>`,
+		`data-testid="vm-assign-ip"`, `data-testid="vm-console"`,
+	}, []string{`data-testid="vm-rebuild"`, `data-testid="vm-rename"`}}).run(t, f)
+
+	change := "/vms/change?" + url.Values{"action": {"assign-ip"}, "vm": {ref}}.Encode()
+	(pageCase{"asked first", change, 200, []string{"Assign a public IP of " + vm.Name + "?", "billed until it is released"}, nil}).run(t, f)
+	got := f.follow(t, f.do(t, "POST", change, url.Values{}, nil))
+	vms, _ := f.inventory.VMs(t.Context(), "aws-lab", false)
+	if len(vms[0].PublicIPs) == 0 {
+		t.Fatalf("no public IP after the assign: %+v", vms[0])
+	}
+	ip := vms[0].PublicIPs[len(vms[0].PublicIPs)-1]
+	for _, s := range []string{"Asked the cloud to assign a public IP. Its public addresses: ", ip, "assign a public IP asked by the VMs page: " + ip, `data-testid="vm-release-ip"`} {
+		if !strings.Contains(got, s) {
+			t.Errorf("the page after the assign lacks %q", s)
+		}
+	}
+	release := "/vms/change?" + url.Values{"action": {"release-ip"}, "vm": {ref}, "arg": {ip}}.Encode()
+	f.follow(t, f.do(t, "POST", release, url.Values{}, nil))
+	if n := ec2.Calls("ReleaseAddress"); n != 1 {
+		t.Errorf("ReleaseAddress was called %d times, want 1", n)
+	}
+
+	// EC2 changes the type of a stopped instance only, and the adapter
+	// says so.
+	resize := "/vms/change?" + url.Values{"action": {"resize"}, "vm": {ref}, "arg": {"t3.large"}}.Encode()
+	got = f.follow(t, f.do(t, "POST", resize, url.Values{}, nil))
+	if !strings.Contains(got, "The cloud refused to resize to t3.large: ") || !strings.Contains(got, "stop it first") {
+		t.Errorf("a refused resize is not in the cloud's words:\n%s", got)
+	}
+	(pageCase{"a resize without a flavor", "/vms/change?" + url.Values{"action": {"resize"}, "vm": {ref}}.Encode(), 400, []string{"Say what to resize " + vm.Name + " to"}, nil}).run(t, f)
+	(pageCase{"an unknown change", "/vms/change?" + url.Values{"action": {"explode"}, "vm": {ref}}.Encode(), 400, []string{"is not one a VM&#39;s page offers"}, nil}).run(t, f)
+	wantAudit(t, f, []auditWant{
+		{"vm.resize", "vm " + ref, "refused", ""},
+		{"vm.release-ip", "vm " + ref, "done", ""},
+		{"vm.assign-ip", "vm " + ref, "done", ""},
+		{"vm.create", "vm aws-lab", "done", ""},
+	})
+}
+
+// Console output is shown as text, escaped, its last 64 KiB only.
+func TestVMConsoleShowsTheEndEscaped(t *testing.T) {
+	f := newFixture(t, false)
+	ec2, advance := f.addEC2(t, "aws-lab", nil)
+	vm, _ := createdVM(t, f, advance)
+	out := "FIRST LINE\n" + strings.Repeat("booting…\n", 10_000) + "<script>alert(1)</script>\nlogin: "
+	ec2.SetConsoleOutput(vm.ID, out)
+	(pageCase{"console", "/vms/console?vm=" + url.QueryEscape("aws-lab/"+vm.ID), 200, []string{
+		`<pre class="vm-console" data-testid="vm-console-output">booting…`, "&lt;script&gt;alert(1)&lt;/script&gt;\nlogin: ", "last 64 KiB",
+	}, []string{"FIRST LINE", "<script>alert(1)"}}).run(t, f)
+}

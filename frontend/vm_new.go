@@ -92,16 +92,22 @@ func (h *Handler) fillCatalog(r *http.Request, form *pages.VMCreateForm, reload 
 		return
 	}
 	form.HasCatalog, form.CatalogAt, form.MoreImages = true, view.At, view.MoreImages
+	form.Images, form.Flavors = catalogChoices(view)
+}
+
+// catalogChoices are a catalog's images and flavors as picker options.
+func catalogChoices(view cloud.CatalogView) (images, flavors []pages.Choice) {
 	for _, im := range view.Images {
 		label := im.Name
 		if im.Description != "" && im.Description != im.Name {
 			label += " — " + im.Description
 		}
-		form.Images = append(form.Images, pages.Choice{Value: im.ID, Label: label + " (" + im.ID + ")"})
+		images = append(images, pages.Choice{Value: im.ID, Label: label + " (" + im.ID + ")"})
 	}
 	for _, f := range view.Flavors {
-		form.Flavors = append(form.Flavors, pages.Choice{Value: f.Name, Label: pages.FlavorLabel(f)})
+		flavors = append(flavors, pages.Choice{Value: f.Name, Label: pages.FlavorLabel(f)})
 	}
+	return images, flavors
 }
 
 // newFormKey names one filling-in of the create form: sent again, by a

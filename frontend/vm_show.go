@@ -69,9 +69,21 @@ func (h *Handler) vmPage(ctx context.Context, vm model.VMRecord, ssh bool) (page
 		return pages.VMPage{}, err
 	}
 	p := pages.VMPage{Row: h.vmRow(vm), History: history, SSHReady: ssh, Now: h.now()}
-	if offer, err := h.vms.Offers(ctx, vm.Connection); err == nil && vm.GoneAt.IsZero() {
-		for _, a := range offer.Actions {
-			p.Actions = append(p.Actions, string(a))
+	offer, err := h.vms.Offers(ctx, vm.Connection)
+	if err != nil || !vm.GoneAt.IsZero() || vm.State == model.VMDeleted {
+		return p, nil // nothing to act on, or nothing to act with
+	}
+	for _, a := range offer.Actions {
+		p.Actions = append(p.Actions, string(a))
+	}
+	p.Offer = pages.VMOffer{
+		Resize: offer.Resize, Confirm: offer.Confirm, Rebuild: offer.Rebuild,
+		Rename: offer.Rename, PublicIP: offer.PublicIP, Console: offer.Console,
+	}
+	if offer.Catalog && (offer.Resize || offer.Rebuild) {
+		// Suggestions only: a cloud that does not answer leaves them out.
+		if view, err := h.vms.Catalog(ctx, cloud.CatalogQuery{Connection: vm.Connection}); err == nil {
+			p.Images, p.Flavors = catalogChoices(view)
 		}
 	}
 	return p, nil

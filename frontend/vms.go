@@ -26,13 +26,16 @@ type Inventory interface {
 	VMCreator
 }
 
-// VMCreator is what the create form needs of the inventory.
+// VMCreator is what the create form and a VM's page need of the
+// inventory beyond the list.
 type VMCreator interface {
 	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
 	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
 	Offers(ctx context.Context, connection string) (cloud.Offer, error)
 	NamePattern(prefix string) string
 	Watch(ctx context.Context, connection, id string) (cloud.Progress, error)
+	Change(ctx context.Context, c cloud.Change) (model.VMRecord, error)
+	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
 }
 
 // forgottenAfter is how long a VM may run with nothing using it before the

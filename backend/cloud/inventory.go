@@ -538,31 +538,37 @@ func (a Action) Leads() Until {
 // the VM's history with who asked; the VM's state is then read back from
 // the cloud.
 func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, why string) (model.VMRecord, error) {
-	p, err := inv.conns.Open(ctx, connection)
+	return inv.Change(ctx, Change{Connection: connection, ID: id, Action: a, Why: why})
+}
+
+// Change does c to one VM as Act does: the lifecycle verbs, and the
+// changes that take an argument (resize, rebuild, rename, public IPs).
+func (inv *Inventory) Change(ctx context.Context, c Change) (model.VMRecord, error) {
+	p, err := inv.conns.Open(ctx, c.Connection)
 	if err != nil {
 		return model.VMRecord{}, err
 	}
-	rec, err := inv.store.VM(ctx, connection, id)
+	rec, err := inv.store.VM(ctx, c.Connection, c.ID)
 	if err != nil {
-		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "connection %s has no VM %s that meshflow knows: refresh the inventory", connection, id)
+		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "connection %s has no VM %s that meshflow knows: refresh the inventory", c.Connection, c.ID)
 	}
-	if err := act(ctx, p, id, a); err != nil {
-		inv.note(ctx, rec, a, why, err)
+	result, err := change(ctx, p, c)
+	inv.note(ctx, rec, c, result, err)
+	if err != nil {
 		return rec, err
 	}
-	inv.note(ctx, rec, a, why, nil)
-	vm, err := p.Get(ctx, id)
+	vm, err := p.Get(ctx, c.ID)
 	switch {
-	case errors.Is(err, model.ErrNotFound) && a == Destroy:
+	case errors.Is(err, model.ErrNotFound) && c.Action == Destroy:
 		return rec, nil // gone already; the next refresh marks it
 	case err != nil:
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
-	vm.Connection, vm.Kind = connection, p.Kind()
+	vm.Connection, vm.Kind = c.Connection, p.Kind()
 	if err := inv.save(ctx, vm); err != nil {
 		return rec, err
 	}
-	return inv.store.VM(ctx, connection, id)
+	return inv.store.VM(ctx, c.Connection, c.ID)
 }
 
 // save records what the cloud now says of a VM, and in its history the
@@ -578,51 +584,6 @@ func (inv *Inventory) save(ctx context.Context, vm model.VM) error {
 	}
 	defer inv.dropCache()
 	return inv.store.SaveVM(ctx, vm, at, events...)
-}
-
-func act(ctx context.Context, p Provider, id string, a Action) error {
-	unsupported := func() error {
-		return &Error{Kind: p.Kind(), Op: string(a) + " " + id, Message: "this cloud cannot " + string(a) + " a VM", Is: ErrNotSupported}
-	}
-	switch a {
-	case Start:
-		return p.Start(ctx, id)
-	case Stop:
-		return p.Stop(ctx, id)
-	case Destroy:
-		return p.Destroy(ctx, id)
-	case Suspend, Resume:
-		s, ok := p.(Suspender)
-		if !ok {
-			return unsupported()
-		}
-		if a == Suspend {
-			return s.Suspend(ctx, id)
-		}
-		return s.Resume(ctx, id)
-	case Reboot:
-		r, ok := p.(Rebooter)
-		if !ok {
-			return unsupported()
-		}
-		return r.Reboot(ctx, id)
-	}
-	return model.Errorf(model.ErrInvalid, "unknown action %q: use start, stop, suspend, resume, reboot or destroy", a)
-}
-
-// note records an action in the VM's history.
-func (inv *Inventory) note(ctx context.Context, rec model.VMRecord, a Action, why string, err error) {
-	msg := string(a) + " asked"
-	if why != "" {
-		msg += " by " + why
-	}
-	if err != nil {
-		msg += ", refused: " + err.Error()
-	}
-	e := model.VMEvent{At: inv.now(), Connection: rec.Connection, VMID: rec.ID, Name: rec.Name, Kind: model.VMActed, From: rec.State, Message: msg}
-	if err := inv.store.AddVMEvent(context.WithoutCancel(ctx), e); err != nil {
-		inv.logger.Error("record vm event", "vm", rec.ID, "err", err)
-	}
 }
 
 // History returns a VM's events, newest first.
