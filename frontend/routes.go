@@ -61,6 +61,7 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /vms/console", h.showVMConsole)
 	mux.HandleFunc("GET /vms/change", h.confirmVMChange)
 	mux.HandleFunc("POST /vms/change", h.changeVM)
+	mux.HandleFunc("POST /vms/labels", h.labelVM)
 	mux.HandleFunc("GET /vms/act", h.confirmVMAction)
 	mux.HandleFunc("POST /vms/act", h.actVMs)
 	mux.HandleFunc("POST /vms/refresh", h.refreshVMs)

@@ -290,3 +290,33 @@ func TestVMConsoleShowsTheEndEscaped(t *testing.T) {
 		`<pre class="vm-console" data-testid="vm-console-output">booting…`, "&lt;script&gt;alert(1)&lt;/script&gt;\nlogin: ", "last 64 KiB",
 	}, []string{"FIRST LINE", "<script>alert(1)"}}).run(t, f)
 }
+
+// Labels and the group set on a VM's page are kept in meshflow, shown
+// beside the cloud's tags, and chosen by as tags: by the VMs filter and
+// by the inventory's Select, which the ops and bulk actions use.
+func TestVMLabelsAreChosenByAsTags(t *testing.T) {
+	f := newFixture(t, false)
+	_, advance := f.addEC2(t, "aws-lab", nil)
+	vm, _ := createdVM(t, f, advance)
+	labels := "/vms/labels?vm=" + url.QueryEscape("aws-lab/"+vm.ID)
+	got := f.follow(t, f.do(t, "POST", labels, url.Values{"group": {"nightly"}, "labels": {"owner=ann\nenv=prod"}}, nil))
+	for _, s := range []string{"Labels of " + vm.Name + " saved.", `<dt>Label owner</dt><dd data-testid="vm-label">ann</dd>`, `<dt>Label env</dt><dd data-testid="vm-label">prod</dd>`, `value="nightly"`, "labels set to env=prod, meshflow-group=nightly, owner=ann by the VMs page"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("the page after saving labels lacks %q", s)
+		}
+	}
+	(pageCase{"the filter sees a label", "/vms?tag=owner%3Dann", 200, []string{`data-vm="aws-lab/` + vm.ID + `"`}, nil}).run(t, f)
+	picked, err := f.inventory.Select(t.Context(), cloud.Selector{Group: "nightly", Tags: map[string]string{"env": "prod"}})
+	if err != nil || len(picked) != 1 || picked[0].ID != vm.ID {
+		t.Errorf("Select by the group and a label = %v, %v", picked, err)
+	}
+	rec := f.do(t, "POST", labels, url.Values{"labels": {"no-equals-sign"}}, nil)
+	if got := f.follow(t, rec); !strings.Contains(got, "The labels were not saved: tag 1") {
+		t.Errorf("a bad label line is not refused by line:\n%s", got)
+	}
+	f.follow(t, f.do(t, "POST", labels, url.Values{}, nil))
+	if _, err := f.inventory.Select(t.Context(), cloud.Selector{Group: "nightly"}); err == nil {
+		t.Error("the group still picks the VM after its labels were removed")
+	}
+	wantAudit(t, f, []auditWant{{"vm.label", "vm aws-lab/" + vm.ID, "done", ""}, {"vm.label", "vm aws-lab/" + vm.ID, "refused", ""}, {"vm.label", "vm aws-lab/" + vm.ID, "done", ""}, {"vm.create", "vm aws-lab", "done", ""}})
+}

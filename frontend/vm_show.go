@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -68,7 +69,12 @@ func (h *Handler) vmPage(ctx context.Context, vm model.VMRecord, ssh bool) (page
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return pages.VMPage{}, err
 	}
-	p := pages.VMPage{Row: h.vmRow(vm), History: history, SSHReady: ssh, Now: h.now()}
+	p := pages.VMPage{Row: h.vmRow(vm), History: history, SSHReady: ssh, Now: h.now(), Group: vm.Labels[cloud.GroupTag]}
+	for _, k := range slices.Sorted(maps.Keys(vm.Labels)) {
+		if k != cloud.GroupTag {
+			p.LabelLines += k + "=" + vm.Labels[k] + "\n"
+		}
+	}
 	offer, err := h.vms.Offers(ctx, vm.Connection)
 	if err != nil || !vm.GoneAt.IsZero() || vm.State == model.VMDeleted {
 		return p, nil // nothing to act on, or nothing to act with

@@ -36,6 +36,7 @@ type VMCreator interface {
 	Watch(ctx context.Context, connection, id string) (cloud.Progress, error)
 	Change(ctx context.Context, c cloud.Change) (model.VMRecord, error)
 	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
+	SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error)
 }
 
 // forgottenAfter is how long a VM may run with nothing using it before the

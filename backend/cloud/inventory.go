@@ -36,6 +36,7 @@ type Store interface {
 	FinishVMIntent(ctx context.Context, token, vmID, reason string) error
 	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
 	NextVMNumber(ctx context.Context, prefix string) (int, error)
+	SetVMLabels(ctx context.Context, connection, id string, labels map[string]string) error
 }
 
 // Connections gives the inventory the connections to look through and

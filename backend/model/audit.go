@@ -93,6 +93,7 @@ const (
 	ActionVMRename        = "vm.rename"
 	ActionVMAssignIP      = "vm.assign-ip"
 	ActionVMReleaseIP     = "vm.release-ip"
+	ActionVMLabel         = "vm.label" // its labels and group set in meshflow
 	// ActionDBReset is the first event of a database `meshflow db reset`
 	// made: the log it replaced is gone, this says who emptied it.
 	ActionDBReset = "db.reset"
@@ -113,7 +114,7 @@ var AuditActions = []string{
 	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
 	ActionVMCreate, ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
-	ActionVMResize, ActionVMConfirmResize, ActionVMRevertResize, ActionVMRebuild, ActionVMRename, ActionVMAssignIP, ActionVMReleaseIP,
+	ActionVMResize, ActionVMConfirmResize, ActionVMRevertResize, ActionVMRebuild, ActionVMRename, ActionVMAssignIP, ActionVMReleaseIP, ActionVMLabel,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,

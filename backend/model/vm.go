@@ -98,6 +98,9 @@ type Flavor struct {
 // cloud no longer lists is kept, Gone, with its history.
 type VMRecord struct {
 	VM
+	// Labels are the tags given in meshflow rather than by the cloud;
+	// Tags holds them too, over a cloud tag of the same key.
+	Labels    map[string]string
 	FirstSeen time.Time
 	LastSeen  time.Time
 	GoneAt    time.Time // zero while the cloud lists it
