@@ -27,6 +27,8 @@ func (h *Handler) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /connections", h.listConnections)
 	mux.HandleFunc("POST /connections", h.saveConnection)
+	mux.HandleFunc("GET /connections/import", h.confirmImport)
+	mux.HandleFunc("POST /connections/import", h.importConnections)
 	mux.HandleFunc("POST /connections/{name}", h.saveConnection)
 	mux.HandleFunc("POST /connections/{name}/test", h.checkConnection)
 	// A GET of the delete URL asks first.
