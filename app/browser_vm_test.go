@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/meshflow/meshflow/app"
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/model"
 )
@@ -73,4 +75,41 @@ func TestBrowserCreatesAVMAndWatchesItRun(t *testing.T) {
 		t.Errorf("the inventory holds %+v (%v), want one VM of the image and tag chosen", vms, err)
 	}
 	b.check(t, "create a VM")
+}
+
+// vmDocshots takes the docs' screenshots of the VMs page, a VM's page
+// and the create form, over an in-memory EC2 holding a small lab.
+func vmDocshots(t *testing.T, s site, b *browser, dir string) {
+	t.Helper()
+	addFakeEC2(t, s.app, 0)
+	inv := s.app.Inventory()
+	for _, req := range []cloud.CreateRequest{
+		{Names: []string{"web-1", "web-2"}, Spec: cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.small", SSHFrom: "203.0.113.7/32", Tags: map[string]string{cloud.GroupTag: "web", "env": "lab"}}},
+		{Names: []string{"db-1"}, Spec: cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60004", Flavor: "m5.large", SSHFrom: "203.0.113.7/32", Tags: map[string]string{"env": "lab"}}},
+	} {
+		req.Connection, req.Why = "aws-lab", "the docs"
+		if _, err := inv.Create(t.Context(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := inv.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	vms, err := inv.VMs(t.Context(), "aws-lab", false)
+	if err != nil || len(vms) != 3 {
+		t.Fatalf("the lab's VMs = %v, %v", vms, err)
+	}
+	db := vms[0] // by name: db-1 first
+	if _, err := inv.Act(t.Context(), db.Connection, db.ID, cloud.Stop, "the docs"); err != nil {
+		t.Fatal(err)
+	}
+	b.open(t, s.url+"/vms", "vms")
+	b.waitVisible(t, `[data-testid="vm-table"]`)
+	b.viewportShot(t, dir, "vms")
+	b.open(t, s.url+"/vms/show?vm="+url.QueryEscape("aws-lab/"+vms[1].ID), "vms")
+	b.waitVisible(t, `[data-testid="vm-changes"]`)
+	b.viewportShot(t, dir, "vm")
+	b.open(t, s.url+"/vms/new", "vms")
+	b.waitVisible(t, `#vm-image`)
+	b.viewportShot(t, dir, "vm-create")
 }
