@@ -320,3 +320,20 @@ func TestVMLabelsAreChosenByAsTags(t *testing.T) {
 	}
 	wantAudit(t, f, []auditWant{{"vm.label", "vm aws-lab/" + vm.ID, "done", ""}, {"vm.label", "vm aws-lab/" + vm.ID, "refused", ""}, {"vm.label", "vm aws-lab/" + vm.ID, "done", ""}, {"vm.create", "vm aws-lab", "done", ""}})
 }
+
+// The VM page's stream sends the VM's parts while it moves and ends with
+// "done" once it has settled: a stopped VM's stream ends at once, with
+// markup that no longer listens.
+func TestVMStreamEndsWhenTheVMSettles(t *testing.T) {
+	f := newFixture(t, false)
+	_, advance := f.addEC2(t, "aws-lab", nil)
+	vm, _ := createdVM(t, f, advance)
+	if _, err := f.inventory.Act(t.Context(), vm.Connection, vm.ID, cloud.Stop, "the test"); err != nil {
+		t.Fatal(err)
+	}
+	rec := f.do(t, "GET", "/vms/events?vm="+url.QueryEscape("aws-lab/"+vm.ID), nil, nil)
+	body := rec.Body.String()
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(body, "event: done\n") || strings.Contains(body, "sse-connect") || !strings.Contains(body, `data-state="stopped"`) {
+		t.Errorf("the stream of a stopped VM = %d %q\n%s", rec.Code, rec.Header().Get("Content-Type"), body)
+	}
+}
