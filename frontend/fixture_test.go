@@ -193,7 +193,7 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
 		Connections: conns, ConnectionEdits: conns, Inventory: f.inventory, Prices: prices,
 		ImportFrom: connections.Places{Home: filepath.Join(dir, "home"), Getenv: func(string) string { return "" }},
-		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
+		Logs:       logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

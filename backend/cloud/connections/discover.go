@@ -25,6 +25,7 @@ type Found struct {
 	Plan    []Planned
 	Skipped []Skip
 	Notes   []importers.Note
+	Storage int // Cloudmesh storage entries, which are not connections
 	conns   []model.Connection
 }
 
@@ -37,30 +38,55 @@ type Planned struct {
 // Discover reads what the clouds' own tools keep in the usual places and
 // says what an import would do with it; it changes nothing.
 func (s *Service) Discover(ctx context.Context, pl Places) (Found, error) {
-	f := Found{Files: importers.Discover(pl.Home, pl.Getenv)}
+	found := importers.Discover(pl.Home, pl.Getenv)
 	var files []importers.File
-	var res importers.Result
-	for _, c := range f.Files {
+	env := false
+	for _, c := range found {
 		switch {
 		case c.Format == importers.FormatEnv:
-			env := importers.FromEnv(pl.Getenv)
-			res.Connections, res.Skipped, res.Notes = append(res.Connections, env.Connections...), append(res.Skipped, env.Skipped...), append(res.Notes, env.Notes...)
+			env = true
 		case c.Err == nil:
 			data, err := os.ReadFile(c.Path)
 			if err != nil {
-				return f, fmt.Errorf("read %s: %w", c.Path, err)
+				return Found{Files: found}, fmt.Errorf("read %s: %w", c.Path, err)
 			}
 			files = append(files, importers.File{Path: c.Path, Data: data})
 		}
 	}
-	if len(files) > 0 {
-		parsed, err := importers.ParseFiles(files...)
-		if err != nil {
-			return f, err
-		}
-		res.Connections, res.Skipped, res.Notes = append(parsed.Connections, res.Connections...), append(parsed.Skipped, res.Skipped...), append(parsed.Notes, res.Notes...)
+	res, err := parseFiles(files)
+	if err != nil {
+		return Found{Files: found}, err
 	}
-	f.conns, f.Notes = res.Connections, res.Notes
+	if env {
+		e := importers.FromEnv(pl.Getenv)
+		res.Connections, res.Skipped, res.Notes = append(res.Connections, e.Connections...), append(res.Skipped, e.Skipped...), append(res.Notes, e.Notes...)
+	}
+	f, err := s.plan(ctx, res)
+	f.Files = found
+	return f, err
+}
+
+// Parse reads the files given — the clouds' own, recognised by content —
+// and says what an import would do with them; it changes nothing.
+func (s *Service) Parse(ctx context.Context, files ...importers.File) (Found, error) {
+	res, err := parseFiles(files)
+	if err != nil {
+		return Found{}, err
+	}
+	return s.plan(ctx, res)
+}
+
+func parseFiles(files []importers.File) (importers.Result, error) {
+	if len(files) == 0 {
+		return importers.Result{}, nil
+	}
+	return importers.ParseFiles(files...)
+}
+
+// plan says what importing res would do: which connections it adds,
+// which it updates.
+func (s *Service) plan(ctx context.Context, res importers.Result) (Found, error) {
+	f := Found{conns: res.Connections, Notes: res.Notes, Storage: len(res.Storage)}
 	for _, sk := range res.Skipped {
 		f.Skipped = append(f.Skipped, Skip{Name: sk.Name, Reason: sk.Source + ": " + sk.Reason})
 	}
@@ -74,7 +100,7 @@ func (s *Service) Discover(ctx context.Context, pl Places) (Found, error) {
 	return f, nil
 }
 
-// ImportFound imports what Discover found, as Import does.
+// ImportFound imports what Discover or Parse found, as Import does.
 func (s *Service) ImportFound(ctx context.Context, f Found) (ImportResult, error) {
 	return s.Import(ctx, f.conns, f.Skipped)
 }
