@@ -57,6 +57,10 @@ func TestVMCreateFormOffersTheCloudsCatalog(t *testing.T) {
 	ec2, _ := f.addEC2(t, "aws-lab", map[string]string{
 		model.DefaultImage: "ami-0a1b2c3d4e5f60004", model.DefaultFlavor: "t3.small", model.DefaultKeyName: "lab-key",
 	})
+	keys := f.clouds.clouds["aws-lab"].(cloud.KeyImporter)
+	if err := keys.ImportKey(t.Context(), "lab-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@lab"); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []pageCase{
 		{"the catalog, defaults chosen", "/vms/new", 200, []string{
 			`<option value="aws-lab" selected>aws-lab (aws)</option>`,
@@ -64,6 +68,9 @@ func TestVMCreateFormOffersTheCloudsCatalog(t *testing.T) {
 			"al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64", "Windows_Server-2022",
 			`<option value="t3.small" selected>t3.small — 2 vCPU, 2 GiB</option>`, "t4g.nano — 2 vCPU, 0.5 GiB", "m1.small — 1 vCPU, 1.7 GiB",
 			`value="lab-key"`, `<code data-testid="vm-pattern">ann-vm-{n}</code>`, `name="key" value="`,
+			// Key pairs, security groups and subnets suggested from the cloud.
+			`list="vm-key_name-list"`, `<option value="lab-key">lab-key</option>`,
+			`list="vm-security_group-list"`, `>default (vpc-0de1a017)</option>`, `<option value="subnet-0de1a017">`,
 		}, []string{connCanary}},
 		{"filtered by text", "/vms/new?q=windows&prefix=web", 200, []string{
 			"Windows_Server-2022", `<code data-testid="vm-pattern">ann-web-{n}</code>`, `value="web"`,

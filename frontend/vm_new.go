@@ -93,6 +93,14 @@ func (h *Handler) fillCatalog(r *http.Request, form *pages.VMCreateForm, reload 
 	}
 	form.HasCatalog, form.CatalogAt, form.MoreImages = true, view.At, view.MoreImages
 	form.Images, form.Flavors = catalogChoices(view)
+	named := func(ns []cloud.Named) (out []pages.Choice) {
+		for _, n := range ns {
+			out = append(out, pages.Choice{Value: n.ID, Label: n.Name})
+		}
+		return out
+	}
+	pl := view.Placements
+	form.KeyPairs, form.SecurityGroups, form.Networks = named(pl.KeyPairs), named(pl.SecurityGroups), named(pl.Networks)
 }
 
 // catalogChoices are a catalog's images and flavors as picker options.

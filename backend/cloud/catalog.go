@@ -31,13 +31,17 @@ type CatalogView struct {
 	Flavors []model.Flavor
 	// MoreImages is how many images the filter matched beyond CatalogMax.
 	MoreImages int
+	// Placements are the key pairs, security groups and networks, where
+	// the provider lists them (a Placer); not filtered.
+	Placements Placements
 	At         time.Time // when the cloud was asked
 }
 
 type catalogEntry struct {
-	images  []model.Image
-	flavors []model.Flavor
-	at      time.Time
+	images     []model.Image
+	flavors    []model.Flavor
+	placements Placements
+	at         time.Time
 }
 
 // catalogs caches each connection's catalog.
@@ -59,7 +63,7 @@ func (inv *Inventory) Catalog(ctx context.Context, q CatalogQuery) (CatalogView,
 	has := func(fields ...string) bool {
 		return slices.ContainsFunc(fields, func(f string) bool { return strings.Contains(strings.ToLower(f), t) })
 	}
-	v := CatalogView{At: e.at}
+	v := CatalogView{At: e.at, Placements: e.placements}
 	for _, im := range e.images {
 		if !has(im.ID, im.Name, im.Description, im.OS) {
 			continue
@@ -99,6 +103,13 @@ func (inv *Inventory) catalog(ctx context.Context, conn string, reload bool) (ca
 	}
 	if e.flavors, err = c.Flavors(ctx); err != nil {
 		return catalogEntry{}, err
+	}
+	if pl, ok := p.(Placer); ok {
+		// Suggestions only: a key the credentials may not list (an IAM
+		// policy without DescribeKeyPairs) still leaves the images.
+		if e.placements, err = pl.Placements(ctx); err != nil {
+			inv.logger.Warn("list key pairs, security groups and networks", "connection", conn, "err", err)
+		}
 	}
 	slices.SortFunc(e.images, func(a, b model.Image) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	slices.SortFunc(e.flavors, func(a, b model.Flavor) int {
