@@ -24,15 +24,20 @@ type Inventory interface {
 	// BusyVMs says which VMs active runs use: never forgotten.
 	BusyVMs(ctx context.Context) (map[string]bool, error)
 	VMCreator
+	VMChanger
 }
 
-// VMCreator is what the create form and a VM's page need of the
-// inventory beyond the list.
+// VMCreator is what the create form needs of the inventory.
 type VMCreator interface {
 	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
 	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
-	Offers(ctx context.Context, connection string) (cloud.Offer, error)
 	NamePattern(prefix string) string
+}
+
+// VMChanger is what a VM's page needs of the inventory: what the VM's
+// cloud offers, where the VM is on its way, and its changes.
+type VMChanger interface {
+	Offers(ctx context.Context, connection string) (cloud.Offer, error)
 	Watch(ctx context.Context, connection, id string) (cloud.Progress, error)
 	Change(ctx context.Context, c cloud.Change) (model.VMRecord, error)
 	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
