@@ -206,6 +206,9 @@ func TestVMPageFollowsTheVMUp(t *testing.T) {
 			t.Errorf("the running VM's page lacks %q", s)
 		}
 	}
+	if strings.Contains(watch, `data-testid="vm-start"`) || strings.Contains(watch, `data-testid="vm-resume"`) {
+		t.Error("a running VM is offered start or resume")
+	}
 }
 
 // A static host's page offers no lifecycle action: its provider has

@@ -79,7 +79,7 @@ func (h *Handler) vmPage(ctx context.Context, vm model.VMRecord, ssh bool) (page
 	if err != nil || !vm.GoneAt.IsZero() || vm.State == model.VMDeleted {
 		return p, nil // nothing to act on, or nothing to act with
 	}
-	for _, a := range offer.Actions {
+	for _, a := range offer.For(vm.State) {
 		p.Actions = append(p.Actions, string(a))
 	}
 	p.Offer = pages.VMOffer{

@@ -20,6 +20,40 @@ type Offer struct {
 	Catalog  bool // images and flavors to pick from
 }
 
+// For is the lifecycle verbs that make sense for a VM in state s: no
+// start for a running VM, no resume for one that is not suspended. A VM
+// in error, or in a state meshflow has no word for, is offered them all,
+// for the cloud to judge.
+func (o Offer) For(s model.VMState) []Action {
+	var out []Action
+	for _, a := range o.Actions {
+		if a.fits(s) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (a Action) fits(s model.VMState) bool {
+	switch s {
+	case model.VMError, model.VMUnknown:
+		return true
+	case model.VMDeleted:
+		return false
+	}
+	switch a {
+	case Start:
+		return s == model.VMStopped || s == model.VMSuspended
+	case Stop:
+		return s == model.VMRunning || s == model.VMPending || s == model.VMRebooting
+	case Suspend, Reboot:
+		return s == model.VMRunning
+	case Resume:
+		return s == model.VMSuspended
+	}
+	return true // destroy
+}
+
 // Offers says what the provider of connection can do.
 func (inv *Inventory) Offers(ctx context.Context, connection string) (Offer, error) {
 	p, err := inv.conns.Open(ctx, connection)
