@@ -57,6 +57,7 @@ func (h *Handler) importConnections(w http.ResponseWriter, r *http.Request) {
 	msg := fmt.Sprintf("Imported: %d added, %d updated, %d skipped.", len(done.Added), len(done.Updated), len(done.Skipped))
 	if names := append(done.Added, done.Updated...); len(names) > 0 {
 		msg = strings.TrimSuffix(msg, ".") + " (" + strings.Join(names, ", ") + ")."
+		audit.Name(r.Context(), model.ActionConnectionImport, model.ConnectionTarget(strings.Join(names, ", ")))
 	}
 	redirect(w, r, "/connections?flash="+h.flashes.add(pages.Flash{Message: msg}))
 }

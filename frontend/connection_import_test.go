@@ -41,5 +41,5 @@ func TestConnectionsImportFromTheUsualPlaces(t *testing.T) {
 	if err != nil || len(list) != 2 {
 		t.Errorf("after two imports there are %d connections (%v), want 2", len(list), err)
 	}
-	wantAudit(t, f, []auditWant{{"connection.import", "connection", "done", ""}, {"connection.import", "connection", "done", ""}})
+	wantAudit(t, f, []auditWant{{"connection.import", "connection default, lab", "done", ""}, {"connection.import", "connection default, lab", "done", ""}})
 }
