@@ -52,13 +52,18 @@ func startSiteWith(t *testing.T, dags map[string]string) site {
 // startSiteIn starts the site on the data dir given, which need not exist.
 func startSiteIn(t *testing.T, dataDir string, dags map[string]string) site {
 	t.Helper()
+	// Warnings and errors only: the server logs every request at debug.
+	return startSiteLogged(t, dataDir, dags, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// startSiteLogged is startSiteIn with the app logging to logger.
+func startSiteLogged(t *testing.T, dataDir string, dags map[string]string, logger *slog.Logger) site {
+	t.Helper()
 	noEnv := func(string) string { return "" }
 	cfg, err := app.LoadConfig(app.Overrides{DataDir: dataDir, Addr: "127.0.0.1:0"}, noEnv)
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
-	// Warnings and errors only: the server logs every request at debug.
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Open(t.Context(), cfg, app.Options{
 		Version:   "dev",
 		Examples:  os.DirFS("../testdata/examples"), // what a real first start seeds

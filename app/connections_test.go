@@ -7,40 +7,22 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 const apiCanary = "CANARY-api-5d27-DO-NOT-SHOW"
-
-// lockedBuffer collects the server's log lines from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Connections of every kind added, edited, tested and removed through the
 // API of a running server: the answers say which secrets are set, the
 // test says the adapter is missing in the cloud's terms, and the canary
 // secret is in no response body, log line at debug level or audit entry.
 func TestAPIConnectionsNeverAnswerASecret(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	addr, a := serveForTestLogged(t, defaultTimeouts(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	client, err := a.Dir.Remote()
 	if err != nil {

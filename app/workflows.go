@@ -158,14 +158,20 @@ func NewOps(runs ops.Runs) *ops.Registry {
 	return newOps(runs, nil, clock.Real())
 }
 
+// vmService is what the vm.* ops need of the inventory.
+type vmService interface {
+	ops.VMs
+	ops.Guard
+}
+
 // newOps is the registry of every op. vms may be nil where no VM op runs
 // (validating files): the vm.* ops are still known, so DAGs using them
 // validate the same everywhere.
-func newOps(runs ops.Runs, vms ops.VMs, clk clock.Clock) *ops.Registry {
+func newOps(runs ops.Runs, vms vmService, clk clock.Clock) *ops.Registry {
 	return ops.NewRegistry(
 		ops.Shell{}, ops.HTTP{Client: &http.Client{Timeout: 5 * time.Minute}},
 		ops.TriggerDAG{Runs: runs}, ops.Wait{Clock: clk}, ops.Noop{},
-		ops.VMCreate{VMs: vms}, ops.VMWait{VMs: vms}, ops.VMList{VMs: vms},
+		ops.VMCreate{VMs: vms}, ops.VMWait{VMs: vms}, ops.VMList{VMs: vms, Guard: vms},
 		ops.VMAction{Action: cloud.Start, VMs: vms}, ops.VMAction{Action: cloud.Stop, VMs: vms},
 		ops.VMAction{Action: cloud.Suspend, VMs: vms}, ops.VMAction{Action: cloud.Resume, VMs: vms},
 		ops.VMAction{Action: cloud.Reboot, VMs: vms}, ops.VMAction{Action: cloud.Destroy, VMs: vms},

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/dag"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/workflow"
@@ -109,7 +110,7 @@ func (h *Handler) overviewVMs(ctx context.Context) (*pages.VMSummary, error) {
 		costs = append(costs, pages.Money(perDay[u], u)+"/day")
 	}
 	s.PerDay = strings.Join(costs, " · ")
-	forgotten, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, h.vms)
+	forgotten, err := h.vms.ForgottenAmong(ctx, vms, cloud.ForgottenAfter, h.prices, h.vms)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/meshflow/meshflow/backend/cloud"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/frontend/pages"
 )
@@ -58,7 +59,7 @@ func (h *Handler) listVMs(w http.ResponseWriter, r *http.Request) {
 // countForgotten is how many VMs the guard would call forgotten; a failure
 // to tell is logged and shown as none, the list itself being the point.
 func (h *Handler) countForgotten(ctx context.Context, vms []model.VMRecord) int {
-	f, err := h.vms.ForgottenAmong(ctx, vms, forgottenAfter, h.prices, h.vms)
+	f, err := h.vms.ForgottenAmong(ctx, vms, cloud.ForgottenAfter, h.prices, h.vms)
 	if err != nil {
 		h.logger.Error("find forgotten VMs", "err", err)
 	}

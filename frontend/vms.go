@@ -44,10 +44,6 @@ type VMChanger interface {
 	SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error)
 }
 
-// forgottenAfter is how long a VM may run with nothing using it before the
-// pages call it forgotten.
-const forgottenAfter = 12 * time.Hour
-
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection
 // names hold no slash; cloud ids may (Azure's are paths).
 type vmRef struct{ connection, id string }

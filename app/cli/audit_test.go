@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/meshflow/meshflow/internal/syncbuf"
+
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/api"
 	"github.com/meshflow/meshflow/backend/model"
@@ -218,7 +220,7 @@ func TestCommandsOnTheDataDirAreRecorded(t *testing.T) {
 		{args: []string{"dag", "trigger", "nope"}, fails: true},
 	}
 	for _, st := range steps {
-		var out syncBuffer
+		var out syncbuf.Buffer
 		err := Run(ctx, append(st.args, "--data", dir), Env{
 			Version: "v1.2.3", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader(st.stdin),
 			Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
@@ -245,7 +247,7 @@ func TestCommandsOnTheDataDirAreRecorded(t *testing.T) {
 		"cli " + who + " variable.delete variable NOPE refused no variable NOPE",
 		"cli " + who + " variable.delete variable BUCKET done -",
 		"cli " + who + " dag.pause dag hello done -",
-		"cli " + who + ` dag.trigger dag nope refused no such DAG "nope" in ` + filepath.Join(dir, "dags") + " (known: burst,",
+		"cli " + who + ` dag.trigger dag nope refused no such DAG "nope" in ` + filepath.Join(dir, "dags") + " (known: aws-and-azure-vms, burst,",
 	}
 	same := len(got) == len(want)
 	for i := 0; same && i < len(got); i++ {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -19,32 +18,15 @@ import (
 
 	"github.com/meshflow/meshflow/app"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/internal/syncbuf"
 	"github.com/meshflow/meshflow/store"
 )
-
-// syncBuffer is an io.Writer that a serving goroutine and the test can share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var starters fs.FS = fstest.MapFS{"hello.yaml": {Data: []byte("name: hello\n")}}
 
 // run executes one command with a clean environment and returns its output.
 func run(ctx context.Context, args ...string) (string, error) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Run(ctx, args, Env{Version: "v1.2.3", Examples: starters, Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }})
 	return out.String(), err
 }
@@ -55,14 +37,14 @@ type server struct {
 	link   string // the login link serve printed
 	cancel context.CancelFunc
 	done   chan error
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	cookie *http.Cookie // the session signed in with link, once asked for
 }
 
 func startServe(t *testing.T, dir string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}}
+	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncbuf.Buffer{}}
 	go func() {
 		s.done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir},
 			Env{Version: "v1.2.3", Examples: starters, Stdout: s.out, Stderr: s.out, Getenv: func(string) string { return "" }})

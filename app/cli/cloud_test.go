@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshflow/meshflow/internal/syncbuf"
+
 	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/cloud/openstack/osfake"
 )
@@ -16,7 +18,7 @@ const cloudCanary = "CANARY-c1i-0a9e"
 // runWithStdin runs a command with stdin, output and error together.
 func runWithStdin(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	t.Helper()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Run(t.Context(), append(args, "--data", dir), Env{
 		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader(stdin),
 		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },

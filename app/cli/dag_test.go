@@ -10,12 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 // runIn runs one command against the data dir seeded with the real starter
 // DAGs from testdata/examples.
 func runIn(ctx context.Context, dir string, args ...string) (string, error) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Run(ctx, append(args, "--data", dir), Env{
 		Version: "v1.2.3", Examples: os.DirFS("../../testdata/examples"),
 		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
@@ -262,5 +264,50 @@ func TestDAGShowAndPlanReportAnInvalidFile(t *testing.T) {
 				t.Errorf("dag %s: error %q does not say %q", cmd, err, want)
 			}
 		}
+	}
+}
+
+// The starter DAGs teach by example: every one validates with the real
+// ops, without a warning, as `meshflow dag validate` checks them.
+func TestStarterDAGsValidate(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/examples/*.yaml")
+	if err != nil || len(files) < 8 {
+		t.Fatalf("starter DAGs: %v, %v", files, err)
+	}
+	out, err := runIn(t.Context(), t.TempDir(), append([]string{"dag", "validate"}, files...)...)
+	if err != nil {
+		t.Fatalf("dag validate: %v\n%s", err, out)
+	}
+	for _, f := range files {
+		if !strings.Contains(out, f+": ok\n") {
+			t.Errorf("%s is not plainly ok:\n%s", f, out)
+		}
+	}
+}
+
+// The starter DAGs that act on VMs by themselves are paused in a new data
+// dir, until the user unpauses them — before any server ran, too.
+func TestVMStarterDAGsStartPaused(t *testing.T) {
+	dir := t.TempDir()
+	paused := func() string {
+		t.Helper()
+		out, err := runIn(t.Context(), dir, "dag", "list", "--status", "paused")
+		if err != nil {
+			t.Fatalf("dag list: %v\n%s", err, out)
+		}
+		var names []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			names = append(names, strings.Fields(line)[0])
+		}
+		return strings.Join(names, " ")
+	}
+	if got := paused(); got != "evening-stop forgotten-vm-reaper morning-start" {
+		t.Errorf("paused in a new data dir: %s", got)
+	}
+	if out, err := runIn(t.Context(), dir, "dag", "unpause", "morning-start"); err != nil {
+		t.Fatalf("unpause: %v\n%s", err, out)
+	}
+	if got := paused(); got != "evening-stop forgotten-vm-reaper" {
+		t.Errorf("paused after unpausing morning-start: %s", got)
 	}
 }

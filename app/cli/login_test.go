@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 var linkRE = regexp.MustCompile(`http://\S+/login\?token=(\S+)`)
@@ -71,7 +73,7 @@ func TestLoginOpenKeepsTheTokenOffTheCommandLine(t *testing.T) {
 	if err != nil || !strings.Contains(out, "No desktop browser here") {
 		t.Fatalf("login --open without a display: %v\n%s", err, out)
 	}
-	var stdout syncBuffer
+	var stdout syncbuf.Buffer
 	err = Run(t.Context(), []string{"login", "--open", "--data", dir}, Env{
 		Version: "v1.2.3", Examples: starters, Stdout: &stdout, Stderr: &stdout,
 		Getenv: func(k string) string { return map[string]string{"DISPLAY": ":0"}[k] },

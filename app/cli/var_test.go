@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshflow/meshflow/internal/syncbuf"
 )
 
 // A secret set from stdin reaches the task that asks for it, never shows
@@ -94,7 +96,7 @@ func TestSecretsInTaskErrorsAreMasked(t *testing.T) {
 // on stdin, the way a user keeps it out of the shell history.
 func setSecretFromStdin(t *testing.T, dir, name, value string) {
 	t.Helper()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Run(t.Context(), []string{"var", "set", name, "--secret", "--data", dir}, Env{
 		Version: "v", Examples: os.DirFS("../../testdata/examples"), Stdin: strings.NewReader(value + "\n"),
 		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
@@ -132,7 +134,7 @@ func TestVarSetFromStdinStopsOnCancel(t *testing.T) {
 // refused, and nothing is stored.
 func TestVarSetRefusesASecretOnTheCommandLine(t *testing.T) {
 	dir := t.TempDir()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	env := Env{
 		Version: "v", Examples: starters, Stdin: strings.NewReader(""),
 		Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/meshflow/meshflow/backend/model"
@@ -31,6 +32,42 @@ type Error struct {
 	Is error
 	// Err is the underlying error (the SDK's), for errors.As.
 	Err error
+
+	// hidden are the secrets Error masks (see Hide), behind a pointer so
+	// that printing the struct with %+v shows an address, not them.
+	hidden *[]string
+}
+
+// Hide makes the error mask each of secrets wherever it says them, and
+// returns it. A cloud may quote a request back in its message — the
+// session token header, a Keystone body with the password — and that
+// message is shown, logged and stored: the adapters hide their
+// connection's secrets in every error they make from the cloud's words,
+// once its Message is set. Err, the SDK's error, stays as it was, for
+// errors.As: print the Error, never the struct.
+func (e *Error) Hide(secrets ...string) *Error {
+	if e.hidden == nil {
+		e.hidden = new([]string)
+	}
+	for _, s := range secrets {
+		// Masking a letter or two would garble the message and hide
+		// nothing worth hiding.
+		if len(s) >= 4 {
+			*e.hidden = append(*e.hidden, s, url.QueryEscape(s))
+		}
+	}
+	e.Message = e.mask(e.Message)
+	return e
+}
+
+func (e *Error) mask(s string) string {
+	if e.hidden == nil {
+		return s
+	}
+	for _, secret := range *e.hidden {
+		s = strings.ReplaceAll(s, secret, "[secret]")
+	}
+	return s
 }
 
 func (e *Error) Error() string {
@@ -50,7 +87,7 @@ func (e *Error) Error() string {
 	case e.Err != nil:
 		b.WriteString(": " + e.Err.Error())
 	}
-	return b.String()
+	return e.mask(b.String())
 }
 
 // Unwrap lets errors.Is match the model's kind and errors.As the SDK's

@@ -12,6 +12,10 @@ import (
 // alone: a VM meant to run for good (meshflow-keep=true).
 const KeepTag = "meshflow-keep"
 
+// ForgottenAfter is how long a VM may be billed with nothing using it
+// before it is called forgotten, on the pages and by vm.list.
+const ForgottenAfter = 12 * time.Hour
+
 // Busy says which VMs work is using now: those an active DAG run or SSH
 // job acts on, by "connection/id". The guard never calls those forgotten.
 type Busy interface {

@@ -561,7 +561,7 @@ func (inv *Inventory) Change(ctx context.Context, c Change) (model.VMRecord, err
 	vm, err := p.Get(ctx, c.ID)
 	switch {
 	case errors.Is(err, model.ErrNotFound) && c.Action == Destroy:
-		return rec, nil // gone already; the next refresh marks it
+		return inv.destroyed(ctx, rec)
 	case err != nil:
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
@@ -570,6 +570,19 @@ func (inv *Inventory) Change(ctx context.Context, c Change) (model.VMRecord, err
 		return rec, err
 	}
 	return inv.store.VM(ctx, c.Connection, c.ID)
+}
+
+// destroyed records that a VM the cloud no longer finds after a destroy is
+// deleted, so that until the next refresh no page shows it running and
+// the guard does not call it forgotten. Azure and OpenStack forget a
+// deleted VM at once; EC2 lists it as terminated for an hour.
+func (inv *Inventory) destroyed(ctx context.Context, rec model.VMRecord) (model.VMRecord, error) {
+	vm := withoutLabels(rec)
+	vm.State, vm.CloudState = model.VMDeleted, "not found after destroy"
+	if err := inv.save(ctx, vm); err != nil {
+		return rec, err
+	}
+	return inv.store.VM(ctx, vm.Connection, vm.ID)
 }
 
 // save records what the cloud now says of a VM, and in its history the

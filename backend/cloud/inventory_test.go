@@ -37,7 +37,7 @@ func (c conns) Open(_ context.Context, name string) (cloud.Provider, error) {
 	return open()
 }
 
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "meshflow.db"))
 	if err != nil {

@@ -45,3 +45,17 @@ func (inv *Inventory) SetLabels(ctx context.Context, connection, id string, labe
 	}
 	return inv.store.VM(ctx, connection, id)
 }
+
+// withoutLabels is the VM as its cloud described it, the labels the store
+// read into its Tags taken out again, for saving it back. (A label that
+// stood over a cloud tag of the same key takes that tag with it.)
+func withoutLabels(rec model.VMRecord) model.VM {
+	vm := rec.VM
+	if len(rec.Labels) > 0 {
+		vm.Tags = maps.Clone(vm.Tags)
+		for k := range rec.Labels {
+			delete(vm.Tags, k)
+		}
+	}
+	return vm
+}

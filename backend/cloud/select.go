@@ -149,7 +149,11 @@ func (inv *Inventory) Wait(ctx context.Context, connection, id string, until Unt
 				return model.VMRecord{}, model.Errorf(model.ErrConflict, "VM %s is %s (%s), so it will not be %s", vm.Name, vm.State, vm.CloudState, until)
 			}
 		case errors.Is(err, model.ErrNotFound) && until == UntilDeleted:
-			return inv.store.VM(ctx, connection, id)
+			rec, err := inv.store.VM(ctx, connection, id)
+			if err != nil {
+				return rec, err
+			}
+			return inv.destroyed(ctx, rec)
 		case errors.Is(err, model.ErrNotFound) && last.ID == "":
 			// Just created: a cloud may not list a new VM at once (EC2's
 			// reads are eventually consistent).

@@ -16,7 +16,7 @@ import (
 // dagFields are the top-level keys, in the order the docs present them.
 var dagFields = []string{
 	"name", "description", "tags", "schedule", "timezone", "catchup",
-	"max_active_runs", "overlap", "params", "vars", "defaults", "tasks",
+	"max_active_runs", "overlap", "start_paused", "params", "vars", "defaults", "tasks",
 }
 
 // yamlLine matches the "line N: " yaml.v3 puts in some messages; its number

@@ -33,6 +33,8 @@ func (p *parser) dagField(d *DAG, pr pair) {
 		d.MaxActiveRuns, _ = p.integer(pr.v, "", "max_active_runs")
 	case "overlap":
 		d.Overlap = OverlapPolicy(p.str(pr.v, "", "overlap"))
+	case "start_paused":
+		d.StartPaused, _ = p.boolean(pr.v, "", "start_paused")
 	case "params":
 		d.Params = p.params(pr.v, d.Pos)
 	case "vars":

@@ -16,16 +16,20 @@ type DAG struct {
 	Name          string
 	Description   string
 	Tags          []string
-	Schedule      string         // cron (5 fields, optional seconds) or a descriptor such as @daily; empty: manual only
-	Timezone      string         // IANA name the schedule is read in; empty: the machine's local zone
-	Catchup       CatchupPolicy  // what to do about scheduled times missed while meshflow was not running
-	MaxActiveRuns int            // runs of this DAG allowed at once; 0 means DefaultMaxActiveRuns
-	Overlap       OverlapPolicy  // what a scheduled run does when MaxActiveRuns are already active
-	Params        []Param        // in file order; they generate the trigger form
-	Vars          []Var          // DAG-level variables; override global ones of the same name
-	Defaults      TaskDefaults   // apply to every task that does not set its own
-	Tasks         []Task         // in file order
-	Pos           map[string]Pos // where each top-level key is, for error messages
+	Schedule      string        // cron (5 fields, optional seconds) or a descriptor such as @daily; empty: manual only
+	Timezone      string        // IANA name the schedule is read in; empty: the machine's local zone
+	Catchup       CatchupPolicy // what to do about scheduled times missed while meshflow was not running
+	MaxActiveRuns int           // runs of this DAG allowed at once; 0 means DefaultMaxActiveRuns
+	Overlap       OverlapPolicy // what a scheduled run does when MaxActiveRuns are already active
+	// StartPaused pauses the schedule the first time meshflow meets the
+	// DAG, for a DAG that needs setting up (a connection, a tag) before it
+	// may run on its own; after that the pause is the user's to lift.
+	StartPaused bool
+	Params      []Param        // in file order; they generate the trigger form
+	Vars        []Var          // DAG-level variables; override global ones of the same name
+	Defaults    TaskDefaults   // apply to every task that does not set its own
+	Tasks       []Task         // in file order
+	Pos         map[string]Pos // where each top-level key is, for error messages
 	// Warnings are the problems Validate found that do not stop the DAG
 	// from loading or running, such as a param pasted unquoted into a
 	// shell command; in file order, each with Warning set.

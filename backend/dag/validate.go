@@ -126,6 +126,10 @@ func (v *validator) dagFields() {
 	}
 	oneOf(v, v.dagPos("catchup"), "", "catchup", d.Catchup, catchupPolicies)
 	oneOf(v, v.dagPos("overlap"), "", "overlap", d.Overlap, overlapPolicies)
+	if d.StartPaused && d.Schedule == "" {
+		v.errs.add(v.dagPos("start_paused"), "add a schedule, or remove start_paused",
+			"start_paused pauses the schedule, and this DAG has none: it runs only when triggered")
+	}
 	v.nonNegative(v.dagPos("max_active_runs"), "max_active_runs", d.MaxActiveRuns < 0, d.MaxActiveRuns)
 	td := d.Defaults
 	v.nonNegative(v.dagPos("defaults.retries"), "defaults: retries", td.Retries < 0, td.Retries)

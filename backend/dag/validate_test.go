@@ -58,31 +58,6 @@ func newTestCatalog() testCatalog {
 	}
 }
 
-func TestExamplesAreValid(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot, "testdata/examples/*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no examples found: %v", err)
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := Load(file, data, newTestCatalog())
-			if err != nil {
-				t.Fatalf("example does not load:\n%v", err)
-			}
-			if len(d.Warnings) > 0 {
-				t.Errorf("the starter DAGs teach by example; this one has warnings:\n%v", d.Warnings)
-			}
-			if _, err := NewPlan(d); err != nil {
-				t.Fatalf("example does not plan: %v", err)
-			}
-		})
-	}
-}
-
 // TestInvalidGolden loads every testdata/dag/invalid/*.yaml and compares
 // the complete error output with the .golden file beside it.
 func TestInvalidGolden(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"github.com/meshflow/meshflow/backend/tasklog"
 )
 
-func newTask(t *testing.T, args map[string]any) (*Task, *bytes.Buffer) {
+func newTask(t testing.TB, args map[string]any) (*Task, *bytes.Buffer) {
 	t.Helper()
 	var log bytes.Buffer
 	return &Task{

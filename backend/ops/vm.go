@@ -259,18 +259,33 @@ func (o VMWait) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	return vmOutputsOf(vms), nil
 }
 
+// Guard tells which VMs are forgotten; *cloud.Inventory is one, and its
+// own Busy.
+type Guard interface {
+	ForgottenAmong(ctx context.Context, vms []model.VMRecord, after time.Duration, prices *cloud.Prices, busy cloud.Busy) ([]cloud.Forgotten, error)
+	cloud.Busy
+}
+
 // VMList lists the VMs a selector picks (every VM with none), optionally
-// in one state.
-type VMList struct{ VMs VMs }
+// in one state or only the forgotten ones.
+type VMList struct {
+	VMs   VMs
+	Guard Guard
+}
 
 var _ Op = VMList{}
 
 func (VMList) Spec() dag.OpSpec {
 	args := append([]dag.ArgSpec{}, selectorArgs...)
-	args = append(args, dag.ArgSpec{Name: "state", Type: dag.ArgString, Description: "Only VMs in this state: running, stopped, …"})
+	args = append(args,
+		dag.ArgSpec{Name: "state", Type: dag.ArgString, Description: "Only VMs in this state: running, stopped, …"},
+		dag.ArgSpec{Name: "billed", Type: dag.ArgBool, Description: "Only VMs whose compute is billed: running, or stopped and billed still, as on Azure until deallocated (vm.suspend)."},
+		dag.ArgSpec{Name: "forgotten", Type: dag.ArgBool, Description: "Only forgotten VMs: billed for long, no active run using them, no " + cloud.KeepTag + "=true tag."},
+		dag.ArgSpec{Name: "forgotten_after", Type: dag.ArgDuration, Description: "How long billed before forgotten; default 12h, as on the Overview."},
+	)
 	return dag.OpSpec{
 		Name: "vm.list", InProcess: true,
-		Description: "Lists VMs from the inventory, by connection, names, ids, tags, group or state.",
+		Description: "Lists VMs from the inventory, by connection, names, ids, tags, group, state, billing, or the forgotten ones.",
 		Args:        args, Outputs: vmOutputs,
 	}
 }
@@ -284,6 +299,10 @@ func (o VMList) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	billed, err := argBool(t.Args, "billed")
+	if err != nil {
+		return nil, err
+	}
 	var vms []model.VMRecord
 	if len(sel.Names)+len(sel.IDs)+len(sel.Tags) == 0 && sel.Group == "" {
 		vms, err = o.VMs.VMs(ctx, sel.Connection, false)
@@ -293,14 +312,41 @@ func (o VMList) Run(ctx context.Context, t *Task) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vm.list: %w", err)
 	}
+	if vms, err = o.forgotten(ctx, t.Args, vms); err != nil {
+		return nil, fmt.Errorf("vm.list: %w", err)
+	}
 	var out []model.VMRecord
 	for _, vm := range vms {
-		if state == "" || string(vm.State) == state {
+		if (state == "" || string(vm.State) == state) && (!billed || vm.Billed()) {
 			out = append(out, vm)
 			fmt.Fprintf(t.Log, "%s\t%s\t%s\t%s\t%s\n", vm.Connection, vm.Name, vm.ID, vm.State, strings.Join(vm.PublicIPs, ","))
 		}
 	}
 	return vmOutputsOf(out), nil
+}
+
+// forgotten keeps the forgotten VMs among vms when with.forgotten asks.
+func (o VMList) forgotten(ctx context.Context, args map[string]any, vms []model.VMRecord) ([]model.VMRecord, error) {
+	only, err := argBool(args, "forgotten")
+	if err != nil || !only {
+		return vms, err
+	}
+	after, err := argDuration(args, "forgotten_after")
+	if err != nil {
+		return nil, err
+	}
+	if after <= 0 {
+		after = cloud.ForgottenAfter
+	}
+	found, err := o.Guard.ForgottenAmong(ctx, vms, after, nil, o.Guard)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.VMRecord, len(found))
+	for i, f := range found {
+		out[i] = f.VM
+	}
+	return out, nil
 }
 
 // waitAll waits for every VM in turn, within the task's timeout.

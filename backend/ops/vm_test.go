@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshflow/meshflow/backend/cloud"
+	"github.com/meshflow/meshflow/backend/cloud/aws"
+	"github.com/meshflow/meshflow/backend/cloud/aws/ec2fake"
 	"github.com/meshflow/meshflow/backend/cloud/hosts"
 	"github.com/meshflow/meshflow/backend/model"
 	"github.com/meshflow/meshflow/backend/tasklog"
@@ -111,4 +114,62 @@ func TestVMCreateRefusesSecrets(t *testing.T) {
 	if vms, _ := inv.VMs(t.Context(), "", true); len(vms) != 2 {
 		t.Errorf("the inventory changed: %d VMs", len(vms))
 	}
+}
+
+// vm.list forgotten: true is what the reaper stops, so it must leave out a
+// VM tagged to be kept and one an active run uses, and honour its
+// threshold.
+func TestVMListForgotten(t *testing.T) {
+	fake := ec2fake.New(ec2fake.Options{})
+	t.Cleanup(fake.Close)
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "meshflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	later := func() time.Time { return time.Now().Add(13 * time.Hour) }
+	inv := cloud.NewInventory(st, awsConns{fake}, cloud.Options{User: "ann", Now: later})
+	ctx := t.Context()
+	spec := cloud.CreateSpec{Image: "ami-0a1b2c3d4e5f60001", Flavor: "t3.micro", SSHFrom: "203.0.113.7/32"}
+	if _, err := inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Names: []string{"idle", "used"}, Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	spec.Tags = map[string]string{cloud.KeepTag: "true"}
+	if _, err := inv.Create(ctx, cloud.CreateRequest{Connection: "lab", Names: []string{"kept"}, Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	used, err := inv.Select(ctx, cloud.Selector{Names: []string{"used"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &model.Run{DAG: "nightly", State: model.RunQueued, Trigger: model.TriggerManual, LogicalDate: time.Now(), QueuedAt: time.Now()}
+	if err := st.CreateRun(ctx, run, []byte("name: nightly\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Use(ctx, "lab", used[0].ID, run.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	list := VMList{VMs: inv, Guard: inv}
+	for _, c := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{}, "idle kept used"},
+		{map[string]any{"forgotten": true}, "idle"},
+		{map[string]any{"forgotten": true, "forgotten_after": "14h"}, ""},
+	} {
+		task, _ := newTask(t, c.args)
+		out, err := list.Run(ctx, task)
+		if err != nil || out["names"] != c.want {
+			t.Errorf("vm.list %v = %q, %v; want %q", c.args, out["names"], err, c.want)
+		}
+	}
+}
+
+type awsConns struct{ fake *ec2fake.Server }
+
+func (awsConns) Active(context.Context) ([]string, error) { return []string{"lab"}, nil }
+func (c awsConns) Open(ctx context.Context, _ string) (cloud.Provider, error) {
+	return aws.New(ctx, aws.Config{Connection: "lab", Region: "us-east-1", AccessKeyID: "AKIALAB", SecretAccessKey: "x", Endpoint: c.fake.URL})
 }

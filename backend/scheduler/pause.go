@@ -33,15 +33,18 @@ func (s *Scheduler) setPaused(ctx context.Context, name string, paused bool) err
 	}
 	s.mu.Unlock()
 
-	st := snap.state
+	st, known := snap.state, snap.loaded
 	if !snap.loaded {
-		stored, _, err := s.store.ScheduleState(ctx, name)
+		stored, ok, err := s.store.ScheduleState(ctx, name)
 		if err != nil {
 			return fmt.Errorf("scheduler: %s %q: %w", action, name, err)
 		}
-		st = stored
+		st, known = stored, ok
 	}
-	if st.Paused == paused {
+	// A DAG never stored is written even when the flag is as asked, so
+	// that an unpause before the scheduler first meets a start_paused DAG
+	// is not undone by it.
+	if st.Paused == paused && known {
 		return nil
 	}
 	st.Paused = paused

@@ -166,6 +166,44 @@ func TestPause(t *testing.T) {
 	rec.wantFires(t, "d@2026-01-15T06:00:00Z")
 }
 
+// A starter DAG that needs setting up first is stored paused when the
+// scheduler first meets it, fires nothing until unpaused, and a pause the
+// user lifted stays lifted across restarts.
+func TestStartPaused(t *testing.T) {
+	fc, rec := clock.NewFake(utc("2026-01-10T05:00:00Z")), newRecorder()
+	d := daily("d", "0 6 * * *", "UTC", dag.CatchupAll)
+	d.StartPaused = true
+	h := start(t, fc, rec, d)
+	rec.waitFor(t, "the DAG stored paused", func(r *recorder) bool { return r.states["d"].Paused })
+	h.advanceTo(utc("2026-01-10T06:00:00Z"))
+	rec.waitSaved(t, "d", utc("2026-01-10T06:00:00Z")) // passed over, not triggered
+	rec.wantFires(t)
+
+	if err := h.s.Unpause(t.Context(), "d"); err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	h = start(t, fc, rec, d)
+	h.advanceTo(utc("2026-01-11T06:00:00Z"))
+	rec.waitFor(t, "the first run after unpause", func(r *recorder) bool { return len(r.fires) == 1 })
+	rec.wantFires(t, "d@2026-01-11T06:00:00Z")
+}
+
+// An unpause asked before the scheduler ever met a start_paused DAG (the
+// CLI on a data dir no server has run) is the user's word, and stands.
+func TestUnpauseBeforeStartPausedIsKept(t *testing.T) {
+	fc, rec := clock.NewFake(utc("2026-01-10T05:00:00Z")), newRecorder()
+	if err := New(fc, rec, rec, nil).Unpause(t.Context(), "d"); err != nil {
+		t.Fatal(err)
+	}
+	d := daily("d", "0 6 * * *", "UTC", dag.CatchupAll)
+	d.StartPaused = true
+	h := start(t, fc, rec, d)
+	h.advanceTo(utc("2026-01-10T06:00:00Z"))
+	rec.waitFor(t, "the 06:00 run", func(r *recorder) bool { return len(r.fires) == 1 })
+	rec.wantFires(t, "d@2026-01-10T06:00:00Z")
+}
+
 func TestUnpauseBeforeRestartNoCatchUp(t *testing.T) {
 	ctx := t.Context()
 	fc, rec := clock.NewFake(utc("2026-01-10T05:00:00Z")), newRecorder()

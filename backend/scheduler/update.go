@@ -32,6 +32,9 @@ func (s *Scheduler) update(ctx context.Context, e *entry, now time.Time) []time.
 			return nil
 		}
 		st, runs = resume(snap.sched, stored, ok, now, policy, s.limit)
+		if !ok && snap.dag.StartPaused {
+			st.Paused, runs = true, nil
+		}
 		save = !ok || !st.equal(stored)
 	case snap.changed:
 		st = fresh(snap.sched, snap.state, now)

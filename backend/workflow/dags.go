@@ -58,9 +58,12 @@ func (s *Service) describe(ctx context.Context, e *dagdir.Entry) (DAG, error) {
 			d.Warnings = append(d.Warnings, w.Error())
 		}
 	}
-	st, _, err := s.store.DAGState(ctx, e.Name)
+	st, known, err := s.store.DAGState(ctx, e.Name)
 	if err != nil {
 		return d, err
+	}
+	if !known && e.DAG != nil {
+		st.Paused = e.DAG.StartPaused // as the scheduler will store it
 	}
 	d.Paused, d.NextRunAt = st.Paused, st.NextRunAt
 	if s.schedule != nil {

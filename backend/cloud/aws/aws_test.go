@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -397,5 +398,29 @@ func TestStateMapping(t *testing.T) {
 				t.Errorf("vmState(%d, %q) = %q, want %q", c.code, c.reason, got, c.want)
 			}
 		})
+	}
+}
+
+// The VMs of one request share their security group: it is looked up for
+// the first and remembered, not asked again for each VM; a spec that asks
+// for another group is looked up afresh.
+func TestCreatesOfOneProviderLookUpTheirGroupOnce(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	for i, name := range []string{"g-1", "g-2", "g-3"} {
+		if _, err := e.p.Create(ctx, spec(name, "tok-g-"+strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.fake.Calls("DescribeSecurityGroups"); n != 1 {
+		t.Errorf("DescribeSecurityGroups called %d times for 3 VMs, want 1", n)
+	}
+	other := spec("g-4", "tok-g-4")
+	other.SSHFrom = "198.51.100.0/24"
+	if _, err := e.p.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fake.Calls("AuthorizeSecurityGroupIngress"); n != 2 {
+		t.Errorf("SSH opened %d times, want once for each address", n)
 	}
 }

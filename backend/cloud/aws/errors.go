@@ -71,7 +71,7 @@ func (p *Provider) fail(op string, err error) error {
 	case errors.As(err, &send):
 		e.Message, e.Is = "cannot reach EC2: "+send.Err.Error(), model.ErrUnavailable
 	}
-	return e
+	return e.Hide(p.secrets...)
 }
 
 // isAuthError reports whether the cloud refused the credentials.

@@ -15,9 +15,35 @@ import (
 // names none: it opens port 22 to the addresses specs ask for.
 const SSHGroup = "meshflow-ssh"
 
-// securityGroups resolves spec's group (an sg- id, or a name in the VPC)
-// or finds or makes SSHGroup and opens SSH to spec.SSHFrom in it.
+// groupAsk is what of a spec decides its security groups.
+type groupAsk struct{ network, group, sshFrom string }
+
+// securityGroups resolves spec's groups, once per provider for the same
+// ask (see Provider.groups).
 func (p *Provider) securityGroups(ctx context.Context, op string, spec cloud.CreateSpec) ([]string, error) {
+	ask := groupAsk{spec.Network, spec.SecurityGroup, spec.SSHFrom}
+	p.groupsMu.Lock()
+	ids, ok := p.groups[ask]
+	p.groupsMu.Unlock()
+	if ok {
+		return ids, nil
+	}
+	ids, err := p.resolveGroups(ctx, op, spec)
+	if err != nil {
+		return nil, err
+	}
+	p.groupsMu.Lock()
+	if p.groups == nil {
+		p.groups = map[groupAsk][]string{}
+	}
+	p.groups[ask] = ids
+	p.groupsMu.Unlock()
+	return ids, nil
+}
+
+// resolveGroups resolves spec's group (an sg- id, or a name in the VPC)
+// or finds or makes SSHGroup and opens SSH to spec.SSHFrom in it.
+func (p *Provider) resolveGroups(ctx context.Context, op string, spec cloud.CreateSpec) ([]string, error) {
 	if len(spec.SecurityGroup) > 3 && spec.SecurityGroup[:3] == "sg-" {
 		return []string{spec.SecurityGroup}, nil
 	}

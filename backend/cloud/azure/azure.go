@@ -191,7 +191,8 @@ func (p *Provider) fail(op string, err error) error {
 		if errors.Is(err, context.DeadlineExceeded) {
 			e.Is = model.ErrUnavailable
 		}
-		return e
+		// The sign-in's refusal may quote the request back.
+		return e.Hide(p.cfg.ClientSecret)
 	}
 	e.Code, e.Message = re.ErrorCode, armMessage(re)
 	e.Is = errorKinds[re.ErrorCode]
@@ -209,5 +210,5 @@ func (p *Provider) fail(op string, err error) error {
 	if e.Code == "" && e.Message == "" {
 		e.Message = fmt.Sprintf("HTTP %d", re.StatusCode)
 	}
-	return e
+	return e.Hide(p.cfg.ClientSecret)
 }

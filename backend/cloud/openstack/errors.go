@@ -36,7 +36,7 @@ func (p *Provider) fail(op string, err error) error {
 	if code, ok := responseCode(err); ok {
 		e.Code, e.Message = cloudWords(code.Actual, code.Body)
 		e.Is = kindOf(code.Actual)
-		return e
+		return e.Hide(p.secrets...)
 	}
 	e.Message = err.Error()
 	switch {
@@ -48,7 +48,7 @@ func (p *Provider) fail(op string, err error) error {
 		// a missing field.
 		e.Is = model.ErrInvalid
 	}
-	return e
+	return e.Hide(p.secrets...)
 }
 
 // invalid is a refusal meshflow makes before asking the cloud.

@@ -55,6 +55,7 @@ type Provider struct {
 	compute *gophercloud.ServiceClient
 	network *gophercloud.ServiceClient
 	image   *gophercloud.ServiceClient
+	secrets []string // hidden in every error, should the cloud quote them
 }
 
 var (
@@ -75,7 +76,7 @@ var (
 // cfg.Region in the token's catalog. The token is renewed with the same
 // credentials whenever the cloud says it has expired.
 func New(ctx context.Context, cfg Config) (*Provider, error) {
-	p := &Provider{conn: cfg.Connection, region: cfg.Region}
+	p := &Provider{conn: cfg.Connection, region: cfg.Region, secrets: []string{cfg.Password, cfg.ApplicationCredentialSecret}}
 	authURL, fromV2, err := v3AuthURL(cfg.AuthURL)
 	if err != nil {
 		return nil, p.invalid("authenticate", err.Error())

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +48,8 @@ type Options struct {
 type Server struct {
 	*httptest.Server
 	opts Options
+
+	requests atomic.Int64
 
 	mu        sync.Mutex
 	seq       int
@@ -123,6 +126,11 @@ func (s *Server) Calls(action string) int {
 	return s.calls[action]
 }
 
+// Requests reports how many HTTP requests the server has had, of every
+// action and STS's too: each waited Options.Latency, so a benchmark can
+// tell that time from the client's own.
+func (s *Server) Requests() int { return int(s.requests.Load()) }
+
 // SetConsoleOutput sets what GetConsoleOutput answers for an instance.
 func (s *Server) SetConsoleOutput(id, text string) {
 	s.mu.Lock()
@@ -174,6 +182,7 @@ var actions = map[string]handler{
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	if s.opts.Latency > 0 {
 		time.Sleep(s.opts.Latency)
 	}
