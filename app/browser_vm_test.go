@@ -72,9 +72,17 @@ func TestBrowserCreatesAVMAndWatchesItRun(t *testing.T) {
 	}
 	vms, err := s.app.Inventory().VMs(t.Context(), "aws-lab", false)
 	if err != nil || len(vms) != 1 || vms[0].Image != "ami-0a1b2c3d4e5f60004" || vms[0].Tags["env"] != "demo" {
-		t.Errorf("the inventory holds %+v (%v), want one VM of the image and tag chosen", vms, err)
+		t.Fatalf("the inventory holds %+v (%v), want one VM of the image and tag chosen", vms, err)
 	}
 	b.check(t, "create a VM")
+
+	// On a phone the VM's page and the form fit the screen.
+	b.run(t, "phone viewport", chromedp.EmulateViewport(420, 860))
+	b.open(t, s.url+"/vms/show?vm="+url.QueryEscape("aws-lab/"+vms[0].ID), "vms")
+	b.fitsWidth(t, "a VM's page")
+	b.open(t, s.url+"/vms/new", "vms")
+	b.fitsWidth(t, "the create form")
+	b.check(t, "phone VM pages")
 }
 
 // vmDocshots takes the docs' screenshots of the VMs page, a VM's page
