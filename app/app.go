@@ -10,11 +10,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/auth"
+	"github.com/meshflow/meshflow/backend/cloud/connections"
 	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/frontend"
 	"github.com/meshflow/meshflow/store"
@@ -130,6 +132,7 @@ func (a *App) Handler(desktop bool) http.Handler {
 		// which line of prices.csv to fix.
 		a.Logger.Error("VM prices", "err", err)
 	}
+	home, _ := os.UserHomeDir() // none: the import looks only at the environment
 	return frontend.New(frontend.Options{
 		Store:           a.Store,
 		Installation:    a.Store,
@@ -139,6 +142,7 @@ func (a *App) Handler(desktop bool) http.Handler {
 		Variables:       a.Variables(),
 		Connections:     conns,
 		ConnectionEdits: conns,
+		ImportFrom:      connections.Places{Home: home, Getenv: os.Getenv},
 		Inventory:       a.Inventory(),
 		Prices:          prices,
 		Logs:            w.Logs,

@@ -22,8 +22,8 @@ import (
 var docshots = flag.String("docshots", "", "write the README screenshots into `DIR`")
 
 // TestBrowserDocshots takes the README's screenshots of a lived-in install
-// — the Overview, a DAG's grid, a run with retries, its logs, the phone
-// layout — and
+// — the Overview, a DAG's grid, a run with retries, its logs, the VMs
+// pages, the phone layout — and
 // checks that each shows what its caption promises. The data dir is where
 // a real one is, under the home directory, so the pages name no test path.
 func TestBrowserDocshots(t *testing.T) {
@@ -72,6 +72,8 @@ func TestBrowserDocshots(t *testing.T) {
 	}
 	b.run(t, "scroll to the logs", chromedp.Evaluate(`document.getElementById("logs").scrollIntoView()`, nil))
 	b.viewportShot(t, dir, "logs")
+
+	vmDocshots(t, s, b, dir)
 
 	b.run(t, "phone", chromedp.EmulateViewport(420, 860))
 	b.open(t, s.url+"/runs/"+strconv.FormatInt(retry.ID, 10), "runs")

@@ -58,16 +58,7 @@ func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
 		}))
 		for _, p := range phonePages {
 			b.open(t, s.url+p.path, p.key)
-			var width struct{ Doc, View int }
-			b.run(t, "measure "+p.path, chromedp.Evaluate(
-				`({doc: document.documentElement.scrollWidth, view: window.innerWidth})`, &width))
-			if width.Doc > width.View {
-				var wide []string
-				b.run(t, "find what is too wide", chromedp.Evaluate(`[...document.querySelectorAll("main *")]
-					.filter(el => el.getBoundingClientRect().right > window.innerWidth && ![...el.querySelectorAll("*")].some(c => c.getBoundingClientRect().right > window.innerWidth))
-					.slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " " + Math.round(el.getBoundingClientRect().right) + "px")`, &wide))
-				t.Errorf("%s (%s) is %d px wide on a %d px screen; too wide: %v", p.path, scheme, width.Doc, width.View, wide)
-			}
+			b.fitsWidth(t, p.path+" ("+scheme+")")
 			if scheme == "light" {
 				b.screenshot(t, shots, "phone"+strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(p.path))
 			}
@@ -96,6 +87,22 @@ func TestBrowserPhoneLayoutFitsTheScreen(t *testing.T) {
 	b.waitVisible(t, `[data-testid="nav-dags"]`)
 	b.clickAndWait(t, `[data-testid="nav-dags"]`, pageSelector("dags"))
 	b.check(t, "phone menu")
+}
+
+// fitsWidth fails the test if the page is wider than the screen, naming
+// the innermost elements that stick out.
+func (b *browser) fitsWidth(t *testing.T, what string) {
+	t.Helper()
+	var width struct{ Doc, View int }
+	b.run(t, "measure "+what, chromedp.Evaluate(
+		`({doc: document.documentElement.scrollWidth, view: window.innerWidth})`, &width))
+	if width.Doc > width.View {
+		var wide []string
+		b.run(t, "find what is too wide", chromedp.Evaluate(`[...document.querySelectorAll("main *")]
+			.filter(el => el.getBoundingClientRect().right > window.innerWidth && ![...el.querySelectorAll("*")].some(c => c.getBoundingClientRect().right > window.innerWidth))
+			.slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " " + Math.round(el.getBoundingClientRect().right) + "px")`, &wide))
+		t.Errorf("%s is %d px wide on a %d px screen; too wide: %v", what, width.Doc, width.View, wide)
+	}
 }
 
 // scheduledDAG is the widest row of a DAG list: a long name, tags, a

@@ -46,5 +46,5 @@ func (h *Handler) graphEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return liveView{parts: []streamPart{{"graph", pages.GraphBody(e.Name, g)}}}, nil
 	}
-	h.stream(w, r, runID, changed, look)
+	h.stream(w, r, "run "+id(runID), changed, look)
 }

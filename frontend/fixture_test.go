@@ -192,7 +192,8 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	h := frontend.New(frontend.Options{
 		Store: st, Installation: st, Workflows: svc, Control: svc, History: svc, Variables: vars,
 		Connections: conns, ConnectionEdits: conns, Inventory: f.inventory, Prices: prices,
-		Logs: logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
+		ImportFrom: connections.Places{Home: filepath.Join(dir, "home"), Getenv: func(string) string { return "" }},
+		Logs:       logs, Info: info, CheckOrigin: !desktop, Sessions: f.sessions(desktop),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
@@ -200,11 +201,13 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	return f
 }
 
-// fixtureClouds are the connections of the fixture's inventory: static
-// SSH hosts, named by connection.
+// fixtureClouds are the connections of the fixture's inventory, named by
+// connection: static SSH hosts, and clouds' adapters over their fakes
+// (see addEC2).
 type fixtureClouds struct {
-	mu    sync.Mutex
-	hosts map[string][]model.SSHHost
+	mu     sync.Mutex
+	hosts  map[string][]model.SSHHost
+	clouds map[string]cloud.Provider
 }
 
 func (c *fixtureClouds) Active(context.Context) ([]string, error) {
@@ -216,6 +219,9 @@ func (c *fixtureClouds) Active(context.Context) ([]string, error) {
 func (c *fixtureClouds) Open(_ context.Context, name string) (cloud.Provider, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if p, ok := c.clouds[name]; ok {
+		return p, nil
+	}
 	return hosts.New(hosts.Config{Connection: name, Hosts: c.hosts[name]}), nil
 }
 

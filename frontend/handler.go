@@ -98,6 +98,9 @@ type ConnectionEdits interface {
 	Update(ctx context.Context, name string, c model.Connection, clear ...string) (connections.Info, error)
 	Delete(ctx context.Context, name string) error
 	Test(ctx context.Context, name string) (string, error)
+	// Discover and ImportFound import what the usual places hold.
+	Discover(ctx context.Context, pl connections.Places) (connections.Found, error)
+	ImportFound(ctx context.Context, f connections.Found) (connections.ImportResult, error)
 }
 
 // TaskLogs reads task logs; tasklog.Dir is one.
@@ -146,13 +149,15 @@ type Options struct {
 	// Connections and ConnectionEdits serve the Connections page.
 	Connections     Connections
 	ConnectionEdits ConnectionEdits
-	Logs            TaskLogs      // nil: no logs are shown
-	Events          RunEvents     // nil: live pages poll instead of streaming
-	Inventory       Inventory     // nil: the VMs pages say no cloud is connected
-	Prices          *cloud.Prices // the VMs' cost estimates; nil: none shown
-	Info            Info
-	Logger          *slog.Logger
-	Now             func() time.Time // defaults to time.Now
+	// ImportFrom is where the Connections page's import looks.
+	ImportFrom connections.Places
+	Logs       TaskLogs      // nil: no logs are shown
+	Events     RunEvents     // nil: live pages poll instead of streaming
+	Inventory  Inventory     // nil: the VMs pages say no cloud is connected
+	Prices     *cloud.Prices // the VMs' cost estimates; nil: none shown
+	Info       Info
+	Logger     *slog.Logger
+	Now        func() time.Time // defaults to time.Now
 	// CheckOrigin refuses state-changing requests sent by other web sites
 	// (cross-site request forgery). The browser-facing server turns it on;
 	// the desktop window, which no other site can reach, leaves it off.
@@ -174,6 +179,7 @@ type Handler struct {
 	vars     Variables
 	conns    Connections
 	edits    ConnectionEdits
+	places   connections.Places
 	logs     TaskLogs
 	events   RunEvents
 	vms      Inventory
@@ -200,6 +206,7 @@ func New(opts Options) http.Handler {
 		vars:     opts.Variables,
 		conns:    opts.Connections,
 		edits:    opts.ConnectionEdits,
+		places:   opts.ImportFrom,
 		logs:     opts.Logs,
 		events:   opts.Events,
 		vms:      opts.Inventory,

@@ -27,6 +27,8 @@ func (h *Handler) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /connections", h.listConnections)
 	mux.HandleFunc("POST /connections", h.saveConnection)
+	mux.HandleFunc("GET /connections/import", h.confirmImport)
+	mux.HandleFunc("POST /connections/import", h.importConnections)
 	mux.HandleFunc("POST /connections/{name}", h.saveConnection)
 	mux.HandleFunc("POST /connections/{name}/test", h.checkConnection)
 	// A GET of the delete URL asks first.
@@ -54,7 +56,14 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /runs/{id}/tasks/{task}/mark-failed", h.confirmRunAction(workflow.ActionMarkFailed))
 	mux.HandleFunc("POST /runs/{id}/tasks/{task}/mark-failed", h.markTask(model.TaskFailed))
 	mux.HandleFunc("GET /vms", h.listVMs)
+	mux.HandleFunc("GET /vms/new", h.newVM)
+	mux.HandleFunc("POST /vms/create", h.createVM)
 	mux.HandleFunc("GET /vms/show", h.showVM)
+	mux.HandleFunc("GET /vms/events", h.vmEvents)
+	mux.HandleFunc("GET /vms/console", h.showVMConsole)
+	mux.HandleFunc("GET /vms/change", h.confirmVMChange)
+	mux.HandleFunc("POST /vms/change", h.changeVM)
+	mux.HandleFunc("POST /vms/labels", h.labelVM)
 	mux.HandleFunc("GET /vms/act", h.confirmVMAction)
 	mux.HandleFunc("POST /vms/act", h.actVMs)
 	mux.HandleFunc("POST /vms/refresh", h.refreshVMs)

@@ -59,7 +59,7 @@ func (h *Handler) runEvents(w http.ResponseWriter, r *http.Request) {
 			{"logs", pages.RunLogs(p)},
 		}}, nil
 	}
-	h.stream(w, r, runID, changed, look)
+	h.stream(w, r, "run "+id(runID), changed, look)
 }
 
 // streamPart is one part of a live page, sent as the event it names.
@@ -76,13 +76,14 @@ type liveView struct {
 }
 
 // stream answers with server-sent events: look's parts when they change,
-// after each signal on changed and every streamBeat, until look says done
-// or the browser goes away.
-func (h *Handler) stream(w http.ResponseWriter, r *http.Request, runID int64, changed <-chan struct{}, look func(context.Context) (liveView, error)) {
+// after each signal on changed (nil: none) and every streamBeat, until
+// look says done or the browser goes away. what names what is watched,
+// for errors: "run 12".
+func (h *Handler) stream(w http.ResponseWriter, r *http.Request, what string, changed <-chan struct{}, look func(context.Context) (liveView, error)) {
 	ctx := r.Context()
 	v, err := look(ctx)
 	if err != nil {
-		h.fail(w, r, "read run "+id(runID), err)
+		h.fail(w, r, "read "+what, err)
 		return
 	}
 	hdr := w.Header()
@@ -112,7 +113,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, runID int64, ch
 		s.flush()
 		if s.err != nil {
 			if ctx.Err() == nil {
-				h.logger.Error("stream run", "run_id", runID, "err", s.err)
+				h.logger.Error("stream a live page", "of", what, "err", s.err)
 			}
 			return
 		}
@@ -124,7 +125,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, runID int64, ch
 		}
 		if v, err = look(ctx); err != nil {
 			if ctx.Err() == nil {
-				h.logger.Error("stream run", "run_id", runID, "err", err)
+				h.logger.Error("stream a live page", "of", what, "err", err)
 			}
 			return
 		}

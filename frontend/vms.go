@@ -23,6 +23,25 @@ type Inventory interface {
 	BusyVMs(ctx context.Context) (map[string]bool, error)
 	// Stopping lists the forgotten VMs the guard will stop, and when.
 	Stopping(ctx context.Context) ([]cloud.Warned, error)
+	VMCreator
+	VMChanger
+}
+
+// VMCreator is what the create form needs of the inventory.
+type VMCreator interface {
+	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
+	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
+	NamePattern(prefix string) string
+}
+
+// VMChanger is what a VM's page needs of the inventory: what the VM's
+// cloud offers, where the VM is on its way, and its changes.
+type VMChanger interface {
+	Offers(ctx context.Context, connection string) (cloud.Offer, error)
+	Watch(ctx context.Context, connection, id string) (cloud.Progress, error)
+	Change(ctx context.Context, c cloud.Change) (model.VMRecord, error)
+	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
+	SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error)
 }
 
 // vmRef names a VM in an address: "<connection>/<cloud id>". Connection

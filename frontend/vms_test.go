@@ -47,6 +47,7 @@ func seedVMs(t *testing.T, f *fixture) {
 
 func TestVMPages(t *testing.T) {
 	f := newFixture(t, false)
+	f.addEC2(t, "aws-lab", nil) // whose provider says what its VMs' pages offer
 	(pageCase{"no VMs yet", "/vms", 200, []string{"No VMs yet", "added under Connections"}, []string{`data-testid="vm-table"`}}).run(t, f)
 	seedVMs(t, f)
 	ref := func(id string) string { return url.QueryEscape("aws-lab/" + id) }

@@ -242,6 +242,16 @@ var migrations = []migration{
 			PRIMARY KEY (connection, vm_id, run_id)
 		) STRICT, WITHOUT ROWID`,
 		`CREATE INDEX vm_uses_run ON vm_uses (run_id)`)},
+	// Labels a user gave a VM in meshflow, beside its cloud's tags: the
+	// adapters set tags only at create.
+	{"vm labels", exec(`
+		CREATE TABLE vm_labels (
+			connection TEXT NOT NULL,
+			vm_id      TEXT NOT NULL,
+			key        TEXT NOT NULL,
+			value      TEXT NOT NULL,
+			PRIMARY KEY (connection, vm_id, key)
+		) STRICT, WITHOUT ROWID`)},
 }
 
 // auditVocabularyCopy moves the rows of the first audit log into the

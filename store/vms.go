@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -124,7 +125,75 @@ func (s *Store) VMs(ctx context.Context, connection string) ([]model.VMRecord, e
 		}
 		out = append(out, r)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: vms: %w", err)
+	}
+	labels, err := s.vmLabels(ctx, connection, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		withLabels(&out[i], labels[out[i].Connection+"/"+out[i].ID])
+	}
+	return out, nil
+}
+
+// SetVMLabels replaces the labels of one VM.
+func (s *Store) SetVMLabels(ctx context.Context, connection, id string, labels map[string]string) error {
+	return s.inTxNamed(ctx, "set labels of vm "+id, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vm_labels WHERE connection = ? AND vm_id = ?`, connection, id); err != nil {
+			return err
+		}
+		for k, v := range labels {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO vm_labels (connection, vm_id, key, value) VALUES (?, ?, ?, ?)`, connection, id, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// vmLabels reads labels, of one connection ("": all) or one VM, keyed by
+// "connection/id".
+func (s *Store) vmLabels(ctx context.Context, connection, id string) (map[string]map[string]string, error) {
+	q, args := `SELECT connection, vm_id, key, value FROM vm_labels`, []any{}
+	switch {
+	case id != "":
+		q, args = q+` WHERE connection = ? AND vm_id = ?`, append(args, connection, id)
+	case connection != "":
+		q, args = q+` WHERE connection = ?`, append(args, connection)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: vm labels: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]string{}
+	for rows.Next() {
+		var conn, vm, k, v string
+		if err := rows.Scan(&conn, &vm, &k, &v); err != nil {
+			return nil, fmt.Errorf("store: vm labels: %w", err)
+		}
+		ref := conn + "/" + vm
+		if out[ref] == nil {
+			out[ref] = map[string]string{}
+		}
+		out[ref][k] = v
+	}
 	return out, rows.Err()
+}
+
+// withLabels puts a VM's labels into its Tags, over a cloud tag of the
+// same key, so that everything choosing VMs by tag sees them.
+func withLabels(r *model.VMRecord, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	r.Labels = labels
+	tags := make(map[string]string, len(r.Tags)+len(labels))
+	maps.Copy(tags, r.Tags)
+	maps.Copy(tags, labels)
+	r.Tags = tags
 }
 
 // VM returns one known VM, or ErrNotFound.
@@ -139,6 +208,11 @@ func (s *Store) VM(ctx context.Context, connection, id string) (model.VMRecord, 
 	if err != nil {
 		return model.VMRecord{}, fmt.Errorf("store: vm %s of %s: %w", id, connection, err)
 	}
+	labels, err := s.vmLabels(ctx, connection, id)
+	if err != nil {
+		return model.VMRecord{}, err
+	}
+	withLabels(&r, labels[connection+"/"+id])
 	return r, nil
 }
 

@@ -30,36 +30,8 @@ with the reason.
 With no FILE it lists what it finds in the usual places and in OS_*, AZURE_*
 and AWS_* variables; --all imports all of it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var files []importers.File
-			fromEnv := false
-			if len(args) == 0 {
-				home, _ := os.UserHomeDir()
-				found := importers.Discover(home, os.Getenv)
-				if len(found) == 0 {
-					fmt.Fprintln(cmd.OutOrStdout(), "found no credentials in the usual places; name the file: meshflow cloud import FILE")
-					return nil
-				}
-				for _, c := range found {
-					switch {
-					case c.Format == importers.FormatEnv:
-						fmt.Fprintln(cmd.OutOrStdout(), "found: credentials in the environment (OS_*, AZURE_*, AWS_*)")
-						fromEnv = true
-					case c.Err != nil:
-						fmt.Fprintf(cmd.OutOrStdout(), "found: %s, which cannot be read: %v\n", c.Path, c.Err)
-					default:
-						fmt.Fprintf(cmd.OutOrStdout(), "found: %s (%s)\n", c.Path, c.Format)
-						data, err := os.ReadFile(c.Path)
-						if err != nil {
-							return err
-						}
-						files = append(files, importers.File{Path: c.Path, Data: data})
-					}
-				}
-				if !all {
-					fmt.Fprintln(cmd.OutOrStdout(), "import all of it with 'meshflow cloud import --all', or name the files")
-					return nil
-				}
-			}
+			ctx, w := cmd.Context(), cmd.OutOrStdout()
+			files := make([]importers.File, 0, len(args))
 			for _, path := range args {
 				data, err := os.ReadFile(path)
 				if err != nil {
@@ -67,30 +39,45 @@ and AWS_* variables; --all imports all of it.`,
 				}
 				files = append(files, importers.File{Path: path, Data: data})
 			}
-			var res importers.Result
-			if len(files) > 0 {
+			return withApp(ctx, env, *g, "", false, func(a *app.App) error {
+				svc := a.Connections()
+				var found connections.Found
 				var err error
-				if res, err = importers.ParseFiles(files...); err != nil {
+				if len(args) > 0 {
+					found, err = svc.Parse(ctx, files...)
+				} else {
+					home, _ := os.UserHomeDir()
+					found, err = svc.Discover(ctx, connections.Places{Home: home, Getenv: os.Getenv})
+				}
+				if err != nil {
 					return err
 				}
-			}
-			if fromEnv {
-				env := importers.FromEnv(os.Getenv)
-				res.Connections, res.Skipped = append(res.Connections, env.Connections...), append(res.Skipped, env.Skipped...)
-				res.Notes = append(res.Notes, env.Notes...)
-			}
-			var skipped []connections.Skip
-			for _, s := range res.Skipped {
-				skipped = append(skipped, connections.Skip{Name: s.Name, Reason: s.Source + ": " + s.Reason})
-			}
-			return withApp(cmd.Context(), env, *g, "", false, func(a *app.App) error {
-				done, err := a.Connections().Import(cmd.Context(), res.Connections, skipped)
-				var names []string
-				for _, c := range res.Connections {
-					names = append(names, c.Name)
+				if len(args) == 0 {
+					if len(found.Files) == 0 {
+						fmt.Fprintln(w, "found no credentials in the usual places; name the file: meshflow cloud import FILE")
+						return nil
+					}
+					for _, c := range found.Files {
+						switch {
+						case c.Format == importers.FormatEnv:
+							fmt.Fprintln(w, "found: credentials in the environment (OS_*, AZURE_*, AWS_*)")
+						case c.Err != nil:
+							fmt.Fprintf(w, "found: %s, which cannot be read: %v\n", c.Path, c.Err)
+						default:
+							fmt.Fprintf(w, "found: %s (%s)\n", c.Path, c.Format)
+						}
+					}
+					if !all {
+						fmt.Fprintln(w, "import all of it with 'meshflow cloud import --all', or name the files")
+						return nil
+					}
 				}
-				err = errors.Join(err, a.Audit(cmd.Context(), app.LocalOrigin(), model.ActionConnectionImport, model.ConnectionTarget(strings.Join(names, ", ")), err))
-				w := cmd.OutOrStdout()
+				done, err := svc.ImportFound(ctx, found)
+				var names []string
+				for _, p := range found.Plan {
+					names = append(names, p.Name)
+				}
+				err = errors.Join(err, a.Audit(ctx, app.LocalOrigin(), model.ActionConnectionImport, model.ConnectionTarget(strings.Join(names, ", ")), err))
 				for _, n := range done.Added {
 					fmt.Fprintf(w, "added %s\n", n)
 				}
@@ -100,11 +87,11 @@ and AWS_* variables; --all imports all of it.`,
 				for _, s := range done.Skipped {
 					fmt.Fprintf(w, "skipped %s: %s\n", s.Name, s.Reason)
 				}
-				for _, n := range res.Notes {
+				for _, n := range found.Notes {
 					fmt.Fprintf(w, "note on %s (%s): %s\n", n.Name, n.Source, n.Text)
 				}
-				if len(res.Storage) > 0 {
-					fmt.Fprintf(w, "%d storage entries were found; storage connections come in a later version\n", len(res.Storage))
+				if found.Storage > 0 {
+					fmt.Fprintf(w, "%d storage entries were found; storage connections come in a later version\n", found.Storage)
 				}
 				return err
 			})

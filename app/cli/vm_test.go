@@ -115,7 +115,7 @@ func TestVMCommandsGoThroughARunningServer(t *testing.T) {
 		t.Fatalf("create --json: %v %+v", err, made)
 	}
 	if again := run("", "vm", "create", "--connection", "lab", "--name", "etl-1", "--idempotency-key", "k1"); !strings.Contains(again, made[0].ID) || ec2.Calls("RunInstances") != 1 {
-		t.Fatalf("the same key again made another VM:\n%s", again)
+		t.Fatalf("the same key again made another VM (first %s, %d launches):\n%s", made[0].ID, ec2.Calls("RunInstances"), again)
 	}
 
 	client, err := app.DataDir(dir).Remote()

@@ -37,6 +37,7 @@ type Store interface {
 	OpenVMIntents(ctx context.Context) ([]model.VMIntent, error)
 	NextVMNumber(ctx context.Context, prefix string) (int, error)
 	VMSettings(ctx context.Context) (model.VMSettings, error)
+	SetVMLabels(ctx context.Context, connection, id string, labels map[string]string) error
 }
 
 // Defaulter is Connections that know each connection's VM defaults: the
@@ -82,6 +83,13 @@ type Inventory struct {
 	cacheMu sync.Mutex
 	cache   []model.VMRecord
 	cacheAt time.Time
+
+	catalogs catalogs
+
+	// requests holds a lock per CreateRequest.Key, so that the same
+	// request sent twice at once (a double-click) is served one after
+	// the other, the second finding the VMs of the first.
+	requests keyedLock
 }
 
 // cacheFor is how long the inventory trusts its copy of the VMs.
@@ -314,6 +322,9 @@ func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VM
 	if err := checkNames(req.Names); err != nil {
 		return nil, err
 	}
+	if req.Key != "" {
+		defer inv.requests.lock(req.Key)()
+	}
 	p, err := inv.conns.Open(ctx, req.Connection)
 	if err != nil {
 		return nil, err
@@ -492,6 +503,12 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// NamePattern is how names are generated for prefix ("" for the
+// default), {n} standing for the counter: "ann-vm-{n}".
+func (inv *Inventory) NamePattern(prefix string) string {
+	return inv.user + "-" + cmp.Or(nameSafe(prefix), "vm") + "-{n}"
+}
+
 // names returns the names of the VMs to create: those given, or
 // generated ones, the first of them the names the request's earlier
 // creates were given. A generated name the cloud has taken is passed
@@ -588,31 +605,37 @@ func (a Action) Leads() Until {
 // the VM's history with who asked; the VM's state is then read back from
 // the cloud.
 func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, why string) (model.VMRecord, error) {
-	p, err := inv.conns.Open(ctx, connection)
+	return inv.Change(ctx, Change{Connection: connection, ID: id, Action: a, Why: why})
+}
+
+// Change does c to one VM as Act does: the lifecycle verbs, and the
+// changes that take an argument (resize, rebuild, rename, public IPs).
+func (inv *Inventory) Change(ctx context.Context, c Change) (model.VMRecord, error) {
+	p, err := inv.conns.Open(ctx, c.Connection)
 	if err != nil {
 		return model.VMRecord{}, err
 	}
-	rec, err := inv.store.VM(ctx, connection, id)
+	rec, err := inv.store.VM(ctx, c.Connection, c.ID)
 	if err != nil {
-		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "connection %s has no VM %s that meshflow knows: refresh the inventory", connection, id)
+		return model.VMRecord{}, model.Errorf(model.ErrNotFound, "connection %s has no VM %s that meshflow knows: refresh the inventory", c.Connection, c.ID)
 	}
-	if err := act(ctx, p, id, a); err != nil {
-		inv.note(ctx, rec, a, why, err)
+	result, err := change(ctx, p, c)
+	inv.note(ctx, rec, c, result, err)
+	if err != nil {
 		return rec, err
 	}
-	inv.note(ctx, rec, a, why, nil)
-	vm, err := p.Get(ctx, id)
+	vm, err := p.Get(ctx, c.ID)
 	switch {
-	case errors.Is(err, model.ErrNotFound) && a == Destroy:
+	case errors.Is(err, model.ErrNotFound) && c.Action == Destroy:
 		return inv.destroyed(ctx, rec)
 	case err != nil:
 		return rec, nil // the action was accepted; the state shows at the next refresh
 	}
-	vm.Connection, vm.Kind = connection, p.Kind()
+	vm.Connection, vm.Kind = c.Connection, p.Kind()
 	if err := inv.save(ctx, vm); err != nil {
 		return rec, err
 	}
-	return inv.store.VM(ctx, connection, id)
+	return inv.store.VM(ctx, c.Connection, c.ID)
 }
 
 // destroyed records that a VM the cloud no longer finds after a destroy is
@@ -620,7 +643,7 @@ func (inv *Inventory) Act(ctx context.Context, connection, id string, a Action, 
 // the guard does not call it forgotten. Azure and OpenStack forget a
 // deleted VM at once; EC2 lists it as terminated for an hour.
 func (inv *Inventory) destroyed(ctx context.Context, rec model.VMRecord) (model.VMRecord, error) {
-	vm := rec.VM
+	vm := withoutLabels(rec)
 	vm.State, vm.CloudState = model.VMDeleted, "not found after destroy"
 	if err := inv.save(ctx, vm); err != nil {
 		return rec, err
@@ -641,51 +664,6 @@ func (inv *Inventory) save(ctx context.Context, vm model.VM) error {
 	}
 	defer inv.dropCache()
 	return inv.store.SaveVM(ctx, vm, at, events...)
-}
-
-func act(ctx context.Context, p Provider, id string, a Action) error {
-	unsupported := func() error {
-		return &Error{Kind: p.Kind(), Op: string(a) + " " + id, Message: "this cloud cannot " + string(a) + " a VM", Is: ErrNotSupported}
-	}
-	switch a {
-	case Start:
-		return p.Start(ctx, id)
-	case Stop:
-		return p.Stop(ctx, id)
-	case Destroy:
-		return p.Destroy(ctx, id)
-	case Suspend, Resume:
-		s, ok := p.(Suspender)
-		if !ok {
-			return unsupported()
-		}
-		if a == Suspend {
-			return s.Suspend(ctx, id)
-		}
-		return s.Resume(ctx, id)
-	case Reboot:
-		r, ok := p.(Rebooter)
-		if !ok {
-			return unsupported()
-		}
-		return r.Reboot(ctx, id)
-	}
-	return model.Errorf(model.ErrInvalid, "unknown action %q: use start, stop, suspend, resume, reboot or destroy", a)
-}
-
-// note records an action in the VM's history.
-func (inv *Inventory) note(ctx context.Context, rec model.VMRecord, a Action, why string, err error) {
-	msg := string(a) + " asked"
-	if why != "" {
-		msg += " by " + why
-	}
-	if err != nil {
-		msg += ", refused: " + err.Error()
-	}
-	e := model.VMEvent{At: inv.now(), Connection: rec.Connection, VMID: rec.ID, Name: rec.Name, Kind: model.VMActed, From: rec.State, Message: msg}
-	if err := inv.store.AddVMEvent(context.WithoutCancel(ctx), e); err != nil {
-		inv.logger.Error("record vm event", "vm", rec.ID, "err", err)
-	}
 }
 
 // History returns a VM's events, newest first.

@@ -124,6 +124,22 @@ type Catalog interface {
 	Flavors(ctx context.Context) ([]model.Flavor, error)
 }
 
+// Placer lists what else a VM is made with: the key pairs, security
+// groups and networks (or subnets) a create form offers. The inventory
+// caches them with the catalog.
+type Placer interface {
+	Placements(ctx context.Context) (Placements, error)
+}
+
+// Placements are a connection's key pairs, security groups and networks,
+// each by the id a CreateSpec takes and a name to show.
+type Placements struct {
+	KeyPairs, SecurityGroups, Networks []Named
+}
+
+// Named is one thing of a cloud, by id and name.
+type Named struct{ ID, Name string }
+
 // KeyImporter imports an OpenSSH public key as a key pair named name.
 type KeyImporter interface {
 	ImportKey(ctx context.Context, name, publicKey string) error

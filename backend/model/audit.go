@@ -85,6 +85,16 @@ const (
 	ActionVMReboot  = "vm.reboot"
 	ActionVMDestroy = "vm.destroy"
 	ActionVMRefresh = "vm.refresh"
+	// Changes of one VM beyond the lifecycle verbs: "vm." and the
+	// inventory's action word.
+	ActionVMResize        = "vm.resize"
+	ActionVMConfirmResize = "vm.confirm-resize"
+	ActionVMRevertResize  = "vm.revert-resize"
+	ActionVMRebuild       = "vm.rebuild"
+	ActionVMRename        = "vm.rename"
+	ActionVMAssignIP      = "vm.assign-ip"
+	ActionVMReleaseIP     = "vm.release-ip"
+	ActionVMLabel         = "vm.label" // its labels and group set in meshflow
 	// ActionDBReset is the first event of a database `meshflow db reset`
 	// made: the log it replaced is gone, this says who emptied it.
 	ActionDBReset = "db.reset"
@@ -105,6 +115,7 @@ var AuditActions = []string{
 	ActionConnectionAdd, ActionConnectionUpdate, ActionConnectionDelete, ActionConnectionImport, ActionConnectionTest,
 	ActionLogin, ActionLoginLink, ActionLogout, ActionDBReset, ActionRequest, ActionRefusals,
 	ActionVMCreate, ActionVMStart, ActionVMStop, ActionVMSuspend, ActionVMResume, ActionVMReboot, ActionVMDestroy, ActionVMRefresh,
+	ActionVMResize, ActionVMConfirmResize, ActionVMRevertResize, ActionVMRebuild, ActionVMRename, ActionVMAssignIP, ActionVMReleaseIP, ActionVMLabel,
 }
 
 // AuditTarget is what an action was done to: a kind and an id within it,

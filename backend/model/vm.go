@@ -98,9 +98,12 @@ type Flavor struct {
 // cloud no longer lists is kept, Gone, with its history.
 type VMRecord struct {
 	VM
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	GoneAt    time.Time `json:"gone_at,omitzero"` // zero while the cloud lists it
+	// Labels are the tags given in meshflow rather than by the cloud;
+	// Tags holds them too, over a cloud tag of the same key.
+	Labels    map[string]string `json:"labels,omitempty"`
+	FirstSeen time.Time         `json:"first_seen"`
+	LastSeen  time.Time         `json:"last_seen"`
+	GoneAt    time.Time         `json:"gone_at,omitzero"` // zero while the cloud lists it
 }
 
 // VMEventKind says what happened to a VM.

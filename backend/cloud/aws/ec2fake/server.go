@@ -175,6 +175,7 @@ var actions = map[string]handler{
 	"ReleaseAddress":                (*Server).releaseAddress,
 	"DescribeAddresses":             (*Server).describeAddresses,
 	"ImportKeyPair":                 (*Server).importKeyPair,
+	"DescribeKeyPairs":              (*Server).describeKeyPairs,
 	"DescribeImages":                (*Server).describeImages,
 	"DescribeInstanceTypes":         (*Server).describeInstanceTypes,
 	"DescribeRegions":               (*Server).describeRegions,
