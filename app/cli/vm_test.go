@@ -202,3 +202,31 @@ func TestConnectionNamingPattern(t *testing.T) {
 		t.Errorf("create: %v\n%s", err, out)
 	}
 }
+
+// A create that names no image or flavor takes the connection's defaults
+// (Cloudmesh's default: block, once imported), from the command line as
+// from the form; what the command gives wins.
+func TestConnectionDefaultsFillTheCreate(t *testing.T) {
+	dir := t.TempDir()
+	ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+	t.Cleanup(ec2.Close)
+	if out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "aws", "lab", "--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE",
+		"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key", "--default", "image=ami-0a1b2c3d4e5f60004", "--default", "flavor=t3.small"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+	create := func(args ...string) model.VMRecord {
+		t.Helper()
+		out, err := runWithStdin(t, dir, "", append([]string{"vm", "create", "--connection", "lab", "--ssh-from", "203.0.113.7/32", "--wait", "none", "--json"}, args...)...)
+		var made []model.VMRecord
+		if err != nil || json.Unmarshal([]byte(out), &made) != nil || len(made) != 1 {
+			t.Fatalf("create %v: %v\n%s", args, err, out)
+		}
+		return made[0]
+	}
+	if vm := create(); vm.Image != "ami-0a1b2c3d4e5f60004" || vm.Flavor != "t3.small" {
+		t.Errorf("with the defaults: image %s, flavor %s", vm.Image, vm.Flavor)
+	}
+	if vm := create("--flavor", "t3.micro"); vm.Image != "ami-0a1b2c3d4e5f60004" || vm.Flavor != "t3.micro" {
+		t.Errorf("with --flavor t3.micro: image %s, flavor %s", vm.Image, vm.Flavor)
+	}
+}

@@ -305,6 +305,35 @@ type CreateRequest struct {
 	Key string
 }
 
+// defaults are the connection's VM defaults, if its Connections keep any.
+func (inv *Inventory) defaults(ctx context.Context, connection string) (map[string]string, error) {
+	if d, ok := inv.conns.(Defaulter); ok {
+		return d.Defaults(ctx, connection)
+	}
+	return nil, nil
+}
+
+// withDefaults fills what a create left empty from the connection's
+// defaults — Cloudmesh's default: block on import, or the Connections
+// page — so the form, the CLI and vm.create make the same VM.
+func withDefaults(spec CreateSpec, defaults map[string]string) CreateSpec {
+	for _, f := range []struct {
+		field *string
+		key   string
+	}{
+		{&spec.Image, model.DefaultImage}, {&spec.Flavor, model.DefaultFlavor}, {&spec.Username, model.DefaultUsername},
+		{&spec.SecurityGroup, model.DefaultSecurityGroup}, {&spec.Network, model.DefaultNetwork},
+	} {
+		*f.field = cmp.Or(*f.field, defaults[f.key])
+	}
+	// A public key given is the login asked for: the default key pair
+	// would be a second one.
+	if spec.PublicKey == "" {
+		spec.KeyName = cmp.Or(spec.KeyName, defaults[model.DefaultKeyName])
+	}
+	return spec
+}
+
 // Create creates the VMs asked for. Each create is on record with its
 // token before the cloud is called: a crash in between is finished by
 // Reconcile at the next start, with the same token, so the cloud makes
@@ -329,6 +358,11 @@ func (inv *Inventory) create(ctx context.Context, req CreateRequest) ([]model.VM
 	if err != nil {
 		return nil, err
 	}
+	defaults, err := inv.defaults(ctx, req.Connection)
+	if err != nil {
+		return nil, err
+	}
+	req.Spec = withDefaults(req.Spec, defaults)
 	// A request asked before has its creates on record: their VMs are
 	// its first ones, under the names they were given.
 	earlier := map[string]model.VMIntent{}
@@ -532,14 +566,12 @@ func (inv *Inventory) names(ctx context.Context, req CreateRequest, before []mod
 		return nil, err
 	}
 	pattern, where := cmp.Or(vs.NamePattern, model.CloudmeshNamePattern), "under Settings"
-	if d, ok := inv.conns.(Defaulter); ok {
-		defaults, err := d.Defaults(ctx, req.Connection)
-		if err != nil {
-			return nil, err
-		}
-		if p := defaults[model.DefaultNamePattern]; p != "" {
-			pattern, where = p, "in the defaults of connection "+req.Connection
-		}
+	defaults, err := inv.defaults(ctx, req.Connection)
+	if err != nil {
+		return nil, err
+	}
+	if p := defaults[model.DefaultNamePattern]; p != "" {
+		pattern, where = p, "in the defaults of connection "+req.Connection
 	}
 	if err := CheckNamePattern(pattern); err != nil {
 		return nil, fmt.Errorf("%w (fix it %s)", err, where)
