@@ -321,8 +321,11 @@ func withDefaults(spec CreateSpec, defaults map[string]string) CreateSpec {
 		field *string
 		key   string
 	}{
-		{&spec.Image, model.DefaultImage}, {&spec.Flavor, model.DefaultFlavor}, {&spec.Username, model.DefaultUsername},
-		{&spec.SecurityGroup, model.DefaultSecurityGroup}, {&spec.Network, model.DefaultNetwork},
+		{&spec.Image, model.DefaultImage},
+		{&spec.Flavor, model.DefaultFlavor},
+		{&spec.Username, model.DefaultUsername},
+		{&spec.SecurityGroup, model.DefaultSecurityGroup},
+		{&spec.Network, model.DefaultNetwork},
 	} {
 		*f.field = cmp.Or(*f.field, defaults[f.key])
 	}
