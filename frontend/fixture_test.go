@@ -31,6 +31,7 @@ import (
 	"github.com/meshflow/meshflow/backend/vault"
 	"github.com/meshflow/meshflow/backend/workflow"
 	"github.com/meshflow/meshflow/frontend"
+	"github.com/meshflow/meshflow/internal/syncbuf"
 	"github.com/meshflow/meshflow/store"
 )
 
@@ -49,29 +50,11 @@ type fixture struct {
 	conns   *connections.Service // the real ones, over testProvider
 	logs    tasklog.Dir
 	info    frontend.Info
-	skew    atomic.Int64 // nanoseconds the handler's clock runs ahead of the real one
-	log     *logBuffer   // what the handler logged
+	skew    atomic.Int64    // nanoseconds the handler's clock runs ahead of the real one
+	log     *syncbuf.Buffer // what the handler logged
 
 	inventory *cloud.Inventory // over the store, with clouds' connections
 	clouds    *fixtureClouds
-}
-
-// logBuffer collects log lines from concurrent handlers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // testDAGs are the DAG folder's files: a runnable DAG with a param of
@@ -182,7 +165,7 @@ func newFixtureTB(t testing.TB, desktop bool) *fixture {
 	logs := tasklog.Dir(filepath.Join(dir, "logs"))
 	vars := workflow.NewVariables(st, vault.NewKeys(dir, st, vault.KeyOptions{}))
 	conns := connections.New(st, vault.NewKeys(dir, st, vault.KeyOptions{}), openTestProvider)
-	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, conns: conns, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &logBuffer{}}
+	f := &fixture{store: st, flows: svc, folder: folder, engine: eng, vars: vars, conns: conns, logs: logs, info: info, auth: auth.New(st, clock.Real()), log: &syncbuf.Buffer{}}
 	f.clouds = &fixtureClouds{}
 	f.inventory = cloud.NewInventory(st, f.clouds, cloud.Options{User: "ann"})
 	prices, err := cloud.LoadPrices(nil, "")
