@@ -141,6 +141,7 @@ func TestNoPageAPIAnswerLogOrFileShowsASecret(t *testing.T) {
 	}
 
 	pages := crawl(t, s, client.Token)
+	t.Logf("the crawl read %d pages and API answers", len(pages.visited))
 	for _, want := range []string{"/connections", "/vms/show?vm=aws-lab", "/vms/show?vm=chameleon", "/runs/", "/log", "/api/v1/connections", "/api/v1/audit"} {
 		if !anyHasPrefixOrPart(pages.visited, want) {
 			t.Errorf("the crawl never reached %s; it read:\n%s", want, strings.Join(pages.visited, "\n"))
