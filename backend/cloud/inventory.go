@@ -632,6 +632,8 @@ func (a Action) Leads() Until {
 		return UntilStopped
 	case Destroy:
 		return UntilDeleted
+	case Resize, ConfirmResize, RevertResize:
+		return UntilResized
 	}
 	return UntilRunning
 }
