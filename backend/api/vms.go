@@ -65,6 +65,45 @@ type VMActionRequest struct {
 	DryRun      bool         `json:"dry_run,omitempty"` // only say which VMs it would act on
 	Wait        bool         `json:"wait,omitempty"`    // answer once each VM is as the action leads to
 	WaitSeconds int          `json:"wait_seconds,omitempty"`
+	// What the changes that take an argument take: resize a flavor,
+	// rebuild an image, rename a name, release-ip the address.
+	Flavor string `json:"flavor,omitempty"`
+	Image  string `json:"image,omitempty"`
+	Name   string `json:"name,omitempty"`
+	IP     string `json:"ip,omitempty"`
+	// Confirm, for a resize, confirms it where the cloud asks (OpenStack's
+	// VERIFY_RESIZE); true unless sent false.
+	Confirm *bool `json:"confirm,omitempty"`
+}
+
+// actRequest is the inventory's request for in, its argument read from
+// the field the action takes.
+func (in VMActionRequest) actRequest(a cloud.Action, why string) cloud.ActRequest {
+	arg := map[cloud.Action]string{cloud.Resize: in.Flavor, cloud.Rebuild: in.Image, cloud.Rename: in.Name, cloud.ReleaseIP: in.IP}[a]
+	return cloud.ActRequest{
+		Selector: in.Selector, Action: a, Arg: arg, Why: why, DryRun: in.DryRun,
+		Unconfirmed: in.Confirm != nil && !*in.Confirm,
+		Wait:        in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
+	}
+}
+
+// actionRequest is the body that asks the server for req.
+func actionRequest(req cloud.ActRequest) VMActionRequest {
+	in := VMActionRequest{Selector: req.Selector, Action: req.Action, DryRun: req.DryRun, Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second)}
+	switch req.Action {
+	case cloud.Resize:
+		in.Flavor = req.Arg
+		if req.Unconfirmed {
+			in.Confirm = new(bool)
+		}
+	case cloud.Rebuild:
+		in.Image = req.Arg
+	case cloud.Rename:
+		in.Name = req.Arg
+	case cloud.ReleaseIP:
+		in.IP = req.Arg
+	}
+	return in
 }
 
 // VMsCreated is the answer to POST /api/v1/vms.
@@ -177,15 +216,13 @@ func (in VMCreateRequest) request() (cloud.CreateRequest, error) {
 }
 
 func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
-	a, ok := cloud.ParseAction(string(in.Action))
+	a, ok := cloud.ParseChange(string(in.Action))
 	if !ok {
-		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use start, stop, suspend, resume, reboot or destroy")
+		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use one of "+strings.Join(cloud.ChangeNames(), ", "))
 		return
 	}
 	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.String()})
-	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{
-		Selector: in.Selector, Action: a, Why: why(r), Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
-	})
+	results, err := s.vms.ActOn(r.Context(), in.actRequest(a, why(r)))
 	if results == nil {
 		s.reply(w, r, nil, err) // refused before any VM was acted on
 		return
@@ -197,7 +234,7 @@ func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionReq
 
 // previewVMs answers the VMs an action would be for, acting on none.
 func (s *server) previewVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
-	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{Selector: in.Selector, Action: in.Action, DryRun: true})
+	results, err := s.vms.ActOn(r.Context(), in.actRequest(in.Action, why(r)))
 	s.reply(w, r, VMsActed{Action: in.Action, DryRun: true, Results: results}, err)
 }
 
@@ -258,7 +295,7 @@ func (vc vmClient) Create(ctx context.Context, req cloud.CreateRequest) ([]model
 // ActOn asks the server to act; the error joins the VMs' refusals, as the
 // inventory's own does.
 func (vc vmClient) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error) {
-	in := VMActionRequest{Selector: req.Selector, Action: req.Action, DryRun: req.DryRun, Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second)}
+	in := actionRequest(req)
 	var out VMsActed
 	if err := vc.c.do(ctx, http.MethodPost, "/api/v1/vms/actions", in, &out); err != nil {
 		return nil, err

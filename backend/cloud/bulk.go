@@ -44,7 +44,7 @@ type Acted struct {
 // others, and the error returned then joins every refusal.
 func (inv *Inventory) ActOn(ctx context.Context, req ActRequest) ([]Acted, error) {
 	if _, ok := ParseChange(string(req.Action)); !ok {
-		return nil, model.Errorf(model.ErrInvalid, "action %s is not a VM action: use one of %s", model.Quote(string(req.Action)), strings.Join(changeNames(), ", "))
+		return nil, model.Errorf(model.ErrInvalid, "action %s is not a VM action: use one of %s", model.Quote(string(req.Action)), strings.Join(ChangeNames(), ", "))
 	}
 	if req.Action.TakesArg() && strings.TrimSpace(req.Arg) == "" {
 		return nil, model.Errorf(model.ErrInvalid, "%s: say what to %s the VMs to (the %s)", req.Action, req.Action, argName(req.Action))
