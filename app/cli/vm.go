@@ -38,6 +38,7 @@ change is in the audit log and in the VM's history ('meshflow vm info').`,
 	for _, a := range []cloud.Action{cloud.Resize, cloud.ConfirmResize, cloud.RevertResize, cloud.Rebuild, cloud.Rename} {
 		cmd.AddCommand(newVMAction(env, g, a))
 	}
+	cmd.AddCommand(newVMConsole(env, g), newVMLabel(env, g))
 	ip := &cobra.Command{Use: "public-ip", Short: "Assign a VM a public address, or release one (EC2 Elastic IP, Azure public IP, OpenStack floating IP)"}
 	ip.AddCommand(newVMAction(env, g, cloud.AssignIP), newVMAction(env, g, cloud.ReleaseIP))
 	cmd.AddCommand(ip)
@@ -318,6 +319,86 @@ func newVMAction(env Env, g *globals, a cloud.Action) *cobra.Command {
 			cloud.Rebuild: "everything on the VM's disk is lost",
 		}[a])
 	}
+	return cmd
+}
+
+func newVMConsole(env Env, g *globals) *cobra.Command {
+	var n int
+	cmd := &cobra.Command{
+		Use:   "console VM",
+		Short: "Print the end of a VM's console output, where a boot's trouble shows",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if n <= 0 {
+				return model.Errorf(model.ErrInvalid, "--bytes %d: ask for a positive number of bytes, e.g. --bytes 65536", n)
+			}
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				out, err := vms.Console(cmd.Context(), d.VM.Connection, d.VM.ID, n)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(cmd.OutOrStdout(), out)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&n, "bytes", 64<<10, "how much of the end to print")
+	return cmd
+}
+
+func newVMLabel(env Env, g *globals) *cobra.Command {
+	var drop []string
+	var group string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "label VM KEY=VALUE... [--rm KEY] [--group G]",
+		Short: "Set or remove a VM's labels in meshflow: tags the ops and the filters choose VMs by",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := pairs("label", args[1:])
+			if err != nil {
+				return err
+			}
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				labels := maps.Clone(d.VM.Labels)
+				if labels == nil {
+					labels = map[string]string{}
+				}
+				maps.Copy(labels, set)
+				for _, k := range drop {
+					delete(labels, k)
+				}
+				if group != "" {
+					labels[cloud.GroupTag] = group
+				}
+				got, err := vms.SetLabels(cmd.Context(), d.VM.Connection, d.VM.ID, labels, "the command line")
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), got)
+				}
+				for _, k := range slices.Sorted(maps.Keys(got.Labels)) {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s=%s\n", k, got.Labels[k])
+				}
+				if len(got.Labels) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s has no labels\n", got.Name)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&drop, "rm", nil, "remove this label (repeatable)")
+	cmd.Flags().StringVar(&group, "group", "", "put the VM in this group (label "+cloud.GroupTag+")")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

@@ -260,7 +260,24 @@ func TestVMChangeCommands(t *testing.T) {
 				"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key"); err != nil {
 				t.Fatalf("cloud add: %v\n%s", err, out)
 			}
-			must("vm", "create", "--connection", "lab", "--name", "etl-1", "--image", "ami-0a1b2c3d4e5f60001", "--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32")
+			var made []model.VMRecord
+			if err := json.Unmarshal([]byte(must("vm", "create", "--connection", "lab", "--name", "etl-1", "--image", "ami-0a1b2c3d4e5f60001",
+				"--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32", "--json")), &made); err != nil || len(made) != 1 {
+				t.Fatalf("create: %v %+v", err, made)
+			}
+			ec2.SetConsoleOutput(made[0].ID, "booting\ncloud-init: all done\n")
+			if out := must("vm", "console", "etl-1", "--bytes", "25"); out != "cloud-init: all done\n" {
+				t.Errorf("console --bytes 25 = %q; want its last line whole", out)
+			}
+			if out := must("vm", "label", "etl-1", "team=data", "tier=web", "--group", "etl"); out != "meshflow-group=etl\nteam=data\ntier=web\n" {
+				t.Errorf("label:\n%s", out)
+			}
+			if out := must("vm", "label", "etl-1", "--rm", "tier"); out != "meshflow-group=etl\nteam=data\n" {
+				t.Errorf("label --rm tier:\n%s", out)
+			}
+			if out := must("vm", "list", "--tag", "team=data"); !strings.Contains(out, "etl-1") {
+				t.Errorf("list --tag team=data lacks the labelled VM:\n%s", out)
+			}
 
 			if out, err := run("vm", "resize", "etl-1", "--flavor", "t3.large"); err == nil || !strings.Contains(out, "resize to t3.large etl-1:") || !strings.Contains(out, "stop it first") {
 				t.Errorf("resize of a running VM: %v\n%s", err, out)
@@ -288,7 +305,7 @@ func TestVMChangeCommands(t *testing.T) {
 			}
 
 			audit := must("audit")
-			for _, want := range []string{"vm.resize", "vm.assign-ip", "vm.release-ip", "vm.rename"} {
+			for _, want := range []string{"vm.resize", "vm.assign-ip", "vm.release-ip", "vm.rename", "vm.label"} {
 				if !strings.Contains(audit, want) {
 					t.Errorf("audit lacks %s:\n%s", want, audit)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,12 +18,41 @@ import (
 // one, and Client.VMs speaks it remotely, so a command works the same
 // through a running server as on the data dir.
 type VMs interface {
+	VMViews
+	VMChanges
+}
+
+// VMViews reads the inventory and the clouds.
+type VMViews interface {
 	List(ctx context.Context, f cloud.Filter) (cloud.Listing, error)
 	Detail(ctx context.Context, ref string) (cloud.Detail, error)
+	// Console is the end of a VM's console output, at most maxBytes.
+	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
+}
+
+// VMChanges changes VMs and the inventory's knowledge of them.
+type VMChanges interface {
 	Refresh(ctx context.Context) ([]model.RefreshStatus, error)
 	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
 	ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error)
+	SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error)
 }
+
+// VMConsole is the answer to GET /api/v1/vms/{vm}/console.
+type VMConsole struct {
+	VM     model.VMRecord `json:"vm"`
+	Output string         `json:"output"`
+}
+
+// VMLabels is the body of PUT /api/v1/vms/{vm}/labels: every label the
+// VM is to have, its group (meshflow-group) among them.
+type VMLabels struct {
+	Labels map[string]string `json:"labels"`
+}
+
+// consoleBytes is how much of a console the API answers unless ?bytes=
+// says: the end, where a boot's trouble shows.
+const consoleBytes = 64 << 10
 
 var _ VMs = (*cloud.Inventory)(nil)
 
@@ -128,6 +158,10 @@ func (s *server) vmRoutes(mux *http.ServeMux) {
 	all := func(*http.Request) model.AuditTarget { return model.AuditTarget{Kind: model.TargetVM} }
 	mux.HandleFunc("GET /api/v1/vms", s.listVMs)
 	mux.HandleFunc("GET /api/v1/vms/{ref...}", s.showVM)
+	labelled := func(r *http.Request) model.AuditTarget {
+		return model.AuditTarget{Kind: model.TargetVM, ID: strings.TrimSuffix(r.PathValue("ref"), "/labels")}
+	}
+	mux.HandleFunc("PUT /api/v1/vms/{ref...}", s.audited(model.ActionVMLabel, labelled, s.labelVM))
 	mux.HandleFunc("POST /api/v1/vms/refresh", s.audited(model.ActionVMRefresh, all, func(w http.ResponseWriter, r *http.Request) {
 		status, err := s.vms.Refresh(r.Context())
 		s.reply(w, r, status, err)
@@ -167,9 +201,47 @@ func (s *server) listVMs(w http.ResponseWriter, r *http.Request) {
 
 // showVM answers one VM, named by CONNECTION/ID, its cloud id or its
 // name, with its history.
+// A ref holds slashes (CONNECTION/ID, Azure's ids), so the console is
+// told from a VM named "console" by the suffix, as the route cannot.
 func (s *server) showVM(w http.ResponseWriter, r *http.Request) {
-	d, err := s.vms.Detail(r.Context(), r.PathValue("ref"))
-	s.reply(w, r, d, err)
+	ref, console := strings.CutSuffix(r.PathValue("ref"), "/console")
+	d, err := s.vms.Detail(r.Context(), ref)
+	if err != nil || !console {
+		s.reply(w, r, d, err)
+		return
+	}
+	n := consoleBytes
+	if q := r.URL.Query().Get("bytes"); q != "" {
+		if n, err = strconv.Atoi(q); err != nil || n <= 0 {
+			writeError(w, r, http.StatusUnprocessableEntity, "bytes="+model.Quote(q)+" is not a positive number of bytes: ask for the end of the console, e.g. bytes=65536")
+			return
+		}
+	}
+	out, err := s.vms.Console(r.Context(), d.VM.Connection, d.VM.ID, n)
+	s.reply(w, r, VMConsole{VM: d.VM.VMRecord, Output: out}, err)
+}
+
+// labelVM replaces the labels of the VM PUT /api/v1/vms/{vm}/labels names.
+func (s *server) labelVM(w http.ResponseWriter, r *http.Request) {
+	ref, ok := strings.CutSuffix(r.PathValue("ref"), "/labels")
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "PUT is for a VM's labels only: PUT /api/v1/vms/{vm}/labels")
+		return
+	}
+	var in VMLabels
+	if err := decodeBody(w, r, &in); err != nil {
+		writeError(w, r, http.StatusBadRequest, `the body is not a VM's labels: send JSON like {"labels": {"team": "data"}}`)
+		return
+	}
+	d, err := s.vms.Detail(r.Context(), ref)
+	if err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	audit.Name(r.Context(), model.ActionVMLabel, model.AuditTarget{Kind: model.TargetVM, ID: d.VM.Connection + "/" + d.VM.ID})
+	got, err := s.vms.SetLabels(r.Context(), d.VM.Connection, d.VM.ID, in.Labels, why(r))
+	audit.Err(r.Context(), err)
+	s.reply(w, r, got, err)
 }
 
 func (s *server) createVMs(w http.ResponseWriter, r *http.Request) {
@@ -275,6 +347,18 @@ func (vc vmClient) Detail(ctx context.Context, ref string) (cloud.Detail, error)
 func (vc vmClient) Refresh(ctx context.Context) ([]model.RefreshStatus, error) {
 	var out []model.RefreshStatus
 	return out, vc.c.do(ctx, http.MethodPost, "/api/v1/vms/refresh", struct{}{}, &out)
+}
+
+func (vc vmClient) Console(ctx context.Context, connection, id string, maxBytes int) (string, error) {
+	var out VMConsole
+	path := "/api/v1/vms/" + url.PathEscape(connection) + "/" + url.PathEscape(id) + "/console?bytes=" + strconv.Itoa(maxBytes)
+	return out.Output, vc.c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+func (vc vmClient) SetLabels(ctx context.Context, connection, id string, labels map[string]string, _ string) (model.VMRecord, error) {
+	var out model.VMRecord
+	path := "/api/v1/vms/" + url.PathEscape(connection) + "/" + url.PathEscape(id) + "/labels"
+	return out, vc.c.do(ctx, http.MethodPut, path, VMLabels{Labels: labels}, &out)
 }
 
 // Create asks the server to create; req.Key, when set, is sent as the
