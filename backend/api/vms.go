@@ -28,6 +28,8 @@ type VMViews interface {
 	Detail(ctx context.Context, ref string) (cloud.Detail, error)
 	// Console is the end of a VM's console output, at most maxBytes.
 	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
+	// Catalog is what a connection's VMs can be made of, cached.
+	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
 }
 
 // VMChanges changes VMs and the inventory's knowledge of them.
@@ -158,6 +160,7 @@ func (s *server) vmRoutes(mux *http.ServeMux) {
 	all := func(*http.Request) model.AuditTarget { return model.AuditTarget{Kind: model.TargetVM} }
 	mux.HandleFunc("GET /api/v1/vms", s.listVMs)
 	mux.HandleFunc("GET /api/v1/vms/{ref...}", s.showVM)
+	mux.HandleFunc("GET /api/v1/connections/{name}/catalog", s.showCatalog)
 	labelled := func(r *http.Request) model.AuditTarget {
 		return model.AuditTarget{Kind: model.TargetVM, ID: strings.TrimSuffix(r.PathValue("ref"), "/labels")}
 	}
@@ -219,6 +222,21 @@ func (s *server) showVM(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.vms.Console(r.Context(), d.VM.Connection, d.VM.ID, n)
 	s.reply(w, r, VMConsole{VM: d.VM.VMRecord, Output: out}, err)
+}
+
+// showCatalog answers a connection's images and flavors, filtered by ?q=,
+// from the cloud again with ?reload=true.
+func (s *server) showCatalog(w http.ResponseWriter, r *http.Request) {
+	q := cloud.CatalogQuery{Connection: r.PathValue("name"), Text: r.URL.Query().Get("q")}
+	if v := r.URL.Query().Get("reload"); v != "" {
+		var err error
+		if q.Reload, err = strconv.ParseBool(v); err != nil {
+			writeError(w, r, http.StatusUnprocessableEntity, "reload="+model.Quote(v)+" is not true or false")
+			return
+		}
+	}
+	c, err := s.vms.Catalog(r.Context(), q)
+	s.reply(w, r, c, err)
 }
 
 // labelVM replaces the labels of the VM PUT /api/v1/vms/{vm}/labels names.
@@ -353,6 +371,12 @@ func (vc vmClient) Console(ctx context.Context, connection, id string, maxBytes 
 	var out VMConsole
 	path := "/api/v1/vms/" + url.PathEscape(connection) + "/" + url.PathEscape(id) + "/console?bytes=" + strconv.Itoa(maxBytes)
 	return out.Output, vc.c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+func (vc vmClient) Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error) {
+	var out cloud.CatalogView
+	v := url.Values{"q": {q.Text}, "reload": {strconv.FormatBool(q.Reload)}}
+	return out, vc.c.do(ctx, http.MethodGet, "/api/v1/connections/"+url.PathEscape(q.Connection)+"/catalog?"+v.Encode(), nil, &out)
 }
 
 func (vc vmClient) SetLabels(ctx context.Context, connection, id string, labels map[string]string, _ string) (model.VMRecord, error) {
