@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -230,5 +231,53 @@ func TestVMChangesThroughTheAPI(t *testing.T) {
 	}
 	if strings.Contains(seen.String(), apiCanary) {
 		t.Error("an answer holds the connection's secret")
+	}
+}
+
+// POST /api/v1/connections/import: a dry run says what Cloudmesh's file
+// would add and skip, and why, importing nothing; the import then adds
+// them, a second updates them, and no answer holds one of the file's
+// secrets.
+func TestConnectionImportThroughTheAPI(t *testing.T) {
+	_, a, client := serveAPIForTest(t)
+	data, err := os.ReadFile("../testdata/import/cloudmesh/cloudmesh.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := json.Marshal(string(data))
+	body := func(dry bool) string {
+		return fmt.Sprintf(`{"files": [{"name": "cloudmesh.yaml", "content": %s}], "dry_run": %v}`, file, dry)
+	}
+	var seen strings.Builder
+	call := func(b string, want int) string {
+		t.Helper()
+		status, out := apiCall(t, client, "POST", "/api/v1/connections/import", b)
+		seen.WriteString(out)
+		if status != want {
+			t.Fatalf("import = %d %s, want %d", status, out, want)
+		}
+		return out
+	}
+	var plan api.ImportPlan
+	_ = json.Unmarshal([]byte(call(body(true), 200)), &plan)
+	if len(plan.Add) == 0 || len(plan.Update) != 0 || len(plan.Skip) == 0 || plan.Skip[0].Reason == "" {
+		t.Errorf("dry run = %+v", plan)
+	}
+	if list, _ := a.Connections().List(t.Context()); len(list) != 0 {
+		t.Fatalf("a dry run imported %d connections", len(list))
+	}
+	var done, again struct{ Added, Updated []string }
+	_ = json.Unmarshal([]byte(call(body(false), 200)), &done)
+	_ = json.Unmarshal([]byte(call(body(false), 200)), &again)
+	if len(done.Added) != len(plan.Add) || len(again.Added) != 0 || len(again.Updated) != len(plan.Add) {
+		t.Errorf("import added %v, then added %v and updated %v; the dry run planned %d", done.Added, again.Added, again.Updated, len(plan.Add))
+	}
+	call(`{"files": []}`, 400)
+	if strings.Contains(seen.String(), "CANARY-") {
+		t.Error("an answer holds a secret of the file")
+	}
+	events, err := a.Store.AuditEvents(t.Context(), model.AuditFilter{Action: model.ActionConnectionImport, Limit: 10})
+	if err != nil || len(events) != 2 || !strings.Contains(events[0].Target.ID, done.Added[0]) {
+		t.Errorf("audit of the imports = %+v, %v", events, err)
 	}
 }
