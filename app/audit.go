@@ -111,6 +111,11 @@ func (v *auditedVMs) Create(ctx context.Context, req cloud.CreateRequest) ([]mod
 	return made, v.record(ctx, model.ActionVMCreate, model.AuditTarget{Kind: model.TargetVM, ID: req.Connection}, err)
 }
 
+func (v *auditedVMs) SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error) {
+	got, err := v.Inventory.SetLabels(ctx, connection, id, labels, why)
+	return got, v.record(ctx, model.ActionVMLabel, model.AuditTarget{Kind: model.TargetVM, ID: connection + "/" + id}, err)
+}
+
 // ActOn records the action on the VMs it went to, or on the choice that
 // was refused; a dry run changes nothing and is not recorded.
 func (v *auditedVMs) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error) {

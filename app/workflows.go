@@ -162,6 +162,7 @@ func NewOps(runs ops.Runs) *ops.Registry {
 type vmService interface {
 	ops.VMs
 	ops.Guard
+	ops.Resizer
 }
 
 // newOps is the registry of every op. vms may be nil where no VM op runs
@@ -175,6 +176,7 @@ func newOps(runs ops.Runs, vms vmService, clk clock.Clock) *ops.Registry {
 		ops.VMAction{Action: cloud.Start, VMs: vms}, ops.VMAction{Action: cloud.Stop, VMs: vms},
 		ops.VMAction{Action: cloud.Suspend, VMs: vms}, ops.VMAction{Action: cloud.Resume, VMs: vms},
 		ops.VMAction{Action: cloud.Reboot, VMs: vms}, ops.VMAction{Action: cloud.Destroy, VMs: vms},
+		ops.VMResize{VMs: vms, Resizer: vms},
 	)
 }
 

@@ -191,6 +191,15 @@ type fixtureClouds struct {
 	mu     sync.Mutex
 	hosts  map[string][]model.SSHHost
 	clouds map[string]cloud.Provider
+	// defaults are the clouds' VM defaults, as the app's connections
+	// give them to its inventory.
+	defaults map[string]map[string]string
+}
+
+func (c *fixtureClouds) Defaults(_ context.Context, name string) (map[string]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.defaults[name], nil
 }
 
 func (c *fixtureClouds) Active(context.Context) ([]string, error) {

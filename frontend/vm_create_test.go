@@ -45,6 +45,10 @@ func (f *fixture) addEC2(t *testing.T, name string, defaults map[string]string) 
 		f.clouds.clouds = map[string]cloud.Provider{}
 	}
 	f.clouds.clouds[name] = p
+	if f.clouds.defaults == nil {
+		f.clouds.defaults = map[string]map[string]string{}
+	}
+	f.clouds.defaults[name] = defaults
 	f.clouds.mu.Unlock()
 	return ec2, func(d time.Duration) { skew.Add(int64(d)) }
 }
@@ -345,5 +349,23 @@ func TestVMStreamEndsWhenTheVMSettles(t *testing.T) {
 	body := rec.Body.String()
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(body, "event: done\n") || strings.Contains(body, "sse-connect") || !strings.Contains(body, `data-state="stopped"`) {
 		t.Errorf("the stream of a stopped VM = %d %q\n%s", rec.Code, rec.Header().Get("Content-Type"), body)
+	}
+}
+
+// The form's name preview shows the pattern the create will use: the one
+// saved under Settings, or a connection's own default name_pattern over
+// it, with the prefix typed.
+func TestVMCreateFormPreviewsTheNamingPattern(t *testing.T) {
+	f := newFixture(t, false)
+	f.addEC2(t, "aws-lab", nil)
+	f.addEC2(t, "aws-team", map[string]string{model.DefaultNamePattern: "team-{prefix}-{counter}"})
+	if err := f.store.SaveVMSettings(t.Context(), model.VMSettings{NamePattern: "{connection}-{prefix}-{counter}"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []pageCase{
+		{"the Settings pattern", "/vms/new?connection=aws-lab&prefix=etl", 200, []string{`<code data-testid="vm-pattern">aws-lab-etl-{n}</code>`}, nil},
+		{"the connection's own", "/vms/new?connection=aws-team&prefix=etl", 200, []string{`<code data-testid="vm-pattern">team-etl-{n}</code>`}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, f) })
 	}
 }

@@ -74,7 +74,11 @@ func (h *Handler) vmForm(w http.ResponseWriter, r *http.Request, values url.Valu
 			form.Values[f] = v
 		}
 	}
-	form.Pattern = h.vms.NamePattern(form.Values["prefix"])
+	pattern, err := h.vms.NamePattern(r.Context(), form.Connection, form.Values["prefix"])
+	if err != nil {
+		form.Error = "The naming pattern cannot name VMs: " + err.Error()
+	}
+	form.Pattern = pattern
 	h.fillCatalog(r, &form, values.Get("reload") != "")
 	return form, true
 }

@@ -31,7 +31,7 @@ type Inventory interface {
 type VMCreator interface {
 	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
 	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
-	NamePattern(prefix string) string
+	NamePattern(ctx context.Context, connection, prefix string) (string, error)
 }
 
 // VMChanger is what a VM's page needs of the inventory: what the VM's

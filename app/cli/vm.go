@@ -35,7 +35,37 @@ change is in the audit log and in the VM's history ('meshflow vm info').`,
 	for _, a := range cloud.Actions {
 		cmd.AddCommand(newVMAction(env, g, a))
 	}
+	for _, a := range []cloud.Action{cloud.Resize, cloud.ConfirmResize, cloud.RevertResize, cloud.Rebuild, cloud.Rename} {
+		cmd.AddCommand(newVMAction(env, g, a))
+	}
+	cmd.AddCommand(newVMConsole(env, g), newVMLabel(env, g))
+	ip := &cobra.Command{Use: "public-ip", Short: "Assign a VM a public address, or release one (EC2 Elastic IP, Azure public IP, OpenStack floating IP)"}
+	ip.AddCommand(newVMAction(env, g, cloud.AssignIP), newVMAction(env, g, cloud.ReleaseIP))
+	cmd.AddCommand(ip)
 	return cmd
+}
+
+// actionUse is how a VM action's command is called, what it does, and
+// how many arguments it takes: the verbs and resize take VMs, the others
+// one VM and, for rename and release, what to change it to.
+func actionUse(a cloud.Action) (use, short string, n cobra.PositionalArgs) {
+	switch a {
+	case cloud.Resize:
+		return "resize VM... --flavor FLAVOR", "Move VMs to another flavor; on OpenStack the resize is then confirmed", cobra.MinimumNArgs(1)
+	case cloud.ConfirmResize:
+		return "confirm-resize VM", "Keep a resize the cloud holds for confirmation (OpenStack)", cobra.ExactArgs(1)
+	case cloud.RevertResize:
+		return "revert-resize VM", "Undo a resize the cloud holds for confirmation (OpenStack)", cobra.ExactArgs(1)
+	case cloud.Rebuild:
+		return "rebuild VM --image IMAGE", "Reinstall a VM's disk from another image, keeping its id and addresses", cobra.ExactArgs(1)
+	case cloud.Rename:
+		return "rename VM NEW-NAME", "Rename a VM where the cloud allows it", cobra.ExactArgs(2)
+	case cloud.AssignIP:
+		return "assign VM", "Give a VM a public address, billed until released", cobra.ExactArgs(1)
+	case cloud.ReleaseIP:
+		return "release VM IP", "Take a public address from a VM and give it back to the cloud", cobra.ExactArgs(2)
+	}
+	return string(a) + " [VM...]", strings.ToUpper(string(a[:1])) + string(a[1:]) + " VMs, named or chosen by --tag, --group or --connection", cobra.ArbitraryArgs
 }
 
 // withVMs runs fn with the VMs of the meshflow process that owns the
@@ -213,52 +243,162 @@ func newVMIP(env Env, g *globals) *cobra.Command {
 
 func newVMAction(env Env, g *globals, a cloud.Action) *cobra.Command {
 	var tags []string
-	var yes, asJSON bool
+	var yes, asJSON, noConfirm bool
 	req := cloud.ActRequest{Action: a, Why: "the command line"}
+	// Destroy and rebuild cannot be undone: without --yes they only say
+	// which VMs they would change.
+	undoable := a != cloud.Destroy && a != cloud.Rebuild
+	use, short, nargs := actionUse(a)
 	cmd := &cobra.Command{
-		Use:   string(a) + " [VM...]",
-		Short: strings.ToUpper(string(a[:1])) + string(a[1:]) + " VMs, named or chosen by --tag, --group or --connection",
+		Use:   use,
+		Short: short,
+		Args:  nargs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if req.Tags, err = pairs("--tag", tags); err != nil {
 				return err
 			}
-			req.Refs, req.DryRun = args, a == cloud.Destroy && !yes
+			req.Refs, req.DryRun, req.Unconfirmed = args, !undoable && !yes, noConfirm
+			if a == cloud.Rename || a == cloud.ReleaseIP {
+				req.Refs, req.Arg = args[:1], args[1]
+			}
 			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
 				results, err := vms.ActOn(cmd.Context(), req)
 				if asJSON {
 					return errors.Join(writeJSON(cmd.OutOrStdout(), results), err)
 				}
+				what := cloud.Change{Action: a, Arg: req.Arg}.String()
 				w := cmd.OutOrStdout()
 				for _, r := range results {
 					vm := r.VM
 					switch {
 					case req.DryRun:
-						fmt.Fprintf(w, "would destroy %s (%s %s, %s)\n", vm.Name, vm.Connection, vm.ID, vm.State)
+						fmt.Fprintf(w, "would %s %s (%s %s, %s)\n", what, vm.Name, vm.Connection, vm.ID, vm.State)
 					case r.Error != "":
-						fmt.Fprintf(w, "%s %s: %s\n", a, vm.Name, r.Error)
+						fmt.Fprintf(w, "%s %s: %s\n", what, vm.Name, r.Error)
+					case a == cloud.AssignIP:
+						fmt.Fprintf(w, "%s %s: asked\n%s's public addresses: %s\n", what, vm.Name, vm.Name, dash(strings.Join(vm.PublicIPs, ", ")))
 					case req.Wait:
-						fmt.Fprintf(w, "%s %s: asked\n%s is %s\n", a, vm.Name, vm.Name, vm.State)
+						fmt.Fprintf(w, "%s %s: asked\n%s is %s (%s), flavor %s\n", what, vm.Name, vm.Name, vm.State, vm.CloudState, vm.Flavor)
 					default:
-						fmt.Fprintf(w, "%s %s: asked\n", a, vm.Name)
+						fmt.Fprintf(w, "%s %s: asked\n", what, vm.Name)
 					}
 				}
 				if err == nil && req.DryRun {
-					err = model.Errorf(model.ErrInvalid, "destroying cannot be undone: run again with --yes to destroy these %d VMs", len(results))
+					err = model.Errorf(model.ErrInvalid, "%s cannot be undone: run again with --yes to %s these %d VMs", a, a, len(results))
 				}
 				return err
 			})
 		},
 	}
-	cmd.Flags().StringArrayVar(&tags, "tag", nil, "choose VMs with this tag, KEY=VALUE (repeatable)")
-	cmd.Flags().StringVar(&req.Group, "group", "", "choose the VMs of this group")
-	cmd.Flags().StringVar(&req.Connection, "connection", "", "only VMs of this connection")
-	cmd.Flags().BoolVar(&req.Wait, "wait", false, "wait until each VM is "+string(a.Leads()))
-	cmd.Flags().DurationVar(&req.WaitFor, "timeout", 10*time.Minute, "how long --wait waits for each VM")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	if a == cloud.Destroy {
-		cmd.Flags().BoolVar(&yes, "yes", false, "destroy without asking: the VMs and what meshflow made for them are deleted")
+	f := cmd.Flags()
+	if a.TakesArg() || a == cloud.AssignIP || a == cloud.ConfirmResize || a == cloud.RevertResize {
+		f.StringVar(&req.Connection, "connection", "", "the VM's connection, where its name is not enough")
+	} else {
+		f.StringArrayVar(&tags, "tag", nil, "choose VMs with this tag, KEY=VALUE (repeatable)")
+		f.StringVar(&req.Group, "group", "", "choose the VMs of this group")
+		f.StringVar(&req.Connection, "connection", "", "only VMs of this connection")
 	}
+	switch a {
+	case cloud.Resize:
+		f.StringArrayVar(&tags, "tag", nil, "choose VMs with this tag, KEY=VALUE (repeatable)")
+		f.StringVar(&req.Group, "group", "", "choose the VMs of this group")
+		f.StringVar(&req.Arg, "flavor", "", "the instance type, size or flavor to move to (required)")
+		f.BoolVar(&noConfirm, "no-confirm", false, "leave a resize the cloud holds (OpenStack's VERIFY_RESIZE) to confirm or revert by hand")
+		_ = cmd.MarkFlagRequired("flavor")
+	case cloud.Rebuild:
+		f.StringVar(&req.Arg, "image", "", "the image to reinstall from (required)")
+		_ = cmd.MarkFlagRequired("image")
+	}
+	f.BoolVar(&req.Wait, "wait", false, "wait until each VM is "+string(a.Leads()))
+	f.DurationVar(&req.WaitFor, "timeout", 10*time.Minute, "how long --wait waits for each VM")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	if !undoable {
+		f.BoolVar(&yes, "yes", false, "go ahead without asking: "+map[cloud.Action]string{
+			cloud.Destroy: "the VMs and what meshflow made for them are deleted",
+			cloud.Rebuild: "everything on the VM's disk is lost",
+		}[a])
+	}
+	return cmd
+}
+
+func newVMConsole(env Env, g *globals) *cobra.Command {
+	var n int
+	cmd := &cobra.Command{
+		Use:   "console VM",
+		Short: "Print the end of a VM's console output, where a boot's trouble shows",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if n <= 0 {
+				return model.Errorf(model.ErrInvalid, "--bytes %d: ask for a positive number of bytes, e.g. --bytes 65536", n)
+			}
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				out, err := vms.Console(cmd.Context(), d.VM.Connection, d.VM.ID, n)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(cmd.OutOrStdout(), out)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&n, "bytes", 64<<10, "how much of the end to print")
+	return cmd
+}
+
+func newVMLabel(env Env, g *globals) *cobra.Command {
+	var drop []string
+	var group string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "label VM KEY=VALUE... [--rm KEY] [--group G]",
+		Short: "Set or remove a VM's labels in meshflow: tags the ops and the filters choose VMs by",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := pairs("label", args[1:])
+			if err != nil {
+				return err
+			}
+			return withVMs(cmd.Context(), env, *g, func(vms api.VMs) error {
+				d, err := vms.Detail(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				labels := maps.Clone(d.VM.Labels)
+				if labels == nil {
+					labels = map[string]string{}
+				}
+				maps.Copy(labels, set)
+				for _, k := range drop {
+					delete(labels, k)
+				}
+				if group != "" {
+					labels[cloud.GroupTag] = group
+				}
+				got, err := vms.SetLabels(cmd.Context(), d.VM.Connection, d.VM.ID, labels, "the command line")
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), got)
+				}
+				for _, k := range slices.Sorted(maps.Keys(got.Labels)) {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s=%s\n", k, got.Labels[k])
+				}
+				if len(got.Labels) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s has no labels\n", got.Name)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&drop, "rm", nil, "remove this label (repeatable)")
+	cmd.Flags().StringVar(&group, "group", "", "put the VM in this group (label "+cloud.GroupTag+")")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

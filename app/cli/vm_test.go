@@ -230,3 +230,89 @@ func TestConnectionDefaultsFillTheCreate(t *testing.T) {
 		t.Errorf("with --flavor t3.micro: image %s, flavor %s", vm.Image, vm.Flavor)
 	}
 }
+
+// The changes that take an argument, on the data dir and through a
+// running server alike: a resize EC2 refuses for a running VM names the
+// fix, and moves a stopped one; a public IP is assigned and released; a
+// rebuild without --yes only says what it would do; each is audited.
+func TestVMChangeCommands(t *testing.T) {
+	for _, served := range []bool{false, true} {
+		t.Run(map[bool]string{false: "on the data dir", true: "through the server"}[served], func(t *testing.T) {
+			dir := t.TempDir()
+			if served {
+				startServe(t, dir)
+			}
+			ec2 := ec2fake.New(ec2fake.Options{AccessKeyID: "AKIAEXAMPLE"})
+			t.Cleanup(ec2.Close)
+			run := func(args ...string) (string, error) {
+				t.Helper()
+				return runWithStdin(t, dir, "", args...)
+			}
+			must := func(args ...string) string {
+				t.Helper()
+				out, err := run(args...)
+				if err != nil {
+					t.Fatalf("%v: %v\n%s", args, err, out)
+				}
+				return out
+			}
+			if out, err := runWithStdin(t, dir, cloudCanary+"\n", "cloud", "add", "aws", "lab", "--set", "region=us-east-1", "--set", "access_key_id=AKIAEXAMPLE",
+				"--set", "endpoint="+ec2.URL, "--secret", "secret_access_key"); err != nil {
+				t.Fatalf("cloud add: %v\n%s", err, out)
+			}
+			var made []model.VMRecord
+			if err := json.Unmarshal([]byte(must("vm", "create", "--connection", "lab", "--name", "etl-1", "--image", "ami-0a1b2c3d4e5f60001",
+				"--flavor", "t3.micro", "--ssh-from", "203.0.113.7/32", "--json")), &made); err != nil || len(made) != 1 {
+				t.Fatalf("create: %v %+v", err, made)
+			}
+			ec2.SetConsoleOutput(made[0].ID, "booting\ncloud-init: all done\n")
+			if out := must("vm", "console", "etl-1", "--bytes", "25"); out != "cloud-init: all done\n" {
+				t.Errorf("console --bytes 25 = %q; want its last line whole", out)
+			}
+			if out := must("vm", "label", "etl-1", "team=data", "tier=web", "--group", "etl"); out != "meshflow-group=etl\nteam=data\ntier=web\n" {
+				t.Errorf("label:\n%s", out)
+			}
+			if out := must("vm", "label", "etl-1", "--rm", "tier"); out != "meshflow-group=etl\nteam=data\n" {
+				t.Errorf("label --rm tier:\n%s", out)
+			}
+			if out := must("vm", "list", "--tag", "team=data"); !strings.Contains(out, "etl-1") {
+				t.Errorf("list --tag team=data lacks the labelled VM:\n%s", out)
+			}
+
+			if out, err := run("vm", "resize", "etl-1", "--flavor", "t3.large"); err == nil || !strings.Contains(out, "resize to t3.large etl-1:") || !strings.Contains(out, "stop it first") {
+				t.Errorf("resize of a running VM: %v\n%s", err, out)
+			}
+			must("vm", "stop", "etl-1", "--wait")
+			if out := must("vm", "resize", "etl-1", "--flavor", "t3.large", "--wait"); !strings.Contains(out, "etl-1 is stopped (stopped), flavor t3.large") {
+				t.Errorf("resize of a stopped VM:\n%s", out)
+			}
+
+			out := must("vm", "public-ip", "assign", "etl-1")
+			_, ip, _ := strings.Cut(out, "etl-1's public addresses: ")
+			ip = strings.TrimSpace(ip)
+			if ip == "" || ip == "-" {
+				t.Fatalf("assign gave no address:\n%s", out)
+			}
+			if out := must("vm", "public-ip", "release", "etl-1", ip, "--json"); !strings.Contains(out, `"name": "etl-1"`) || strings.Contains(out, ip) {
+				t.Errorf("after the release the VM still has %s:\n%s", ip, out)
+			}
+
+			if out, err := run("vm", "rebuild", "etl-1", "--image", "ami-0a1b2c3d4e5f60002"); err == nil || !strings.Contains(out, "would rebuild from ami-0a1b2c3d4e5f60002 etl-1 (lab i-") || !strings.Contains(err.Error(), "--yes") {
+				t.Errorf("rebuild without --yes: %v\n%s", err, out)
+			}
+			if out, err := run("vm", "rename", "etl-1", "etl-2"); err == nil || !strings.Contains(out, "this cloud cannot rename to etl-2 a VM") {
+				t.Errorf("rename on EC2: %v\n%s", err, out)
+			}
+
+			audit := must("audit")
+			for _, want := range []string{"vm.resize", "vm.assign-ip", "vm.release-ip", "vm.rename", "vm.label"} {
+				if !strings.Contains(audit, want) {
+					t.Errorf("audit lacks %s:\n%s", want, audit)
+				}
+			}
+			if strings.Contains(audit, "vm.rebuild") {
+				t.Errorf("a rebuild's dry run was audited:\n%s", audit)
+			}
+		})
+	}
+}

@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/meshflow/meshflow/backend/audit"
 	"github.com/meshflow/meshflow/backend/cloud/connections"
 	"github.com/meshflow/meshflow/backend/model"
+	"github.com/meshflow/meshflow/backend/vault/importers"
 )
 
 // Connections is what the API serves of the cloud connections;
@@ -20,6 +23,40 @@ type Connections interface {
 	Delete(ctx context.Context, name string) error
 	Test(ctx context.Context, name string) (string, error)
 	KeySource(ctx context.Context) string
+}
+
+// ConnectionImports reads the clouds' own files and imports what they
+// hold; *connections.Service is one, and serves the import route where
+// the Connections are also one.
+type ConnectionImports interface {
+	Parse(ctx context.Context, files ...importers.File) (connections.Found, error)
+	ImportFound(ctx context.Context, f connections.Found) (connections.ImportResult, error)
+}
+
+// ImportRequest is the body of POST /api/v1/connections/import: the
+// files, each recognised by its content (~/.aws/credentials, clouds.yaml,
+// cloudmesh.yaml, an openrc, …).
+type ImportRequest struct {
+	Files []struct {
+		Name    string `json:"name"` // for the answer's sources and errors
+		Content string `json:"content"`
+	} `json:"files"`
+	DryRun bool `json:"dry_run,omitempty"` // only say what it would do
+}
+
+// ImportPlan is the answer to a dry run: what an import would add,
+// update and skip, and why. It never holds a secret.
+type ImportPlan struct {
+	Add    []ImportItem       `json:"add"`
+	Update []ImportItem       `json:"update"`
+	Skip   []connections.Skip `json:"skip"`
+}
+
+// ImportItem is one connection an import would make or change.
+type ImportItem struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
 }
 
 // ConnectionRequest is the body of POST /api/v1/connections and PUT
@@ -55,10 +92,57 @@ func (s *server) connectionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/connections/{name}", s.audited(model.ActionConnectionDelete, target, func(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, map[string]bool{"deleted": true}, s.conns.Delete(r.Context(), r.PathValue("name")))
 	}))
+	if im, ok := s.conns.(ConnectionImports); ok {
+		mux.HandleFunc("POST /api/v1/connections/import", func(w http.ResponseWriter, r *http.Request) { s.importConnections(w, r, im) })
+	}
 	mux.HandleFunc("POST /api/v1/connections/{name}/test", s.audited(model.ActionConnectionTest, target, func(w http.ResponseWriter, r *http.Request) {
 		id, err := s.conns.Test(r.Context(), r.PathValue("name"))
 		s.reply(w, r, ConnectionTest{Identity: id}, err)
 	}))
+}
+
+// importConnections answers what importing the files sent would do, or
+// does it, audited with the connections it names.
+func (s *server) importConnections(w http.ResponseWriter, r *http.Request, im ConnectionImports) {
+	var in ImportRequest
+	err := decodeBody(w, r, &in)
+	if err == nil && len(in.Files) == 0 {
+		err = errors.New("no files")
+	}
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, `the body is not an import: send JSON like {"files": [{"name": "cloudmesh.yaml", "content": "…"}], "dry_run": true}`)
+		return
+	}
+	files := make([]importers.File, len(in.Files))
+	for i, f := range in.Files {
+		files[i] = importers.File{Path: f.Name, Data: []byte(f.Content)}
+	}
+	if in.DryRun {
+		found, err := im.Parse(r.Context(), files...)
+		plan := ImportPlan{Add: []ImportItem{}, Update: []ImportItem{}, Skip: append([]connections.Skip{}, found.Skipped...)}
+		for _, p := range found.Plan {
+			item := ImportItem{Name: p.Name, Kind: p.Kind, Source: p.Source}
+			if p.Update {
+				plan.Update = append(plan.Update, item)
+			} else {
+				plan.Add = append(plan.Add, item)
+			}
+		}
+		s.reply(w, r, plan, err)
+		return
+	}
+	s.audited(model.ActionConnectionImport, func(*http.Request) model.AuditTarget { return model.AuditTarget{Kind: model.TargetConnection} }, func(w http.ResponseWriter, r *http.Request) {
+		found, err := im.Parse(r.Context(), files...)
+		var done connections.ImportResult
+		if err == nil {
+			done, err = im.ImportFound(r.Context(), found)
+		}
+		if names := append(done.Added, done.Updated...); len(names) > 0 {
+			audit.Name(r.Context(), model.ActionConnectionImport, model.ConnectionTarget(strings.Join(names, ", ")))
+		}
+		audit.Err(r.Context(), err)
+		s.reply(w, r, done, err)
+	})(w, r)
 }
 
 func (s *server) listConnections(w http.ResponseWriter, r *http.Request) {

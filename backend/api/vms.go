@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,12 +18,43 @@ import (
 // one, and Client.VMs speaks it remotely, so a command works the same
 // through a running server as on the data dir.
 type VMs interface {
+	VMViews
+	VMChanges
+}
+
+// VMViews reads the inventory and the clouds.
+type VMViews interface {
 	List(ctx context.Context, f cloud.Filter) (cloud.Listing, error)
 	Detail(ctx context.Context, ref string) (cloud.Detail, error)
+	// Console is the end of a VM's console output, at most maxBytes.
+	Console(ctx context.Context, connection, id string, maxBytes int) (string, error)
+	// Catalog is what a connection's VMs can be made of, cached.
+	Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error)
+}
+
+// VMChanges changes VMs and the inventory's knowledge of them.
+type VMChanges interface {
 	Refresh(ctx context.Context) ([]model.RefreshStatus, error)
 	Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error)
 	ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error)
+	SetLabels(ctx context.Context, connection, id string, labels map[string]string, why string) (model.VMRecord, error)
 }
+
+// VMConsole is the answer to GET /api/v1/vms/{vm}/console.
+type VMConsole struct {
+	VM     model.VMRecord `json:"vm"`
+	Output string         `json:"output"`
+}
+
+// VMLabels is the body of PUT /api/v1/vms/{vm}/labels: every label the
+// VM is to have, its group (meshflow-group) among them.
+type VMLabels struct {
+	Labels map[string]string `json:"labels"`
+}
+
+// consoleBytes is how much of a console the API answers unless ?bytes=
+// says: the end, where a boot's trouble shows.
+const consoleBytes = 64 << 10
 
 var _ VMs = (*cloud.Inventory)(nil)
 
@@ -65,6 +97,45 @@ type VMActionRequest struct {
 	DryRun      bool         `json:"dry_run,omitempty"` // only say which VMs it would act on
 	Wait        bool         `json:"wait,omitempty"`    // answer once each VM is as the action leads to
 	WaitSeconds int          `json:"wait_seconds,omitempty"`
+	// What the changes that take an argument take: resize a flavor,
+	// rebuild an image, rename a name, release-ip the address.
+	Flavor string `json:"flavor,omitempty"`
+	Image  string `json:"image,omitempty"`
+	Name   string `json:"name,omitempty"`
+	IP     string `json:"ip,omitempty"`
+	// Confirm, for a resize, confirms it where the cloud asks (OpenStack's
+	// VERIFY_RESIZE); true unless sent false.
+	Confirm *bool `json:"confirm,omitempty"`
+}
+
+// actRequest is the inventory's request for in, its argument read from
+// the field the action takes.
+func (in VMActionRequest) actRequest(a cloud.Action, why string) cloud.ActRequest {
+	arg := map[cloud.Action]string{cloud.Resize: in.Flavor, cloud.Rebuild: in.Image, cloud.Rename: in.Name, cloud.ReleaseIP: in.IP}[a]
+	return cloud.ActRequest{
+		Selector: in.Selector, Action: a, Arg: arg, Why: why, DryRun: in.DryRun,
+		Unconfirmed: in.Confirm != nil && !*in.Confirm,
+		Wait:        in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
+	}
+}
+
+// actionRequest is the body that asks the server for req.
+func actionRequest(req cloud.ActRequest) VMActionRequest {
+	in := VMActionRequest{Selector: req.Selector, Action: req.Action, DryRun: req.DryRun, Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second)}
+	switch req.Action {
+	case cloud.Resize:
+		in.Flavor = req.Arg
+		if req.Unconfirmed {
+			in.Confirm = new(bool)
+		}
+	case cloud.Rebuild:
+		in.Image = req.Arg
+	case cloud.Rename:
+		in.Name = req.Arg
+	case cloud.ReleaseIP:
+		in.IP = req.Arg
+	}
+	return in
 }
 
 // VMsCreated is the answer to POST /api/v1/vms.
@@ -89,6 +160,11 @@ func (s *server) vmRoutes(mux *http.ServeMux) {
 	all := func(*http.Request) model.AuditTarget { return model.AuditTarget{Kind: model.TargetVM} }
 	mux.HandleFunc("GET /api/v1/vms", s.listVMs)
 	mux.HandleFunc("GET /api/v1/vms/{ref...}", s.showVM)
+	mux.HandleFunc("GET /api/v1/connections/{name}/catalog", s.showCatalog)
+	labelled := func(r *http.Request) model.AuditTarget {
+		return model.AuditTarget{Kind: model.TargetVM, ID: strings.TrimSuffix(r.PathValue("ref"), "/labels")}
+	}
+	mux.HandleFunc("PUT /api/v1/vms/{ref...}", s.audited(model.ActionVMLabel, labelled, s.labelVM))
 	mux.HandleFunc("POST /api/v1/vms/refresh", s.audited(model.ActionVMRefresh, all, func(w http.ResponseWriter, r *http.Request) {
 		status, err := s.vms.Refresh(r.Context())
 		s.reply(w, r, status, err)
@@ -128,9 +204,62 @@ func (s *server) listVMs(w http.ResponseWriter, r *http.Request) {
 
 // showVM answers one VM, named by CONNECTION/ID, its cloud id or its
 // name, with its history.
+// A ref holds slashes (CONNECTION/ID, Azure's ids), so the console is
+// told from a VM named "console" by the suffix, as the route cannot.
 func (s *server) showVM(w http.ResponseWriter, r *http.Request) {
-	d, err := s.vms.Detail(r.Context(), r.PathValue("ref"))
-	s.reply(w, r, d, err)
+	ref, console := strings.CutSuffix(r.PathValue("ref"), "/console")
+	d, err := s.vms.Detail(r.Context(), ref)
+	if err != nil || !console {
+		s.reply(w, r, d, err)
+		return
+	}
+	n := consoleBytes
+	if q := r.URL.Query().Get("bytes"); q != "" {
+		if n, err = strconv.Atoi(q); err != nil || n <= 0 {
+			writeError(w, r, http.StatusUnprocessableEntity, "bytes="+model.Quote(q)+" is not a positive number of bytes: ask for the end of the console, e.g. bytes=65536")
+			return
+		}
+	}
+	out, err := s.vms.Console(r.Context(), d.VM.Connection, d.VM.ID, n)
+	s.reply(w, r, VMConsole{VM: d.VM.VMRecord, Output: out}, err)
+}
+
+// showCatalog answers a connection's images and flavors, filtered by ?q=,
+// from the cloud again with ?reload=true.
+func (s *server) showCatalog(w http.ResponseWriter, r *http.Request) {
+	q := cloud.CatalogQuery{Connection: r.PathValue("name"), Text: r.URL.Query().Get("q")}
+	if v := r.URL.Query().Get("reload"); v != "" {
+		var err error
+		if q.Reload, err = strconv.ParseBool(v); err != nil {
+			writeError(w, r, http.StatusUnprocessableEntity, "reload="+model.Quote(v)+" is not true or false")
+			return
+		}
+	}
+	c, err := s.vms.Catalog(r.Context(), q)
+	s.reply(w, r, c, err)
+}
+
+// labelVM replaces the labels of the VM PUT /api/v1/vms/{vm}/labels names.
+func (s *server) labelVM(w http.ResponseWriter, r *http.Request) {
+	ref, ok := strings.CutSuffix(r.PathValue("ref"), "/labels")
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "PUT is for a VM's labels only: PUT /api/v1/vms/{vm}/labels")
+		return
+	}
+	var in VMLabels
+	if err := decodeBody(w, r, &in); err != nil {
+		writeError(w, r, http.StatusBadRequest, `the body is not a VM's labels: send JSON like {"labels": {"team": "data"}}`)
+		return
+	}
+	d, err := s.vms.Detail(r.Context(), ref)
+	if err != nil {
+		s.reply(w, r, nil, err)
+		return
+	}
+	audit.Name(r.Context(), model.ActionVMLabel, model.AuditTarget{Kind: model.TargetVM, ID: d.VM.Connection + "/" + d.VM.ID})
+	got, err := s.vms.SetLabels(r.Context(), d.VM.Connection, d.VM.ID, in.Labels, why(r))
+	audit.Err(r.Context(), err)
+	s.reply(w, r, got, err)
 }
 
 func (s *server) createVMs(w http.ResponseWriter, r *http.Request) {
@@ -177,15 +306,13 @@ func (in VMCreateRequest) request() (cloud.CreateRequest, error) {
 }
 
 func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
-	a, ok := cloud.ParseAction(string(in.Action))
+	a, ok := cloud.ParseChange(string(in.Action))
 	if !ok {
-		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use start, stop, suspend, resume, reboot or destroy")
+		writeError(w, r, http.StatusUnprocessableEntity, "action "+model.Quote(string(in.Action))+" is not a VM action: use one of "+strings.Join(cloud.ChangeNames(), ", "))
 		return
 	}
 	audit.Name(r.Context(), "vm."+string(a), model.AuditTarget{Kind: model.TargetVM, ID: in.String()})
-	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{
-		Selector: in.Selector, Action: a, Why: why(r), Wait: in.Wait, WaitFor: time.Duration(in.WaitSeconds) * time.Second,
-	})
+	results, err := s.vms.ActOn(r.Context(), in.actRequest(a, why(r)))
 	if results == nil {
 		s.reply(w, r, nil, err) // refused before any VM was acted on
 		return
@@ -197,7 +324,7 @@ func (s *server) actOnVMs(w http.ResponseWriter, r *http.Request, in VMActionReq
 
 // previewVMs answers the VMs an action would be for, acting on none.
 func (s *server) previewVMs(w http.ResponseWriter, r *http.Request, in VMActionRequest) {
-	results, err := s.vms.ActOn(r.Context(), cloud.ActRequest{Selector: in.Selector, Action: in.Action, DryRun: true})
+	results, err := s.vms.ActOn(r.Context(), in.actRequest(in.Action, why(r)))
 	s.reply(w, r, VMsActed{Action: in.Action, DryRun: true, Results: results}, err)
 }
 
@@ -240,6 +367,24 @@ func (vc vmClient) Refresh(ctx context.Context) ([]model.RefreshStatus, error) {
 	return out, vc.c.do(ctx, http.MethodPost, "/api/v1/vms/refresh", struct{}{}, &out)
 }
 
+func (vc vmClient) Console(ctx context.Context, connection, id string, maxBytes int) (string, error) {
+	var out VMConsole
+	path := "/api/v1/vms/" + url.PathEscape(connection) + "/" + url.PathEscape(id) + "/console?bytes=" + strconv.Itoa(maxBytes)
+	return out.Output, vc.c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+func (vc vmClient) Catalog(ctx context.Context, q cloud.CatalogQuery) (cloud.CatalogView, error) {
+	var out cloud.CatalogView
+	v := url.Values{"q": {q.Text}, "reload": {strconv.FormatBool(q.Reload)}}
+	return out, vc.c.do(ctx, http.MethodGet, "/api/v1/connections/"+url.PathEscape(q.Connection)+"/catalog?"+v.Encode(), nil, &out)
+}
+
+func (vc vmClient) SetLabels(ctx context.Context, connection, id string, labels map[string]string, _ string) (model.VMRecord, error) {
+	var out model.VMRecord
+	path := "/api/v1/vms/" + url.PathEscape(connection) + "/" + url.PathEscape(id) + "/labels"
+	return out, vc.c.do(ctx, http.MethodPut, path, VMLabels{Labels: labels}, &out)
+}
+
 // Create asks the server to create; req.Key, when set, is sent as the
 // idempotency key.
 func (vc vmClient) Create(ctx context.Context, req cloud.CreateRequest) ([]model.VMRecord, error) {
@@ -258,7 +403,7 @@ func (vc vmClient) Create(ctx context.Context, req cloud.CreateRequest) ([]model
 // ActOn asks the server to act; the error joins the VMs' refusals, as the
 // inventory's own does.
 func (vc vmClient) ActOn(ctx context.Context, req cloud.ActRequest) ([]cloud.Acted, error) {
-	in := VMActionRequest{Selector: req.Selector, Action: req.Action, DryRun: req.DryRun, Wait: req.Wait, WaitSeconds: int(req.WaitFor / time.Second)}
+	in := actionRequest(req)
 	var out VMsActed
 	if err := vc.c.do(ctx, http.MethodPost, "/api/v1/vms/actions", in, &out); err != nil {
 		return nil, err

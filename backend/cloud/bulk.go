@@ -4,16 +4,23 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/meshflow/meshflow/backend/model"
 )
 
 // ActRequest asks for one action on the VMs a selector picks, as the API
-// and the CLI ask it.
+// and the CLI ask it: a lifecycle verb or any other change in Changes.
 type ActRequest struct {
 	Selector
 	Action Action
+	// Arg is what the change takes (Action.TakesArg): the flavor, image,
+	// new name or address.
+	Arg string
+	// Unconfirmed leaves a resize for the user to confirm (see
+	// ResizeRequest).
+	Unconfirmed bool
 	// Why says who asked, for the VMs' history: "the command line".
 	Why string
 	// DryRun picks the VMs and says which, acting on none: what a face
@@ -36,12 +43,18 @@ type Acted struct {
 // before any VM is acted on; a cloud refusing one VM does not stop the
 // others, and the error returned then joins every refusal.
 func (inv *Inventory) ActOn(ctx context.Context, req ActRequest) ([]Acted, error) {
-	if _, ok := ParseAction(string(req.Action)); !ok {
-		return nil, model.Errorf(model.ErrInvalid, "action %s is not a VM action: use start, stop, suspend, resume, reboot or destroy", model.Quote(string(req.Action)))
+	if _, ok := ParseChange(string(req.Action)); !ok {
+		return nil, model.Errorf(model.ErrInvalid, "action %s is not a VM action: use one of %s", model.Quote(string(req.Action)), strings.Join(ChangeNames(), ", "))
+	}
+	if req.Action.TakesArg() && strings.TrimSpace(req.Arg) == "" {
+		return nil, model.Errorf(model.ErrInvalid, "%s: say what to %s the VMs to (the %s)", req.Action, req.Action, argName(req.Action))
 	}
 	vms, err := inv.Select(ctx, req.Selector)
 	if err != nil {
 		return nil, err
+	}
+	if (req.Action == Rename || req.Action == ReleaseIP) && len(vms) > 1 {
+		return nil, model.Errorf(model.ErrInvalid, "%s: %s picks %d VMs, and a %s is of one VM: choose it by name or id", req.Action, req.Selector, len(vms), argName(req.Action))
 	}
 	out := make([]Acted, 0, len(vms))
 	var errs []error
@@ -50,13 +63,7 @@ func (inv *Inventory) ActOn(ctx context.Context, req ActRequest) ([]Acted, error
 			out = append(out, Acted{VM: vm})
 			continue
 		}
-		got, err := inv.Act(ctx, vm.Connection, vm.ID, req.Action, req.Why)
-		if err == nil && req.Wait {
-			var waited []model.VMRecord
-			if waited, err = inv.waitAll(ctx, []model.VMRecord{got}, req.Action.Leads(), req.WaitFor); err == nil {
-				got = waited[0]
-			}
-		}
+		got, err := inv.actOne(ctx, req, vm)
 		a := Acted{VM: got}
 		if err != nil {
 			a.Error, errs = err.Error(), append(errs, err)
@@ -64,6 +71,37 @@ func (inv *Inventory) ActOn(ctx context.Context, req ActRequest) ([]Acted, error
 		out = append(out, a)
 	}
 	return out, errors.Join(errs...)
+}
+
+// actOne does req to one VM and, if asked, waits for what it leads to.
+func (inv *Inventory) actOne(ctx context.Context, req ActRequest, vm model.VMRecord) (model.VMRecord, error) {
+	if req.Action == Resize {
+		return inv.Resize(ctx, ResizeRequest{
+			Connection: vm.Connection, ID: vm.ID, Flavor: req.Arg, Why: req.Why,
+			Unconfirmed: req.Unconfirmed, Wait: req.Wait, WaitFor: req.WaitFor,
+		})
+	}
+	got, err := inv.Change(ctx, Change{Connection: vm.Connection, ID: vm.ID, Action: req.Action, Arg: req.Arg, Why: req.Why})
+	if err != nil || !req.Wait {
+		return got, err
+	}
+	waited, err := inv.waitAll(ctx, []model.VMRecord{got}, req.Action.Leads(), req.WaitFor)
+	return waited[0], err
+}
+
+// argName names what an action's Arg is, for its errors.
+func argName(a Action) string {
+	switch a {
+	case Resize:
+		return "flavor"
+	case Rebuild:
+		return "image"
+	case Rename:
+		return "new name"
+	case ReleaseIP:
+		return "public IP"
+	}
+	return "argument"
 }
 
 // waitAll waits for each VM in turn to be as until says, at most each

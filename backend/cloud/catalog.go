@@ -27,14 +27,14 @@ type CatalogQuery struct {
 
 // CatalogView is what a connection's VMs can be made of, filtered.
 type CatalogView struct {
-	Images  []model.Image // at most CatalogMax
-	Flavors []model.Flavor
+	Images  []model.Image  `json:"images"` // at most CatalogMax
+	Flavors []model.Flavor `json:"flavors"`
 	// MoreImages is how many images the filter matched beyond CatalogMax.
-	MoreImages int
+	MoreImages int `json:"more_images"`
 	// Placements are the key pairs, security groups and networks, where
 	// the provider lists them (a Placer); not filtered.
-	Placements Placements
-	At         time.Time // when the cloud was asked
+	Placements Placements `json:"placements"`
+	At         time.Time  `json:"at"` // when the cloud was asked
 }
 
 type catalogEntry struct {

@@ -123,12 +123,13 @@ func change(ctx context.Context, p Provider, c Change) (result string, err error
 		}
 		return "", a.ReleasePublicIP(ctx, id, c.Arg)
 	default:
-		return "", model.Errorf(model.ErrInvalid, "unknown action %q: use one of %s", c.Action, strings.Join(changeNames(), ", "))
+		return "", model.Errorf(model.ErrInvalid, "unknown action %q: use one of %s", c.Action, strings.Join(ChangeNames(), ", "))
 	}
 	return "", unsupported
 }
 
-func changeNames() []string {
+// ChangeNames are the names of Changes, for errors that list them.
+func ChangeNames() []string {
 	out := make([]string, len(Changes))
 	for i, a := range Changes {
 		out[i] = string(a)

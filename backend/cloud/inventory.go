@@ -540,10 +540,42 @@ func (inv *Inventory) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// NamePattern is how names are generated for prefix ("" for the
-// default), {n} standing for the counter: "ann-vm-{n}".
-func (inv *Inventory) NamePattern(prefix string) string {
-	return inv.user + "-" + cmp.Or(nameSafe(prefix), "vm") + "-{n}"
+// NamePattern is how names are generated on connection for prefix (""
+// for the default), {n} standing for the counter: "ann-vm-{n}" by
+// Cloudmesh's pattern, else as Settings or the connection's defaults say.
+func (inv *Inventory) NamePattern(ctx context.Context, connection, prefix string) (string, error) {
+	pattern, _, err := inv.namePattern(ctx, connection)
+	if err != nil {
+		return "", err
+	}
+	return strings.Replace(inv.expand(pattern, connection, prefix), counterPlaceholder, "{n}", 1), nil
+}
+
+// namePattern is the naming pattern in force on connection, and where it
+// is set, for errors that say where to fix it: the connection's default
+// name_pattern over Settings over Cloudmesh's.
+func (inv *Inventory) namePattern(ctx context.Context, connection string) (pattern, where string, err error) {
+	vs, err := inv.store.VMSettings(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	pattern, where = cmp.Or(vs.NamePattern, model.CloudmeshNamePattern), "under Settings"
+	defaults, err := inv.defaults(ctx, connection)
+	if err != nil {
+		return "", "", err
+	}
+	if p := defaults[model.DefaultNamePattern]; p != "" {
+		pattern, where = p, "in the defaults of connection "+connection
+	}
+	if err := CheckNamePattern(pattern); err != nil {
+		return "", "", fmt.Errorf("%w (fix it %s)", err, where)
+	}
+	return pattern, where, nil
+}
+
+// expand fills a naming pattern's placeholders but the counter.
+func (inv *Inventory) expand(pattern, connection, prefix string) string {
+	return strings.NewReplacer("{user}", inv.user, "{prefix}", cmp.Or(nameSafe(prefix), "vm"), "{connection}", nameSafe(connection)).Replace(pattern)
 }
 
 // names returns the names of the VMs to create: those given, or
@@ -564,22 +596,11 @@ func (inv *Inventory) names(ctx context.Context, req CreateRequest, before []mod
 	if len(out) == count {
 		return out, nil
 	}
-	vs, err := inv.store.VMSettings(ctx)
+	pattern, where, err := inv.namePattern(ctx, req.Connection)
 	if err != nil {
 		return nil, err
 	}
-	pattern, where := cmp.Or(vs.NamePattern, model.CloudmeshNamePattern), "under Settings"
-	defaults, err := inv.defaults(ctx, req.Connection)
-	if err != nil {
-		return nil, err
-	}
-	if p := defaults[model.DefaultNamePattern]; p != "" {
-		pattern, where = p, "in the defaults of connection "+req.Connection
-	}
-	if err := CheckNamePattern(pattern); err != nil {
-		return nil, fmt.Errorf("%w (fix it %s)", err, where)
-	}
-	base := strings.NewReplacer("{user}", inv.user, "{prefix}", cmp.Or(nameSafe(req.Prefix), "vm"), "{connection}", nameSafe(req.Connection)).Replace(pattern)
+	base := inv.expand(pattern, req.Connection, req.Prefix)
 	if !strings.Contains(base, counterPlaceholder) {
 		if count > 1 {
 			return nil, model.Errorf(model.ErrInvalid, "the naming pattern %s has no %s, so it names one VM only: ask for one, give the names, or add %s to the pattern %s", pattern, counterPlaceholder, counterPlaceholder, where)
@@ -632,6 +653,8 @@ func (a Action) Leads() Until {
 		return UntilStopped
 	case Destroy:
 		return UntilDeleted
+	case Resize, ConfirmResize, RevertResize:
+		return UntilResized
 	}
 	return UntilRunning
 }

@@ -32,7 +32,7 @@ func Moving(vm model.VMRecord, now time.Time) bool {
 	case model.VMPending, model.VMStopping, model.VMRebooting, model.VMDeleting:
 		return true
 	case model.VMResizing:
-		return vm.CloudState != "VERIFY_RESIZE"
+		return !awaitsConfirm(vm.VM)
 	case model.VMRunning:
 		return vm.Kind != model.CloudHosts && now.Sub(cmp.Or(vm.LaunchedAt, vm.FirstSeen)) < sshPatience
 	}

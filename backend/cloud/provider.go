@@ -134,11 +134,16 @@ type Placer interface {
 // Placements are a connection's key pairs, security groups and networks,
 // each by the id a CreateSpec takes and a name to show.
 type Placements struct {
-	KeyPairs, SecurityGroups, Networks []Named
+	KeyPairs       []Named `json:"key_pairs"`
+	SecurityGroups []Named `json:"security_groups"`
+	Networks       []Named `json:"networks"`
 }
 
 // Named is one thing of a cloud, by id and name.
-type Named struct{ ID, Name string }
+type Named struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
 
 // KeyImporter imports an OpenSSH public key as a key pair named name.
 type KeyImporter interface {

@@ -143,7 +143,8 @@ func referred(vms []model.VMRecord, ref string, s Selector) (model.VMRecord, err
 	return named(vms, ref, s)
 }
 
-// Until is what Wait waits for: a state, or SSH answering.
+// Until is what Wait waits for: a state, SSH answering, or a resize done
+// (UntilResized).
 type Until string
 
 const (
@@ -213,6 +214,8 @@ func reached(vm model.VM, until Until) bool {
 		return vm.State == model.VMDeleted
 	case UntilSSHReady:
 		return vm.State == model.VMRunning && sshAnswers(vm)
+	case UntilResized:
+		return resized(vm)
 	}
 	return false
 }

@@ -78,19 +78,21 @@ type VM struct {
 
 // Image is a machine image a VM can be created from.
 type Image struct {
-	ID, Name    string
-	OS          string // "linux", "windows", or "" if the cloud does not say
-	Description string
-	CreatedAt   time.Time
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	OS          string    `json:"os,omitempty"` // "linux", "windows", or "" if the cloud does not say
+	Description string    `json:"description,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
 }
 
 // Flavor is a VM size: an EC2 instance type, an Azure VM size, a Nova
 // flavor.
 type Flavor struct {
-	ID, Name string
-	VCPUs    int
-	MemoryMB int
-	DiskGB   int
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	VCPUs    int    `json:"vcpus"`
+	MemoryMB int    `json:"memory_mb"`
+	DiskGB   int    `json:"disk_gb"`
 }
 
 // VMRecord is what meshflow knows of a VM: the cloud's description at the

@@ -48,9 +48,14 @@ func argInt(args map[string]any, name string, def int) (int, error) {
 }
 
 func argBool(args map[string]any, name string) (bool, error) {
+	return argBoolOr(args, name, false)
+}
+
+// argBoolOr is argBool for an argument that is true unless said.
+func argBoolOr(args map[string]any, name string, def bool) (bool, error) {
 	switch v := args[name].(type) {
 	case nil:
-		return false, nil
+		return def, nil
 	case bool:
 		return v, nil
 	case string:

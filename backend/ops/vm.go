@@ -194,24 +194,86 @@ func (o VMAction) Run(ctx context.Context, t *Task) (map[string]string, error) {
 		return nil, fmt.Errorf("vm.%s: %w", o.Action, err)
 	}
 	use(ctx, o.VMs, t, vms)
-	var failed []string
-	for i, vm := range vms {
-		got, err := o.VMs.Act(ctx, vm.Connection, vm.ID, o.Action, whyOf(t))
-		if err != nil {
-			fmt.Fprintf(t.ErrOut(), "%s %s (%s): %v\n", o.Action, vm.Name, vm.ID, err)
-			failed = append(failed, vm.Name)
-			continue
-		}
-		vms[i] = got
-		fmt.Fprintf(t.Log, "%s %s (%s): accepted, now %s\n", o.Action, vm.Name, vm.ID, got.State)
-	}
-	if len(failed) > 0 {
-		return nil, fmt.Errorf("vm.%s: %d of %d VMs refused: %s (see the log)", o.Action, len(failed), len(vms), strings.Join(failed, ", "))
+	err = each(t, string(o.Action), vms, func(vm model.VMRecord) (model.VMRecord, error) {
+		return o.VMs.Act(ctx, vm.Connection, vm.ID, o.Action, whyOf(t))
+	})
+	if err != nil {
+		return nil, err
 	}
 	if wait {
 		if vms, err = waitAll(ctx, o.VMs, t, vms, o.Action.Leads()); err != nil {
 			return nil, err
 		}
+	}
+	return vmOutputsOf(vms), nil
+}
+
+// Resizer moves a VM to another flavor, confirming it where the cloud
+// asks; *cloud.Inventory is one.
+type Resizer interface {
+	Resize(ctx context.Context, r cloud.ResizeRequest) (model.VMRecord, error)
+}
+
+// VMResize moves the VMs a selector picks to another flavor.
+type VMResize struct {
+	VMs     VMs
+	Resizer Resizer
+}
+
+var _ Op = VMResize{}
+
+func (VMResize) Spec() dag.OpSpec {
+	args := append([]dag.ArgSpec{}, selectorArgs...)
+	args = append(args,
+		dag.ArgSpec{Name: "flavor", Type: dag.ArgString, Required: true, Description: "The instance type, size or flavor to move to."},
+		dag.ArgSpec{Name: "confirm", Type: dag.ArgBool, Description: "Where the cloud asks (OpenStack), confirm the resize; default true. False leaves it to confirm or revert by hand."},
+		dag.ArgSpec{Name: "wait", Type: dag.ArgBool, Description: "Wait until the resize is done: running again, or stopped as EC2 leaves it."},
+	)
+	return dag.OpSpec{
+		Name: "vm.resize", InProcess: true,
+		Description: "Moves the VMs chosen by names, ids, tags or group to another flavor. EC2 resizes only stopped VMs.",
+		Args:        append(args, waitArgs...), Outputs: vmOutputs,
+	}
+}
+
+func (o VMResize) Run(ctx context.Context, t *Task) (map[string]string, error) {
+	sel, err := selectorOf(t.Args)
+	if err != nil {
+		return nil, err
+	}
+	flavor, err := argString(t.Args, "flavor")
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(flavor) == "" {
+		return nil, fmt.Errorf("vm.resize: with.flavor is empty: name the instance type, size or flavor to move the VMs to")
+	}
+	r := cloud.ResizeRequest{Flavor: flavor, Why: whyOf(t)}
+	confirm, err := argBoolOr(t.Args, "confirm", true)
+	if err != nil {
+		return nil, err
+	}
+	r.Unconfirmed = !confirm
+	if r.Wait, err = argBool(t.Args, "wait"); err != nil {
+		return nil, err
+	}
+	if r.WaitFor, err = argDuration(t.Args, "timeout"); err != nil {
+		return nil, err
+	}
+	if r.Poll, err = argDuration(t.Args, "poll"); err != nil {
+		return nil, err
+	}
+	vms, err := o.VMs.Select(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("vm.resize: %w", err)
+	}
+	use(ctx, o.VMs, t, vms)
+	err = each(t, "resize", vms, func(vm model.VMRecord) (model.VMRecord, error) {
+		r.Connection, r.ID = vm.Connection, vm.ID
+		return o.Resizer.Resize(ctx, r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return vmOutputsOf(vms), nil
 }
@@ -347,6 +409,27 @@ func (o VMList) forgotten(ctx context.Context, args map[string]any, vms []model.
 		out[i] = f.VM
 	}
 	return out, nil
+}
+
+// each does verb to every VM in turn with do, logging how each went and
+// keeping what the cloud says of it in vms; one refusal does not stop the
+// others, and the error names every VM refused.
+func each(t *Task, verb string, vms []model.VMRecord, do func(model.VMRecord) (model.VMRecord, error)) error {
+	var failed []string
+	for i, vm := range vms {
+		got, err := do(vm)
+		if err != nil {
+			fmt.Fprintf(t.ErrOut(), "%s %s (%s): %v\n", verb, vm.Name, vm.ID, err)
+			failed = append(failed, vm.Name)
+			continue
+		}
+		vms[i] = got
+		fmt.Fprintf(t.Log, "%s %s (%s): accepted, now %s (%s), flavor %s\n", verb, vm.Name, vm.ID, got.State, got.CloudState, got.Flavor)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("vm.%s: %d of %d VMs refused: %s (see the log)", verb, len(failed), len(vms), strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 // waitAll waits for every VM in turn, within the task's timeout.
