@@ -91,6 +91,13 @@ func (p *Provider) Create(ctx context.Context, spec cloud.CreateSpec) (model.VM,
 		return model.VM{}, p.fail(op+": network interface "+n.nic, err)
 	}
 	poller, err := p.vms.BeginCreateOrUpdate(ctx, rg, spec.Name, p.vmBody(spec, n, deref(nic.ID), tags), nil)
+	if hasCode(err, "AnotherOperationInProgress") {
+		// The PUT of the create cut short reached Azure after the read
+		// above: wait for that create as for one found running.
+		if running, werr := p.provisioned(ctx, spec.Name); werr == nil && deref(running.Tags[TokenTag]) == spec.Token {
+			return p.Get(ctx, deref(running.ID))
+		}
+	}
 	if err != nil {
 		return model.VM{}, p.fail(op, err)
 	}

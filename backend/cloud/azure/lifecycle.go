@@ -166,6 +166,12 @@ func await[T any](ctx context.Context, p *Provider, poller *runtime.Poller[T], e
 	return nil
 }
 
+// hasCode reports whether ARM refused with this error code.
+func hasCode(err error, code string) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.ErrorCode == code
+}
+
 func isNotFound(err error) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
