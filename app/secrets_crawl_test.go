@@ -143,7 +143,7 @@ func TestNoPageAPIAnswerLogOrFileShowsASecret(t *testing.T) {
 	pages := crawl(t, s, client.Token)
 	t.Logf("the crawl read %d pages and API answers", len(pages.visited))
 	for _, want := range []string{"/connections", "/vms/show?vm=aws-lab", "/vms/show?vm=chameleon", "/runs/", "/log", "/api/v1/connections", "/api/v1/audit"} {
-		if !anyHasPrefixOrPart(pages.visited, want) {
+		if !anyContains(pages.visited, want) {
 			t.Errorf("the crawl never reached %s; it read:\n%s", want, strings.Join(pages.visited, "\n"))
 		}
 	}
@@ -272,7 +272,7 @@ func crawl(t *testing.T, s site, token string) *crawled {
 	return out
 }
 
-func anyHasPrefixOrPart(paths []string, part string) bool {
+func anyContains(paths []string, part string) bool {
 	for _, p := range paths {
 		if strings.Contains(p, part) {
 			return true
