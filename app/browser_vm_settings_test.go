@@ -27,8 +27,10 @@ func TestBrowserVMSettings(t *testing.T) {
 			chromedp.SendKeys(`#name_pattern`, pattern, chromedp.ByQuery),
 			chromedp.Clear(`#stop_after_hours`, chromedp.ByQuery),
 			chromedp.SendKeys(`#stop_after_hours`, hours, chromedp.ByQuery),
-			chromedp.Click(`#vm-settings-form button[type="submit"]`, chromedp.ByQuery),
 		)
+		// Wait for the answer's page: reading the old one while it is
+		// replaced finds nodes that are gone.
+		b.submitAndWait(t, `#vm-settings-form button[type="submit"]`)
 	}
 	fill("{user}-{host}-{counter}", "8")
 	var msg string
